@@ -1,0 +1,69 @@
+// swift-tools-version:6.0
+// Vitalgate: a pure core (no C, no I/O), thin adapters over the three C
+// libraries (SQLite, libmosquitto, libsodium) and the ledger's JSON-RPC, and
+// one `vitalgate` executable. See docs/architecture.md.
+import PackageDescription
+
+let package = Package(
+    name: "vitalgate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vitalgate", targets: ["vitalgate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: C libraries: one [system] module per library, one shim header each.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+
+        // MARK: Pure core: imports no C and does no I/O.
+        .target(name: "SHA2"),
+        .target(name: "Merkle", dependencies: ["SHA2"]),
+        .target(name: "JSON"),
+        .target(name: "Vitals", dependencies: ["JSON", "SHA2"]),
+        .target(name: "SignedNote", dependencies: ["SHA2", "JSON"]),
+        .target(name: "Bitcoin", dependencies: ["SHA2", "JSON"]),
+        .target(name: "ProofBundle", dependencies: ["Merkle", "Vitals", "SignedNote", "Bitcoin", "JSON", "SHA2"]),
+
+        // MARK: Adapters.
+        .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
+        .target(name: "Sodium", dependencies: ["CSodium"]),
+        .target(name: "MQTT", dependencies: ["CMosquitto"]),
+        .target(name: "LedgerRPC", dependencies: ["JSON", "Bitcoin"]),
+
+        // MARK: The agent and the command line.
+        .target(name: "VitalgateAgent", dependencies: [
+            "Merkle", "Vitals", "SignedNote", "Bitcoin", "ProofBundle", "JSON", "SHA2",
+            "SQLiteStore", "Sodium", "MQTT", "LedgerRPC",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "vitalgate", dependencies: [
+            "VitalgateAgent", "ProofBundle", "Vitals", "JSON", "Sodium", "SQLiteStore", "MQTT", "LedgerRPC",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // MARK: Tests: one target per module, plus integration tests against real processes.
+        .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),
+        .testTarget(name: "SHA2Tests", dependencies: ["SHA2"]),
+        .testTarget(name: "MerkleTests", dependencies: ["Merkle", "SHA2"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "VitalsTests", dependencies: ["Vitals", "JSON"]),
+        .testTarget(name: "SignedNoteTests", dependencies: ["SignedNote", "Sodium"]),
+        .testTarget(name: "BitcoinTests", dependencies: ["Bitcoin", "SHA2"]),
+        .testTarget(name: "ProofBundleTests", dependencies: ["ProofBundle", "Merkle", "Vitals", "SignedNote", "Bitcoin", "Sodium", "JSON"]),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
+        .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
+        .testTarget(name: "LedgerRPCTests", dependencies: ["LedgerRPC", "Bitcoin", "JSON", "TestSupport"]),
+        .testTarget(name: "VitalgateAgentTests", dependencies: ["VitalgateAgent", "TestSupport", "ProofBundle", "Vitals", "JSON", "MQTT", "Sodium", "SQLiteStore", "LedgerRPC"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "ProofBundle", "JSON", "MQTT", "LedgerRPC", "Sodium"]),
+    ]
+)
