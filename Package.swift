@@ -64,6 +64,6 @@ let package = Package(
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "LedgerRPCTests", dependencies: ["LedgerRPC", "Bitcoin", "JSON", "TestSupport"]),
         .testTarget(name: "VitalgateAgentTests", dependencies: ["VitalgateAgent", "TestSupport", "ProofBundle", "Vitals", "JSON", "MQTT", "Sodium", "SQLiteStore", "LedgerRPC"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "ProofBundle", "JSON", "MQTT", "LedgerRPC", "Sodium"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "ProofBundle", "JSON", "MQTT", "LedgerRPC", "Sodium", "SQLiteStore", "Vitals", "Bitcoin", "SHA2", "Merkle", "SignedNote"]),
     ]
 )

@@ -1,0 +1,99 @@
+import Bitcoin
+import JSON
+import Merkle
+import SHA2
+import SignedNote
+import Vitals
+
+/// Checks a proof bundle step by step (docs/proof-bundle.md). Every step runs
+/// and reports; the bundle is valid only if all pass.
+public struct BundleVerifier {
+    /// Ed25519 verification (public key, message, signature), from the Sodium adapter.
+    public typealias Ed25519Verify = ([UInt8], [UInt8], [UInt8]) -> Bool
+
+    let ed25519: Ed25519Verify
+    let trustedKeys: [[UInt8]]?
+    let ledger: (any LedgerView)?
+
+    /// - Parameters:
+    ///   - trustedKeys: if given, the bundle's gateway key must be one of them.
+    ///   - ledger: if given, the anchor's block is checked against this node's active chain.
+    public init(ed25519: @escaping Ed25519Verify, trustedKeys: [[UInt8]]? = nil, ledger: (any LedgerView)? = nil) {
+        self.ed25519 = ed25519
+        self.trustedKeys = trustedKeys
+        self.ledger = ledger
+    }
+
+    public func verify(json: JSONValue) -> [VerificationStep] {
+        do {
+            return verify(try ProofBundle(json: json))
+        } catch {
+            return [.fail(.bundle, "\(error)")]
+        }
+    }
+
+    public func verify(_ b: ProofBundle) -> [VerificationStep] {
+        var steps: [VerificationStep] = [.pass(.bundle, ProofBundle.format)]
+        steps.append(checkReading(b))
+        let parsed = parseCheckpoint(b)
+        steps.append(checkInclusion(b, parsed))
+        steps.append(checkSignature(b, parsed))
+        steps.append(contentsOf: checkAnchor(b, parsed))
+        if let ledger { steps.append(checkLedger(b, ledger)) }
+        return steps
+    }
+
+    func checkReading(_ b: ProofBundle) -> VerificationStep {
+        let encoded = b.reading.canonicalEncoding()
+        guard encoded == b.leaf else {
+            return .fail(.reading, "the leaf is not the canonical encoding of the reading (docs/encoding.md)")
+        }
+        return .pass(.reading, "\(b.reading.device) seq \(b.reading.seq), \(b.leaf.count) bytes")
+    }
+
+    func parseCheckpoint(_ b: ProofBundle) -> Result<(note: SignedNote, checkpoint: Checkpoint), Error> {
+        Result {
+            let note = try SignedNote(parsing: b.checkpoint)
+            return (note, try Checkpoint(body: note.text))
+        }
+    }
+
+    func checkInclusion(_ b: ProofBundle, _ parsed: Result<(note: SignedNote, checkpoint: Checkpoint), Error>) -> VerificationStep {
+        guard case .success(let (_, checkpoint)) = parsed else {
+            return .fail(.inclusion, "the checkpoint does not parse")
+        }
+        guard checkpoint.size == b.treeSize else {
+            return .fail(.inclusion, "tree_size \(b.treeSize) differs from the checkpoint's size \(checkpoint.size)")
+        }
+        guard let root = SHA256Digest(bytes: checkpoint.rootHash) else { return .fail(.inclusion, "checkpoint root is not 32 bytes") }
+        var path: [SHA256Digest] = []
+        for (i, bytes) in b.inclusion.enumerated() {
+            guard let d = SHA256Digest(bytes: bytes) else { return .fail(.inclusion, "inclusion[\(i)] is not 32 bytes") }
+            path.append(d)
+        }
+        do {
+            try InclusionProof.verify(index: b.leafIndex, size: b.treeSize, leafHash: RFC9162.hashLeaf(b.leaf), proof: path, root: root)
+        } catch {
+            return .fail(.inclusion, "\(error)")
+        }
+        return .pass(.inclusion, "leaf \(b.leafIndex) of \(b.treeSize), \(path.count) hashes, root \(root.hex)")
+    }
+
+    func checkSignature(_ b: ProofBundle, _ parsed: Result<(note: SignedNote, checkpoint: Checkpoint), Error>) -> VerificationStep {
+        let note: SignedNote, checkpoint: Checkpoint
+        switch parsed {
+        case .success(let p): (note, checkpoint) = (p.note, p.checkpoint)
+        case .failure(let e): return .fail(.checkpoint, "the checkpoint is not a valid signed note: \(e)")
+        }
+        guard b.gatewayPublicKey.count == 32 else { return .fail(.checkpoint, "gateway_public_key is not 32 bytes") }
+        if let trustedKeys, !trustedKeys.contains(b.gatewayPublicKey) {
+            return .fail(.checkpoint, "gateway key \(Hex.encode(b.gatewayPublicKey)) is not a trusted key")
+        }
+        do {
+            try note.verify(name: checkpoint.origin, publicKey: b.gatewayPublicKey) { ed25519(b.gatewayPublicKey, $0, $1) }
+        } catch {
+            return .fail(.checkpoint, "\(error)")
+        }
+        return .pass(.checkpoint, "origin \(checkpoint.origin), key \(Ed25519NoteKey.verifierKey(name: checkpoint.origin, publicKey: b.gatewayPublicKey))")
+    }
+}

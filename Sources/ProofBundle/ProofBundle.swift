@@ -1,0 +1,68 @@
+import JSON
+import Vitals
+
+/// Everything needed to check one reading without trusting the gateway:
+/// reading → leaf → inclusion proof → signed checkpoint → anchor transaction
+/// → txout proof → block. Its JSON form is documented in docs/proof-bundle.md.
+public struct ProofBundle: Sendable {
+    public static let format = "vitalgate-proof-bundle/1"
+
+    public struct Anchor: Sendable, Equatable {
+        public var txid: String
+        public var blockHash: String
+        public var blockHeight: Int64
+        public var confirmations: Int64
+        public var rawTx: [UInt8]
+        public var txoutProof: [UInt8]
+        public init(txid: String, blockHash: String, blockHeight: Int64, confirmations: Int64, rawTx: [UInt8], txoutProof: [UInt8]) {
+            self.txid = txid
+            self.blockHash = blockHash
+            self.blockHeight = blockHeight
+            self.confirmations = confirmations
+            self.rawTx = rawTx
+            self.txoutProof = txoutProof
+        }
+    }
+
+    public var reading: Reading
+    public var leaf: [UInt8]
+    public var leafIndex: UInt64
+    public var treeSize: UInt64
+    public var inclusion: [[UInt8]]
+    public var checkpoint: String
+    public var gatewayPublicKey: [UInt8]
+    public var anchor: Anchor
+
+    public init(reading: Reading, leaf: [UInt8], leafIndex: UInt64, treeSize: UInt64, inclusion: [[UInt8]],
+                checkpoint: String, gatewayPublicKey: [UInt8], anchor: Anchor) {
+        self.reading = reading
+        self.leaf = leaf
+        self.leafIndex = leafIndex
+        self.treeSize = treeSize
+        self.inclusion = inclusion
+        self.checkpoint = checkpoint
+        self.gatewayPublicKey = gatewayPublicKey
+        self.anchor = anchor
+    }
+
+    public var json: JSONValue {
+        .object(JSONObject([
+            (key: "format", value: .string(Self.format)),
+            (key: "reading", value: reading.json),
+            (key: "leaf", value: .string(Hex.encode(leaf))),
+            (key: "leaf_index", value: .int(leafIndex)),
+            (key: "tree_size", value: .int(treeSize)),
+            (key: "inclusion", value: .array(inclusion.map { .string(Hex.encode($0)) })),
+            (key: "checkpoint", value: .string(checkpoint)),
+            (key: "gateway_public_key", value: .string(Hex.encode(gatewayPublicKey))),
+            (key: "anchor", value: .object(JSONObject([
+                (key: "txid", value: .string(anchor.txid)),
+                (key: "block_hash", value: .string(anchor.blockHash)),
+                (key: "block_height", value: .int(anchor.blockHeight)),
+                (key: "confirmations", value: .int(anchor.confirmations)),
+                (key: "raw_tx", value: .string(Hex.encode(anchor.rawTx))),
+                (key: "txout_proof", value: .string(Hex.encode(anchor.txoutProof))),
+            ]))),
+        ]))
+    }
+}

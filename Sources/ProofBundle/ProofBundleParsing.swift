@@ -1,0 +1,45 @@
+import JSON
+import Vitals
+
+extension ProofBundle {
+    public struct FormatError: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Reads a bundle from its JSON form; every field must be present and well-formed.
+    public init(json: JSONValue) throws {
+        guard let root = json.object else { throw FormatError("the bundle is not a JSON object") }
+        guard root["format"]?.string == Self.format else { throw FormatError("`format` is not \(Self.format)") }
+        func hex(_ value: JSONValue?, _ name: String) throws -> [UInt8] {
+            guard let text = value?.string, let bytes = Hex.decode(text) else { throw FormatError("`\(name)` is not hex") }
+            return bytes
+        }
+        func int(_ value: JSONValue?, _ name: String) throws -> Int64 {
+            guard let n = value?.int64 else { throw FormatError("`\(name)` is not an integer") }
+            return n
+        }
+        guard let readingJSON = root["reading"] else { throw FormatError("`reading` is missing") }
+        do { reading = try Reading(json: readingJSON) } catch { throw FormatError("`reading`: \(error)") }
+        leaf = try hex(root["leaf"], "leaf")
+        let index = try int(root["leaf_index"], "leaf_index")
+        let size = try int(root["tree_size"], "tree_size")
+        guard index >= 0, size > index else { throw FormatError("`leaf_index` must be below `tree_size`") }
+        leafIndex = UInt64(index)
+        treeSize = UInt64(size)
+        guard let path = root["inclusion"]?.array else { throw FormatError("`inclusion` is not an array") }
+        inclusion = try path.enumerated().map { try hex($1, "inclusion[\($0)]") }
+        guard let note = root["checkpoint"]?.string else { throw FormatError("`checkpoint` is not a string") }
+        checkpoint = note
+        gatewayPublicKey = try hex(root["gateway_public_key"], "gateway_public_key")
+        guard let a = root["anchor"]?.object else { throw FormatError("`anchor` is not an object") }
+        guard let txid = a["txid"]?.string, let blockHash = a["block_hash"]?.string else {
+            throw FormatError("`anchor.txid` and `anchor.block_hash` must be strings")
+        }
+        anchor = Anchor(txid: txid, blockHash: blockHash,
+                        blockHeight: try int(a["block_height"], "anchor.block_height"),
+                        confirmations: try int(a["confirmations"], "anchor.confirmations"),
+                        rawTx: try hex(a["raw_tx"], "anchor.raw_tx"),
+                        txoutProof: try hex(a["txout_proof"], "anchor.txout_proof"))
+    }
+}

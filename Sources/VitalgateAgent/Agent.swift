@@ -1,0 +1,36 @@
+import JSON
+import Logging
+import ServiceLifecycle
+
+/// The running gateway: ingest, checkpoint and anchor services in one
+/// ServiceGroup. SIGTERM or SIGINT shuts them down in order: ingest first
+/// (stop taking messages, commit what is held), then the checkpointer (signs
+/// a last checkpoint), then the anchorer.
+public enum Agent {
+    public static func run(config: AgentConfig, logger: Logger) async throws {
+        let identity = try GatewayIdentity(home: config.home, gatewayID: config.gatewayID)
+        // The database must exist and be migrated before the services open their own connections.
+        let db = try GatewayDatabase.open(config.home)
+        try db.setMeta("gateway_id", config.gatewayID)
+        try db.setMeta("public_key", Hex.encode(identity.publicKey.bytes))
+
+        let anchorer = AnchorService(config: config, identity: identity, logger: logger)
+        let checkpointer = CheckpointService(config: config, identity: identity, logger: logger) {
+            anchorer.checkpointSigned()
+        }
+        let ingest = IngestService(config: config, logger: logger) { size in checkpointer.logGrew(to: size) }
+
+        logger.info("vitalgate \(config.gatewayID) starting: checkpoint every \(config.checkpointInterval) s or \(config.checkpointEvery) readings, anchor every \(config.anchorInterval) s, \(config.confirmations) confirmations")
+        // ServiceGroup shuts services down in reverse order of this list.
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: ThreadService(anchorer)),
+                .init(service: ThreadService(checkpointer)),
+                .init(service: ThreadService(ingest)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        logger.info("vitalgate \(config.gatewayID) stopped")
+    }
+}

@@ -1,0 +1,35 @@
+/// Every setting of the agent: its config-file key, the environment variable
+/// that overrides the file (`VITALGATE_` + upper-cased key), its default and
+/// the comment written into a new config file. Flags override both.
+public struct Setting: Sendable {
+    public let key: String
+    public let defaultValue: String?
+    public let help: String
+
+    public var environmentVariable: String { "VITALGATE_" + key.uppercased() }
+
+    public static let all: [Setting] = [
+        Setting(key: "gateway_id", defaultValue: nil, help: "This gateway's name; the checkpoint origin is `vitalgate/<gateway_id>`."),
+        Setting(key: "mqtt_host", defaultValue: "127.0.0.1", help: "MQTT broker the devices publish to."),
+        Setting(key: "mqtt_port", defaultValue: "1883", help: "Broker port."),
+        Setting(key: "mqtt_client_id", defaultValue: nil, help: "Fixed client id for the persistent session (default vitalgate-<gateway_id>)."),
+        Setting(key: "mqtt_username", defaultValue: nil, help: "Broker user for the agent, if the broker requires one."),
+        Setting(key: "mqtt_password_file", defaultValue: nil, help: "File holding the agent's broker password (mode 0600)."),
+        Setting(key: "ledger_url", defaultValue: "http://127.0.0.1:9332", help: "Ledger node JSON-RPC URL(s), comma-separated; the next is tried when one fails."),
+        Setting(key: "ledger_wallet", defaultValue: "vitalgate", help: "Wallet on the ledger node that pays for anchors (created if missing)."),
+        Setting(key: "ledger_cookie", defaultValue: nil, help: "The node's .cookie file (preferred), or ledger_user and ledger_password."),
+        Setting(key: "ledger_user", defaultValue: nil, help: "RPC user (with ledger_password)."),
+        Setting(key: "ledger_password", defaultValue: nil, help: "RPC password. Prefer ledger_cookie: this file would then hold a secret."),
+        Setting(key: "fee_rate", defaultValue: nil, help: "Anchor fee rate in coins per kvB (default: the node's estimate)."),
+        Setting(key: "checkpoint_interval", defaultValue: "60", help: "Seconds between signed checkpoints (T)."),
+        Setting(key: "checkpoint_every", defaultValue: "1000", help: "Also sign a checkpoint after this many new readings (N)."),
+        Setting(key: "anchor_interval", defaultValue: "600", help: "Seconds between anchors (A, at least checkpoint_interval)."),
+        Setting(key: "confirmations", defaultValue: "6", help: "Blocks on top of an anchor before it counts as confirmed."),
+        Setting(key: "max_payload_bytes", defaultValue: "4096", help: "Larger MQTT payloads are rejected unread."),
+        Setting(key: "max_future_skew", defaultValue: "300", help: "Seconds a reading's ts may lie ahead of the gateway clock."),
+        Setting(key: "max_past_skew", defaultValue: "604800", help: "Seconds a reading's ts may lie behind the gateway clock."),
+        Setting(key: "rejections_kept", defaultValue: "100000", help: "Rejected messages kept in the record; older ones are dropped but still counted."),
+    ]
+
+    public static func named(_ key: String) -> Setting? { all.first { $0.key == key } }
+}

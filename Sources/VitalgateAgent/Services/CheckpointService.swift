@@ -1,0 +1,92 @@
+import Logging
+import Merkle
+import SQLiteStore
+
+/// Signs a checkpoint of the log every `checkpoint_interval` seconds, or as
+/// soon as `checkpoint_every` readings have arrived since the last one, if
+/// the log has grown. On shutdown it signs a last one, so nothing committed
+/// waits for the next start to be covered.
+public final class CheckpointService: ThreadedPart, @unchecked Sendable {
+    let config: AgentConfig
+    let identity: GatewayIdentity
+    let logger: Logger
+    let onSigned: @Sendable () -> Void
+    let lock = ConditionLock()
+    let thread = WorkerThread(name: "vg-checkpoint")
+    // Guarded by `lock`.
+    var committedSize: UInt64 = 0
+    var stopping = false
+
+    public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger, onSigned: @escaping @Sendable () -> Void) {
+        self.config = config
+        self.identity = identity
+        self.logger = logger
+        self.onSigned = onSigned
+    }
+
+    /// The ingest service reports each new log size here.
+    public func logGrew(to size: UInt64) {
+        lock.withLock {
+            committedSize = size
+            lock.broadcast()
+        }
+    }
+
+    public func start() { thread.start { [self] in run() } }
+
+    public func stopAndJoin() {
+        lock.withLock {
+            stopping = true
+            lock.broadcast()
+        }
+        thread.join()
+    }
+
+    func run() {
+        var backoff = Backoff(base: 1, cap: 30)
+        var db: Database?
+        var lastSigned: UInt64 = 0
+        var due = Clock.monotonicSeconds() + config.checkpointInterval
+        while true {
+            let stop = lock.withLock { () -> Bool in
+                while !stopping && committedSize < lastSigned + UInt64(config.checkpointEvery) {
+                    let left = due - Clock.monotonicSeconds()
+                    if left <= 0 { break }
+                    lock.wait(seconds: left)
+                }
+                return stopping
+            }
+            do {
+                if db == nil {
+                    let opened = try GatewayDatabase.open(config.home)
+                    lastSigned = try CheckpointTable(opened).latest()?.treeSize ?? 0
+                    db = opened
+                }
+                lastSigned = try signIfGrown(db!, after: lastSigned)
+                backoff.reset()
+                due = Clock.monotonicSeconds() + config.checkpointInterval
+            } catch {
+                db = nil
+                let delay = backoff.nextDelay()
+                logger.error("checkpoint failed: \(error); retrying in \(Int(delay)) s")
+                due = Clock.monotonicSeconds() + delay
+            }
+            if stop { return }
+        }
+    }
+
+    /// Signs a checkpoint at the current committed size if it is larger than `previous`.
+    func signIfGrown(_ db: Database, after previous: UInt64) throws -> UInt64 {
+        let nodes = MerkleNodeTable(db)
+        let (size, root) = try db.transaction(.deferred) {
+            let size = try nodes.treeSize()
+            return (size, try MerkleTree.root(size: size, nodes: nodes))
+        }
+        guard size > previous else { return previous }
+        let note = identity.signCheckpoint(size: size, root: root.bytes)
+        try CheckpointTable(db).insert(StoredCheckpoint(treeSize: size, root: root.bytes, note: note, createdAt: Clock.nowMillis()))
+        logger.info("checkpoint signed: tree size \(size), root \(root.hex)")
+        onSigned()
+        return size
+    }
+}

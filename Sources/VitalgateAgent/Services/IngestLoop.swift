@@ -1,0 +1,109 @@
+import Logging
+import MQTT
+import SQLiteStore
+import Vitals
+
+extension IngestService {
+    /// The ingest thread's body.
+    func run() {
+        var backoff = Backoff(base: 0.5, cap: 30)
+        while true {
+            do {
+                try runSession()
+                return
+            } catch {
+                // The database could not be opened or written (disk full, I/O error). Nothing
+                // taken from the broker is dropped: the batch stays in `inbox` and is retried.
+                let delay = backoff.nextDelay()
+                logger.error("ingest paused: \(error); retrying in \(Int(delay * 1000)) ms")
+                let stop = lock.withLock { () -> Bool in
+                    if !stopping { lock.wait(seconds: delay) }
+                    return stopping && inbox.isEmpty
+                }
+                if stop { return }
+            }
+        }
+    }
+
+    private func runSession() throws {
+        let db = try GatewayDatabase.open(config.home)
+        let log = try ReadingLog(db: db, rejectionsKept: config.rejectionsKept)
+        var devices = DeviceCache(table: DeviceTable(db))
+        try devices.reload()
+        var policy = ValidationPolicy()
+        policy.maxPayloadBytes = config.maxPayloadBytes
+        policy.maxFutureSkewMillis = config.maxFutureSkewMillis
+        policy.maxPastSkewMillis = config.maxPastSkewMillis
+        let validator = ReadingValidator(policy: policy)
+        if client == nil {
+            let client = try makeClient()
+            self.client = client
+            try client.start()
+            logger.info("ingest: log size \(log.treeSize); connecting to \(config.mqttHost):\(config.mqttPort) as \(config.mqttClientID)")
+        }
+        while true {
+            let (batch, brokerState, done) = lock.withLock { () -> ([MQTTMessage], Bool?, Bool) in
+                while inbox.isEmpty && !stopping && !brokerStateChanged {
+                    lock.wait(seconds: 10)
+                    if inbox.isEmpty && !stopping { break }  // periodic device refresh
+                }
+                let take = min(inbox.count, Self.maxBatch)
+                let batch = Array(inbox.prefix(take))
+                let state: Bool? = brokerStateChanged ? brokerConnected : nil
+                brokerStateChanged = false
+                return (batch, state, stopping && inbox.count == take)
+            }
+            let now = Clock.nowMillis()
+            if let brokerState {
+                try db.setAgentState("broker", brokerState ? "connected" : "disconnected", at: now)
+            }
+            if !batch.isEmpty {
+                let items = batch.map { message in
+                    ReadingLog.Item(topic: message.topic, result: message.payload.withUnsafeBytes { payload in
+                        validator.validate(topic: message.topic, payload: payload, nowMillis: now) { devices.status($0, now: now) }
+                    })
+                }
+                let outcomes = try log.commit(items, receivedAt: now)
+                lock.withLock { inbox.removeFirst(batch.count) }
+                report(outcomes)
+                onCommitted(log.treeSize)
+            } else {
+                try devices.refreshIfStale(now: now)
+            }
+            if done { return }
+        }
+    }
+
+    /// Logs rejections by device and reason; never a value or payload.
+    private func report(_ outcomes: [IngestOutcome]) {
+        for case .rejected(let r) in outcomes where r.reason != .duplicate {
+            logger.notice("rejected message from \(r.device ?? "?"): \(r.reason.rawValue): \(r.detail)")
+        }
+    }
+}
+
+/// Enrolment state of devices, reloaded from the database when an unknown
+/// device shows up (at most once a second) and every 10 s, so `device add`
+/// and `device revoke` take effect while the agent runs.
+struct DeviceCache {
+    let table: DeviceTable
+    var statuses: [String: DeviceStatus] = [:]
+    var loadedAt: Int64 = 0
+
+    init(table: DeviceTable) { self.table = table }
+
+    mutating func reload() throws {
+        statuses = try table.statuses()
+        loadedAt = Clock.nowMillis()
+    }
+
+    mutating func refreshIfStale(now: Int64) throws {
+        if now - loadedAt >= 10_000 { try reload() }
+    }
+
+    mutating func status(_ id: String, now: Int64) -> DeviceStatus {
+        if let s = statuses[id] { return s }
+        if now - loadedAt >= 1_000 { try? reload() }
+        return statuses[id] ?? .unknown
+    }
+}

@@ -1,0 +1,92 @@
+import Logging
+import MQTT
+import SQLiteStore
+import Vitals
+
+/// Takes readings from the broker (`vitals/+`), validates them against their
+/// device's profile and commits them in batches (group commit: one fsync'd
+/// transaction for all messages waiting), then wakes the checkpointer.
+///
+/// libmosquitto's network thread only copies each message into `inbox`; the
+/// ingest thread does the rest, so a slow disk never stalls the MQTT socket.
+public final class IngestService: ThreadedPart, @unchecked Sendable {
+    let config: AgentConfig
+    let logger: Logger
+    let onCommitted: @Sendable (UInt64) -> Void
+    let lock = ConditionLock()
+    let thread = WorkerThread(name: "vg-ingest")
+    // Guarded by `lock`.
+    var inbox: [MQTTMessage] = []
+    var stopping = false
+    var brokerConnected = false
+    var brokerStateChanged = true
+    // Owned by the ingest thread.
+    var client: MQTTClient?
+
+    static let maxBatch = 2000
+    static let subscription = "vitals/+"
+
+    /// - Parameter onCommitted: called on the ingest thread with the log size after each commit.
+    public init(config: AgentConfig, logger: Logger, onCommitted: @escaping @Sendable (UInt64) -> Void) {
+        self.config = config
+        self.logger = logger
+        self.onCommitted = onCommitted
+    }
+
+    public func start() {
+        thread.start { [self] in run() }
+    }
+
+    public func stopAndJoin() {
+        // Stop taking messages first, then let the thread commit what it holds.
+        client?.stop()
+        lock.withLock {
+            stopping = true
+            lock.broadcast()
+        }
+        thread.join()
+    }
+
+    func makeClient() throws -> MQTTClient {
+        MQTTLibrary.initialize()
+        var mqtt = MQTTClient.Configuration(clientID: config.mqttClientID, cleanSession: false)
+        mqtt.host = config.mqttHost
+        mqtt.port = config.mqttPort
+        mqtt.username = config.mqttUsername
+        if let file = config.mqttPasswordFile { mqtt.password = try readSecretLine(file) }
+        let client = try MQTTClient(mqtt)
+        client.onMessage = { [weak self] message in self?.receive(message) }
+        client.onConnect = { [weak self, weak client] rc, _ in
+            guard let self else { return }
+            if rc == 0 {
+                do { try client?.subscribe(Self.subscription, qos: 1) } catch {
+                    self.logger.error("subscribe to \(Self.subscription) failed: \(error)")
+                }
+            } else {
+                self.logger.warning("broker refused the connection (connack \(rc))")
+            }
+            self.setBroker(connected: rc == 0)
+        }
+        client.onDisconnect = { [weak self] rc in
+            self?.logger.warning("broker connection lost (rc \(rc)); reconnecting with backoff")
+            self?.setBroker(connected: false)
+        }
+        return client
+    }
+
+    /// Called on libmosquitto's thread: hand over and return at once.
+    func receive(_ message: MQTTMessage) {
+        lock.withLock {
+            inbox.append(message)
+            lock.broadcast()
+        }
+    }
+
+    func setBroker(connected: Bool) {
+        lock.withLock {
+            brokerConnected = connected
+            brokerStateChanged = true
+            lock.broadcast()
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import SQLiteStore
+import Vitals
+
+/// One enrolled (or revoked) device, as `device list` shows it.
+public struct DeviceRecord: Sendable, Equatable {
+    public let id: String
+    public let profile: String
+    public let status: String
+    public let enrolledAt: Int64
+    public let revokedAt: Int64?
+    public let patient: String?
+    public let lastSeen: Int64?
+    public let readings: Int64
+}
+
+/// Profiles and devices in the database. Profiles are copied in from
+/// `Devices/` at provisioning, so the agent never reads files on the hot path
+/// and a device keeps the profile it was enrolled with.
+public struct DeviceTable {
+    let db: Database
+
+    public init(_ db: Database) { self.db = db }
+
+    /// Stores (or replaces) a profile. The JSON is parsed first, so only valid profiles get in.
+    public func importProfile(json: [UInt8]) throws -> DeviceProfile {
+        let profile = try DeviceProfile.parse(json)
+        try db.cachedStatement("INSERT INTO profiles(name, json) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET json = excluded.json")
+            .run(.text(profile.name), .blob(json))
+        return profile
+    }
+
+    public func profileNames() throws -> [String] {
+        try db.prepare("SELECT name FROM profiles ORDER BY name").rows { $0.text(0) ?? "" }
+    }
+
+    public func add(id: String, profile: String, patient: String?, at millis: Int64) throws {
+        guard try profileNames().contains(profile) else {
+            throw StoreError("no profile `\(profile)`; known profiles: \(try profileNames().joined(separator: ", "))")
+        }
+        if try db.scalar("SELECT COUNT(*) FROM devices WHERE id = ?", .text(id)) > 0 {
+            throw StoreError("device `\(id)` is already enrolled (see `vitalgate device list`)")
+        }
+        try db.cachedStatement("INSERT INTO devices(id, profile, status, enrolled_at, patient) VALUES (?, ?, 'enrolled', ?, ?)")
+            .run(.text(id), .text(profile), .integer(millis), patient.map { .text($0) } ?? .null)
+    }
+
+    public func revoke(id: String, at millis: Int64) throws {
+        try db.cachedStatement("UPDATE devices SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'enrolled'")
+            .run(.integer(millis), .text(id))
+        if db.changes == 0 { throw StoreError("no enrolled device `\(id)`") }
+    }
+
+    public func list() throws -> [DeviceRecord] {
+        try db.prepare("""
+            SELECT d.id, d.profile, d.status, d.enrolled_at, d.revoked_at, d.patient, d.last_seen,
+                   (SELECT COUNT(*) FROM readings r WHERE r.device = d.id)
+            FROM devices d ORDER BY d.id
+            """).rows { st in
+            DeviceRecord(id: st.text(0) ?? "", profile: st.text(1) ?? "", status: st.text(2) ?? "",
+                         enrolledAt: st.int64(3), revokedAt: st.isNull(4) ? nil : st.int64(4),
+                         patient: st.text(5), lastSeen: st.isNull(6) ? nil : st.int64(6), readings: st.int64(7))
+        }
+    }
+
+    /// Every device with what the validator needs to know of it.
+    public func statuses() throws -> [String: DeviceStatus] {
+        var profiles: [String: DeviceProfile] = [:]
+        for (name, json) in try db.prepare("SELECT name, json FROM profiles").rows({ ($0.text(0) ?? "", $0.blob(1) ?? []) }) {
+            profiles[name] = try DeviceProfile.parse(json)
+        }
+        var result: [String: DeviceStatus] = [:]
+        for (id, profile, status) in try db.prepare("SELECT id, profile, status FROM devices").rows({ ($0.text(0) ?? "", $0.text(1) ?? "", $0.text(2) ?? "") }) {
+            if status == "revoked" {
+                result[id] = .revoked
+            } else if let p = profiles[profile] {
+                result[id] = .enrolled(p)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,130 @@
+import Merkle
+import SHA2
+import SQLiteStore
+import Vitals
+
+/// What happened to one message of a batch.
+public enum IngestOutcome: Sendable, Equatable {
+    case stored(leafIndex: UInt64)
+    case rejected(Rejection)
+}
+
+/// The writer side of the log: stores accepted readings as leaves (with the
+/// perfect subtree nodes they complete) and rejections, one SQLite
+/// transaction per batch. Owned by the ingest thread alone.
+public final class ReadingLog {
+    let db: Database
+    let nodes: MerkleNodeTable
+    public private(set) var range: CompactRange
+    let rejectionsKept: Int
+
+    public init(db: Database, rejectionsKept: Int) throws {
+        self.db = db
+        self.nodes = MerkleNodeTable(db)
+        self.rejectionsKept = rejectionsKept
+        let size = try nodes.treeSize()
+        self.range = try CompactRange(size: size, nodes: nodes)
+        let readings = try db.scalar("SELECT COUNT(*) FROM readings")
+        guard UInt64(readings) <= size else {
+            throw StoreError("readings (\(readings)) outnumber log leaves (\(size)): the database is damaged")
+        }
+    }
+
+    public var treeSize: UInt64 { range.size }
+
+    /// A message after validation: the reading, or why it was refused.
+    public struct Item {
+        public let topic: String
+        public let result: Result<Reading, Rejection>
+        public init(topic: String, result: Result<Reading, Rejection>) {
+            self.topic = topic
+            self.result = result
+        }
+    }
+
+    /// Commits `items` in one transaction. If the commit fails nothing of the
+    /// batch is kept, in the database or in memory, and the error is thrown.
+    public func commit(_ items: [Item], receivedAt: Int64) throws -> [IngestOutcome] {
+        let saved = range
+        do {
+            return try db.transaction(.immediate) {
+                var outcomes: [IngestOutcome] = []
+                outcomes.reserveCapacity(items.count)
+                var lastSeen: [String: Int64] = [:]
+                for item in items {
+                    switch item.result {
+                    case .success(let reading):
+                        let outcome = try store(reading, receivedAt: receivedAt)
+                        if case .rejected(let r) = outcome { try record(r, topic: item.topic, at: receivedAt) }
+                        outcomes.append(outcome)
+                        lastSeen[reading.device] = receivedAt
+                    case .failure(let rejection):
+                        try record(rejection, topic: item.topic, at: receivedAt)
+                        outcomes.append(.rejected(rejection))
+                    }
+                }
+                let seen = try db.cachedStatement("UPDATE devices SET last_seen = ? WHERE id = ?")
+                for (device, at) in lastSeen { try seen.run(.integer(at), .text(device)) }
+                try pruneRejections()
+                return outcomes
+            }
+        } catch {
+            range = saved
+            throw error
+        }
+    }
+
+    private func store(_ reading: Reading, receivedAt: Int64) throws -> IngestOutcome {
+        let leaf = reading.canonicalEncoding()
+        let index = range.size
+        let insert = try db.cachedStatement("""
+            INSERT INTO readings(leaf_index, device, boot, seq, ts, received_at, leaf) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(device, boot, seq) DO NOTHING
+            """)
+        try insert.run(.integer(Int64(index)), .text(reading.device), .integer(Int64(reading.boot)),
+                       .integer(Int64(reading.seq)), .integer(reading.ts), .integer(receivedAt), .blob(leaf))
+        if db.changes == 0 {
+            // Exactly once: (device, boot, seq) is already stored. Same bytes is a resend.
+            let existing = try db.cachedStatement("SELECT leaf FROM readings WHERE device = ? AND boot = ? AND seq = ?")
+            defer { existing.reset() }
+            try existing.bind(.text(reading.device), .integer(Int64(reading.boot)), .integer(Int64(reading.seq)))
+            let same = try existing.step() && existing.blob(0) == leaf
+            let reason: RejectionReason = same ? .duplicate : .conflict
+            let detail = same
+                ? "seq \(reading.seq) (boot \(reading.boot)) is already stored"
+                : "seq \(reading.seq) (boot \(reading.boot)) is already stored with other content; the first is kept"
+            return .rejected(Rejection(reason: reason, detail: detail, device: reading.device))
+        }
+        let completed = range.append(RFC9162.hashLeaf(leaf))
+        try nodes.insert(completed)
+        return .stored(leafIndex: index)
+    }
+
+    private func record(_ rejection: Rejection, topic: String, at millis: Int64) throws {
+        try db.cachedStatement("""
+            INSERT INTO rejection_counts(reason, count) VALUES (?, 1)
+            ON CONFLICT(reason) DO UPDATE SET count = count + 1
+            """).run(.text(rejection.reason.rawValue))
+        guard rejectionsKept > 0 else { return }
+        // The topic is bounded too: a hostile client picks it.
+        try db.cachedStatement("INSERT INTO rejections(received_at, topic, device, reason, detail) VALUES (?, ?, ?, ?, ?)")
+            .run(.integer(millis), .text(String(topic.prefix(200))), rejection.device.map { .text($0) } ?? .null,
+                 .text(rejection.reason.rawValue), .text(rejection.detail))
+    }
+
+    /// Keeps the record of rejections bounded; what is pruned stays counted
+    /// in `rejection_counts`, and the number pruned in `meta`.
+    private func pruneRejections() throws {
+        let newest = try db.scalar("SELECT COALESCE(MAX(id), 0) FROM rejections")
+        let cutoff = newest - Int64(rejectionsKept)
+        guard cutoff > 0 else { return }
+        try db.cachedStatement("DELETE FROM rejections WHERE id <= ?").run(.integer(cutoff))
+        let dropped = db.changes
+        if dropped > 0 {
+            try db.cachedStatement("""
+                INSERT INTO meta(key, value) VALUES ('rejections_dropped', ?)
+                ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + excluded.value
+                """).run(.text(String(dropped)))
+        }
+    }
+}

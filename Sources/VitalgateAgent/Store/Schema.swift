@@ -1,0 +1,91 @@
+import SQLiteStore
+
+/// The database schema, versioned with `PRAGMA user_version`. Each migration
+/// runs once, in one transaction, in order.
+public enum Schema {
+    static let migrations: [String] = [
+        // 1: the end-to-end path.
+        """
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE profiles(name TEXT PRIMARY KEY, json BLOB NOT NULL);
+        CREATE TABLE devices(
+            id TEXT PRIMARY KEY,
+            profile TEXT NOT NULL REFERENCES profiles(name),
+            status TEXT NOT NULL CHECK (status IN ('enrolled', 'revoked')),
+            enrolled_at INTEGER NOT NULL,
+            revoked_at INTEGER,
+            patient TEXT,
+            last_seen INTEGER
+        );
+        -- One row per accepted reading; leaf_index is its position in the Merkle log,
+        -- leaf its canonical encoding (docs/encoding.md).
+        CREATE TABLE readings(
+            leaf_index INTEGER PRIMARY KEY,
+            device TEXT NOT NULL,
+            boot INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            ts INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            leaf BLOB NOT NULL,
+            UNIQUE (device, boot, seq)
+        );
+        -- Perfect subtree hashes of the log (docs/architecture.md): (level, idx) covers
+        -- leaves [idx << level, (idx + 1) << level).
+        CREATE TABLE merkle_nodes(
+            level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+            PRIMARY KEY (level, idx)
+        ) WITHOUT ROWID;
+        -- The bounded record of rejected messages (never their payload) and the
+        -- counts, which survive pruning of the record.
+        CREATE TABLE rejections(
+            id INTEGER PRIMARY KEY,
+            received_at INTEGER NOT NULL,
+            topic TEXT NOT NULL,
+            device TEXT,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+        CREATE TABLE rejection_counts(reason TEXT PRIMARY KEY, count INTEGER NOT NULL);
+        CREATE TABLE checkpoints(
+            tree_size INTEGER PRIMARY KEY,
+            root BLOB NOT NULL,
+            note TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        -- Anchor lifecycle: signed (raw tx kept before broadcast), broadcast, confirmed.
+        CREATE TABLE anchors(
+            id INTEGER PRIMARY KEY,
+            tree_size INTEGER NOT NULL REFERENCES checkpoints(tree_size),
+            payload BLOB NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('signed', 'broadcast', 'confirmed')),
+            txid TEXT NOT NULL,
+            raw_tx BLOB NOT NULL,
+            block_hash TEXT,
+            block_height INTEGER,
+            confirmations INTEGER NOT NULL DEFAULT 0,
+            txout_proof BLOB,
+            endpoint TEXT,
+            created_at INTEGER NOT NULL,
+            confirmed_at INTEGER,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX anchors_by_state ON anchors(state, tree_size);
+        -- What the running agent last saw of the broker and the ledger, for `status`.
+        CREATE TABLE agent_state(key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
+        """,
+    ]
+
+    /// Brings `db` to the newest schema version.
+    public static func migrate(_ db: Database) throws {
+        let current = Int(try db.userVersion())
+        guard current <= migrations.count else {
+            throw AgentConfig.Invalid("database schema version \(current) is newer than this vitalgate (\(migrations.count)); upgrade vitalgate")
+        }
+        for version in current..<migrations.count {
+            try db.transaction(.exclusive) {
+                try db.execute(migrations[version])
+                try db.setUserVersion(Int32(version + 1))
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import VitalgateAgent
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the proof bundle of one reading (JSON, on stdout).",
+        discussion: "The bundle proves the reading against the newest confirmed anchor that covers it; see docs/proof-bundle.md.")
+
+    @OptionGroup var home: HomeOptions
+    @Option(help: "The device id.") var device: String
+    @Option(help: "The reading's seq.") var seq: UInt64
+    @Option(help: "The device's boot counter, if it has restarted seq.") var boot: UInt32?
+
+    func run() throws {
+        let db = try GatewayDatabase.open(home.gatewayHome, readOnly: true)
+        let bundle = try BundleExporter(db).bundle(device: device, seq: seq, boot: boot)
+        Console.out(bundle.json.serialized(pretty: true))
+    }
+}

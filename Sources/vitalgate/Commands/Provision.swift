@@ -1,0 +1,84 @@
+import ArgumentParser
+import JSON
+import SignedNote
+import Sodium
+import VitalgateAgent
+
+struct Provision: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create the gateway's identity (Ed25519 key), config file and database.",
+        discussion: """
+        The secret key is written with mode 0600 and never printed. Device profiles are \
+        imported from --devices-dir. An existing identity is kept unless --force is given.
+        """)
+
+    @OptionGroup var home: HomeOptions
+
+    @Option(name: .customLong("gateway-id"), help: ArgumentHelp("This gateway's name, e.g. ward3-gw1.", valueName: "id"))
+    var gatewayID: String
+
+    @Option(name: .customLong("devices-dir"), help: ArgumentHelp("Folder of device profiles to import.", valueName: "dir"))
+    var devicesDir = "Devices"
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("A config setting to write, e.g. --set mqtt_port=1883 (repeatable).", valueName: "key=value"))
+    var settings: [String] = []
+
+    @Flag(help: "Replace an existing identity: its old key is lost, and checkpoints it signed verify only with the old public key.")
+    var force = false
+
+    func validate() throws {
+        guard isValidIdentifier(gatewayID) else {
+            throw ValidationError("--gateway-id must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.")
+        }
+        for s in settings {
+            guard let eq = s.firstIndex(of: "="), Setting.named(String(s[..<eq])) != nil else {
+                throw ValidationError("--set \(s): expected key=value with a key from: \(Setting.all.map(\.key).joined(separator: ", "))")
+            }
+        }
+    }
+
+    func run() throws {
+        let home = home.gatewayHome
+        if Files.exists(home.secretKeyFile) && !force {
+            throw CLIError("\(home.secretKeyFile) exists: this gateway is already provisioned. Use --force to replace its identity.")
+        }
+        try Files.makeDirectory(home.path, mode: 0o750)
+        try Sodium.initialize()
+        let key = try Ed25519SecretKey.generate()
+        try KeyFile.write(key, to: home.secretKeyFile, overwrite: force)
+        let origin = GatewayHome.origin(gatewayID: gatewayID)
+        let publicHex = Hex.encode(key.publicKey.bytes)
+        let vkey = Ed25519NoteKey.verifierKey(name: origin, publicKey: key.publicKey.bytes)
+        try Files.write(Array("\(publicHex)\n\(vkey)\n".utf8), to: home.publicKeyFile, overwrite: true)
+
+        var values = ["gateway_id": gatewayID]
+        for s in settings {
+            let eq = s.firstIndex(of: "=")!
+            values[String(s[..<eq])] = String(s[s.index(after: eq)...])
+        }
+        let config = ConfigTemplate.render(values: values)
+        try Files.write(Array(config.utf8), to: home.configFile, mode: values["ledger_password"] == nil ? 0o640 : 0o600, overwrite: true)
+
+        let db = try GatewayDatabase.open(home)
+        try db.setMeta("gateway_id", gatewayID)
+        try db.setMeta("public_key", publicHex)
+        let imported = try importProfiles(from: devicesDir, into: DeviceTable(db))
+        Console.out("provisioned gateway \(gatewayID) in \(home.path)")
+        Console.out("  public key    \(publicHex)")
+        Console.out("  verifier key  \(vkey)")
+        Console.out("  profiles      \(imported.joined(separator: ", "))")
+    }
+}
+
+/// Imports every `*.json` profile in `dir`.
+func importProfiles(from dir: String, into table: DeviceTable) throws -> [String] {
+    let files = try Files.list(dir).filter { $0.hasSuffix(".json") }
+    guard !files.isEmpty else { throw CLIError("no device profiles (*.json) in \(dir); pass --devices-dir") }
+    return try files.map { name in
+        do {
+            return try table.importProfile(json: try Files.read("\(dir)/\(name)")).name
+        } catch {
+            throw CLIError("\(dir)/\(name): \(error)")
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import JSON
+
+/// The `vitalgate` binary under test: $VITALGATE_BIN (set by `make test`),
+/// else the debug build next to this package.
+public func vitalgateBinary() -> String {
+    if let bin = ProcessInfo.processInfo.environment["VITALGATE_BIN"], !bin.isEmpty { return bin }
+    return repositoryRoot() + "/.build/debug/vitalgate"
+}
+
+/// The repository root, found from this file's path.
+public func repositoryRoot() -> String {
+    if let root = ProcessInfo.processInfo.environment["VITALGATE_ROOT"], !root.isEmpty { return root }
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+}
+
+/// The result of one `vitalgate` command.
+public struct CommandResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// Runs `vitalgate` with `arguments` to completion.
+public func runVitalgate(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: vitalgateBinary())
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Read both pipes to the end before waiting, so a large bundle can't fill a pipe and stall the child.
+    let group = DispatchGroup()
+    nonisolated(unsafe) var errData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A provisioned gateway home in a temporary folder, and its agent process.
+public final class GatewayFixture: @unchecked Sendable {
+    public let directory: TemporaryDirectory
+    public let home: String
+    public private(set) var agent: ChildProcess?
+    private var runs = 0
+
+    /// Provisions a gateway with `settings` (config keys) and enrols `devices` (id, profile).
+    public init(gatewayID: String = "test-gw", settings: [String: String], devices: [(String, String)]) throws {
+        directory = try TemporaryDirectory("vitalgate-gw")
+        home = directory.file("home")
+        var args = ["provision", "--home", home, "--gateway-id", gatewayID, "--devices-dir", repositoryRoot() + "/Devices"]
+        for (k, v) in settings.sorted(by: { $0.key < $1.key }) { args += ["--set", "\(k)=\(v)"] }
+        try check(runVitalgate(args), "provision")
+        for (id, profile) in devices {
+            try check(runVitalgate(["device", "add", id, "--profile", profile, "--home", home]), "device add \(id)")
+        }
+    }
+
+    @discardableResult
+    func check(_ r: CommandResult, _ what: String) throws -> CommandResult {
+        guard r.status == 0 else { throw HarnessError("\(what) failed (\(r.status)): \(r.stderr)\(r.stdout)") }
+        return r
+    }
+
+    /// Starts `vitalgate run`; its log goes to agent-N.log in the temp folder.
+    public func startAgent(_ extra: [String] = []) throws {
+        runs += 1
+        agent = try ChildProcess(name: "vitalgate", executable: vitalgateBinary(),
+                                 arguments: ["run", "--home", home] + extra,
+                                 logPath: directory.file("agent-\(runs).log"))
+    }
+
+    public func stopAgent() { agent?.stop(grace: 20) }
+    public func killAgent() { agent?.kill9() }
+
+    /// `vitalgate status --json`.
+    public func status() throws -> JSONValue {
+        try JSONParser.parse(try check(runVitalgate(["status", "--home", home, "--json"]), "status").stdout)
+    }
+
+    /// Everything the agent printed over all its runs.
+    public func agentLogs() -> String {
+        (1...max(runs, 1)).map { (try? String(contentsOfFile: directory.file("agent-\($0).log"), encoding: .utf8)) ?? "" }.joined()
+    }
+
+    public var databasePath: String { home + "/vitalgate.sqlite" }
+
+    public func remove() {
+        agent?.stop(grace: 10)
+        directory.remove()
+    }
+
+    deinit { agent?.stop(grace: 10) }
+}

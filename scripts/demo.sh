@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `make run`: a local broker, a regtest ledger node with a block producer,
+# a provisioned demo gateway with five devices, a simulator and the agent,
+# all under .state/run (ignored by git). Ctrl-C stops everything it started.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${VITALGATE_BIN:-$ROOT/.build/debug/vitalgate}
+STATE=$ROOT/.state/run
+MQTT_PORT=${MQTT_PORT:-18830}
+RPC_PORT=${RPC_PORT:-19443}
+P2P_PORT=${P2P_PORT:-19444}
+LITECOIND=/usr/lib/litecoin/litecoind
+
+pids=()
+cleanup() {
+    trap - EXIT INT TERM
+    echo
+    echo "stopping: agent, simulator, miner, ledger node, broker"
+    for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    echo "stopped. State and logs are in $STATE"
+}
+trap cleanup EXIT INT TERM
+
+for port in "$MQTT_PORT" "$RPC_PORT" "$P2P_PORT"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "port $port on 127.0.0.1 is in use; set MQTT_PORT / RPC_PORT / P2P_PORT" >&2
+        exit 1
+    fi
+done
+
+rm -rf "$STATE"
+mkdir -p "$STATE/broker" "$STATE/ledger"
+
+echo "[1/6] broker: mosquitto on 127.0.0.1:$MQTT_PORT"
+sed -e "s|@PORT@|$MQTT_PORT|" -e "s|@STATE@|$STATE/broker|" "$ROOT/Provisioning/mosquitto.conf" > "$STATE/broker/mosquitto.conf"
+mosquitto -c "$STATE/broker/mosquitto.conf" & pids+=($!)
+
+echo "[2/6] ledger: litecoind -regtest on 127.0.0.1:$RPC_PORT"
+"$LITECOIND" -regtest -datadir="$STATE/ledger" -server -listen=1 -bind=127.0.0.1:"$P2P_PORT" \
+    -rpcbind=127.0.0.1 -rpcallowip=127.0.0.1 -rpcport="$RPC_PORT" -txindex=1 -fallbackfee=0.0001 \
+    -dnsseed=0 -discover=0 -upnp=0 -natpmp=0 -printtoconsole=0 & pids+=($!)
+COOKIE="$STATE/ledger/regtest/.cookie"
+for _ in $(seq 1 100); do [ -s "$COOKIE" ] && break; sleep 0.2; done
+LEDGER=(--ledger-url "http://127.0.0.1:$RPC_PORT" --ledger-cookie "$COOKIE" --ledger-wallet vitalgate)
+
+echo "[3/6] gateway: provisioning demo-gw and five devices"
+HOME_DIR="$STATE/gateway"
+"$BIN" provision --home "$HOME_DIR" --gateway-id demo-gw --devices-dir "$ROOT/Devices" \
+    --set mqtt_port="$MQTT_PORT" --set ledger_url="http://127.0.0.1:$RPC_PORT" --set ledger_cookie="$COOKIE" \
+    --set checkpoint_interval=5 --set anchor_interval=10 --set confirmations=3
+for d in ox-001:pulse-oximeter bp-001:blood-pressure-cuff th-001:thermometer sw-001:smartwatch ecg-001:ecg-patch; do
+    "$BIN" device add "${d%%:*}" --profile "${d##*:}" --home "$HOME_DIR"
+done
+
+echo "[4/6] block producer: a regtest block every 2 s (after 101 to fund the wallet)"
+for _ in $(seq 1 100); do "$BIN" dev mine "${LEDGER[@]}" --initial 101 --every 2 >"$STATE/miner.log" 2>&1 & pid=$!; sleep 1
+    if kill -0 "$pid" 2>/dev/null; then pids+=("$pid"); break; fi; done
+
+echo "[5/6] agent: vitalgate run (log: $STATE/agent.log)"
+"$BIN" run --home "$HOME_DIR" >"$STATE/agent.log" 2>&1 & pids+=($!)
+
+echo "[6/6] simulator: 5 devices at 2 readings/s, every 40th message invalid"
+"$BIN" simulate --home "$HOME_DIR" --mqtt-port "$MQTT_PORT" --rate 2 --invalid-every 40 >"$STATE/simulator.log" 2>&1 & pids+=($!)
+
+echo
+echo "Progress (Ctrl-C to stop). Verify a reading later with:"
+echo "  $BIN export --home $HOME_DIR --device ox-001 --seq <seq> > bundle.json && $BIN verify bundle.json ${LEDGER[*]}"
+echo
+started=$(date +%s)
+announced=0
+while true; do
+    text=$("$BIN" status --home "$HOME_DIR" --line 2>/dev/null || true)
+    printf '[%3ss] %s\n' "$(( $(date +%s) - started ))" "$text"
+    if [ "$announced" = 0 ] && echo "$text" | grep -q 'confirmed [1-9]'; then
+        echo ">>> first anchor confirmed $(( $(date +%s) - started )) s after the agent started"
+        announced=1
+    fi
+    sleep 2
+done
