@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The on-disk signing key.
+///
+/// Format: the 32-byte Ed25519 seed (RFC 8032's private key) as 64 lowercase
+/// hexadecimal digits followed by one newline, 65 bytes in all, in a regular
+/// file of mode 0600. Hex rather than raw bytes so an operator can back it
+/// up or compare it with ordinary text tools.
+public enum KeyFile {
+    /// Writes `key`'s seed to `path` with mode 0600 and fsyncs the file and
+    /// its directory.
+    ///
+    /// Without `overwrite`, the file is created with `O_CREAT | O_EXCL`, so an
+    /// existing key is never clobbered (`KeyFileError.alreadyExists`). With
+    /// `overwrite`, the key is written to a temporary file beside `path` and
+    /// renamed over it, so a crash leaves either the old key or the new one.
+    public static func write(_ key: Ed25519SecretKey, to path: String, overwrite: Bool) throws(KeyFileError) {
+        var content = key.withSeed { seed in lowercaseHexDigits(seed) + [UInt8(ascii: "\n")] }
+        defer { sodiumZero(&content) }
+        if overwrite {
+            let temporary = path + ".tmp-" + String(decoding: lowercaseHexDigits(SecureRandom.bytes(6)), as: UTF8.self)
+            try createExclusively(temporary, content: content)
+            guard rename(temporary, path) == 0 else {
+                let code = errno
+                unlink(temporary)
+                throw .systemCall(path: path, call: "rename", errno: code)
+            }
+        } else {
+            try createExclusively(path, content: content)
+        }
+        try syncDirectory(containing: path)
+    }
+
+    /// Reads the key at `path`.
+    ///
+    /// Refuses (`KeyFileError.permissionsTooOpen`) a file that group or
+    /// others can read or write, like ssh does for private keys: such a key
+    /// may already be known to someone else. The check uses `fstat` on the
+    /// opened descriptor, so it applies to the file actually read.
+    public static func read(from path: String) throws(KeyFileError) -> Ed25519SecretKey {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .systemCall(path: path, call: "open", errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .systemCall(path: path, call: "fstat", errno: errno) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(path: path) }
+        guard info.st_mode & 0o077 == 0 else { throw .permissionsTooOpen(path: path, mode: info.st_mode & 0o7777) }
+
+        // One byte more than a valid file, to detect trailing content.
+        var content = [UInt8](repeating: 0, count: 2 * Ed25519SecretKey.seedByteCount + 2)
+        defer { sodiumZero(&content) }
+        let length = try readAll(fd, into: &content, path: path)
+        var seed = try decodeSeed(content[..<length], path: path)
+        defer { sodiumZero(&seed) }
+        do {
+            return try Ed25519SecretKey(seed: seed)
+        } catch let error as SodiumError {
+            throw .crypto(error)
+        } catch {
+            throw .crypto(.callFailed("crypto_sign_seed_keypair"))
+        }
+    }
+}
