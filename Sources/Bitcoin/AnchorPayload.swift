@@ -1,3 +1,6 @@
+import SHA2
+import JSON
+
 /// The 52 bytes an anchor transaction carries in its OP_RETURN output:
 ///
 ///     "VGT1" || tree size (UInt64, big-endian) || root hash (32 bytes)

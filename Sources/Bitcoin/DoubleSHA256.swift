@@ -1,3 +1,6 @@
+import SHA2
+import JSON
+
 /// SHA256(SHA256(bytes)): Bitcoin's hash for txids, block hashes and Merkle
 /// nodes (Bitcoin Core hash.h `CHash256`).
 func doubleSHA256(_ bytes: some Collection<UInt8>) -> [UInt8] {

@@ -1,3 +1,5 @@
+import JSON
+
 /// Why bytes could not be read as a Bitcoin wire structure, or why a proof
 /// does not prove what it claims. Each message names the field at fault.
 public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
