@@ -18,7 +18,7 @@ public final class BitcoinRPC: Sendable {
     /// Calls `method` and returns its `result`.
     ///
     /// Speaks JSON-RPC 1.0 as Bitcoin Core does (httprpc.cpp, rpc/request.cpp):
-    /// a failed call comes back as HTTP 500 (404 for an unknown wallet) with a
+    /// a failed call comes back as HTTP 500 (404 for an unknown method) with a
     /// JSON body whose `error` is `{code, message}`; bad credentials get 401
     /// and an empty body.
     /// - Parameter wallet: send to `/wallet/<endpoint.wallet>` (bitcoin/doc/JSON-RPC-interface.md).

@@ -1,4 +1,5 @@
 import Bitcoin
+import SHA2
 import Testing
 
 @Suite struct MerkleBlockTests {
@@ -103,11 +104,25 @@ import Testing
     @Test func duplicatedSiblingIsRejected() throws {
         // CVE-2012-2459: equal siblings let a block with a duplicated transaction
         // list share a root with the honest one; Core refuses them outright.
-        let genesis = bytes(Fixtures.genesisHeader)
+        // Here the header commits to exactly SHA256d(a || a), so only that check fails.
         let a = [UInt8](repeating: 0x11, count: 32)
+        let root = SHA256.hash(SHA256.hash(a + a).bytes).bytes
+        let genesis = bytes(Fixtures.genesisHeader)
+        let header = Array(genesis[0..<36]) + root + genesis[68...]
         // Two transactions with equal leaves: root bit 1, both leaves matched (bits 1, 1).
-        let proof = try MerkleBlock(parsing: genesis + [2, 0, 0, 0, 2] + a + a + [1, 0b111])
+        let proof = try MerkleBlock(parsing: header + [2, 0, 0, 0, 2] + a + a + [1, 0b111])
         #expect(throws: WireError.invalidMerkleProof("identical sibling hashes (CVE-2012-2459)")) { try proof.verifiedMatches() }
+    }
+
+    @Test func anExtraHashIsRejected() throws {
+        // Core's "all hashes consumed" rule: a hash appended to a valid proof
+        // (of 6 transactions, so 4 hashes are not yet more than the transactions).
+        let original = bytes(Fixtures.sixProofLast)
+        let proof = try MerkleBlock(parsing: original)
+        let hashesEnd = 85 + 32 * proof.hashes.count
+        var padded = Array(original[0..<84]) + [UInt8(proof.hashes.count + 1)] + original[85..<hashesEnd]
+        padded += [UInt8](repeating: 0x5a, count: 32) + original[hashesEnd...]
+        #expect(throws: WireError.invalidMerkleProof("unused hashes")) { try MerkleBlock(parsing: padded).verifiedMatches() }
     }
 
     private func usedBits(_ proof: MerkleBlock) -> Int {
