@@ -1,0 +1,102 @@
+extension ExactDecimal: CustomStringConvertible {
+    /// Reads a number in the RFC 8259 section 6 grammar (`-1.50`, `2e3`, `0.05`).
+    /// Nil if the text is not in that grammar, has more than 18 significant
+    /// digits, or the normalized exponent is outside ±300.
+    public init?(text: String) {
+        var text = text
+        let parsed = text.withUTF8 { Self.parse(UnsafeRawBufferPointer($0)) }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> ExactDecimal? {
+        var i = 0
+        let n = bytes.count
+        @inline(__always) func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
+        let negative = i < n && bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        guard i < n, isDigit(bytes[i]) else { return nil }
+        if bytes[i] == UInt8(ascii: "0"), i + 1 < n, isDigit(bytes[i + 1]) { return nil }
+        // Significant digits accumulate in `mantissa`; zeros are held back
+        // in `pendingZeros` until a nonzero digit follows, so trailing zeros
+        // never count against the 18-digit budget.
+        var mantissa: Int64 = 0
+        var digits = 0
+        var pendingZeros = 0
+        var scale: Int64 = 0  // power of ten applied to the digits seen so far
+        func take(_ d: Int64, fractional: Bool) -> Bool {
+            if fractional { scale -= 1 }
+            if d == 0 {
+                if digits > 0 { pendingZeros += 1 }  // leading zeros are not significant
+                return true
+            }
+            for _ in 0..<pendingZeros {
+                mantissa *= 10
+                digits += 1
+                if digits > 18 { return false }
+            }
+            pendingZeros = 0
+            mantissa = mantissa * 10 + d
+            digits += 1
+            return digits <= 18
+        }
+        while i < n, isDigit(bytes[i]) {
+            guard take(Int64(bytes[i] - UInt8(ascii: "0")), fractional: false) else { return nil }
+            i += 1
+        }
+        if i < n, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            guard i < n, isDigit(bytes[i]) else { return nil }
+            while i < n, isDigit(bytes[i]) {
+                guard take(Int64(bytes[i] - UInt8(ascii: "0")), fractional: true) else { return nil }
+                i += 1
+            }
+        }
+        var written: Int64 = 0
+        if i < n, bytes[i] | 0x20 == UInt8(ascii: "e") {
+            i += 1
+            var expNegative = false
+            if i < n, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
+                expNegative = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            guard i < n, isDigit(bytes[i]) else { return nil }
+            while i < n, isDigit(bytes[i]) {
+                written = written * 10 + Int64(bytes[i] - UInt8(ascii: "0"))
+                guard written <= 1_000_000 else { return nil }
+                i += 1
+            }
+            if expNegative { written = -written }
+        }
+        guard i == n else { return nil }
+        if mantissa == 0 { return ExactDecimal(mantissa: 0, exponent: 0) }
+        // Held-back zeros are trailing: they raise the exponent instead.
+        let exponent = scale + Int64(pendingZeros) + written
+        guard (-300...300).contains(exponent) else { return nil }
+        return ExactDecimal(mantissa: negative ? -mantissa : mantissa, exponent: Int32(exponent))
+    }
+
+    /// Plain decimal text with no exponent and no superfluous zeros:
+    /// `97`, `36.6`, `-0.05`, `1200`. It is also valid JSON number text.
+    public var description: String {
+        var out: [UInt8] = []
+        if mantissa < 0 { out.append(UInt8(ascii: "-")) }
+        let digits = Array(String(mantissa.magnitude).utf8)
+        if exponent >= 0 {
+            out += digits
+            out += repeatElement(UInt8(ascii: "0"), count: Int(exponent))
+        } else {
+            let fraction = Int(-exponent)
+            if fraction >= digits.count {
+                out += [UInt8(ascii: "0"), UInt8(ascii: ".")]
+                out += repeatElement(UInt8(ascii: "0"), count: fraction - digits.count)
+                out += digits
+            } else {
+                out += digits[..<(digits.count - fraction)]
+                out.append(UInt8(ascii: "."))
+                out += digits[(digits.count - fraction)...]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,91 @@
+/// The recursive-descent state behind `JSONParser`: one pass over the
+/// input, no copies of it, no look-back.
+///
+/// Containers collect their members in an array reserved for a typical
+/// reading's size, so a small object costs one allocation.
+struct JSONScanner {
+    let bytes: UnsafeRawBufferPointer
+    let maxDepth: Int
+    var index = 0
+    var depth = 0
+    /// Unescaped string bytes, reused across strings that contain escapes.
+    var scratch: [UInt8] = []
+
+    init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    /// RFC 8259 section 2: `JSON-text = ws value ws`, and nothing else.
+    mutating func parseDocument() throws(JSONError) -> JSONValue {
+        skipWhitespace()
+        let value = try parseValue()
+        skipWhitespace()
+        if index < bytes.count { throw JSONError(.trailingData, at: index) }
+        return value
+    }
+
+    /// Section 2: whitespace is space, horizontal tab, line feed, carriage return.
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func parseValue() throws(JSONError) -> JSONValue {
+        guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        default: throw unexpectedByte(at: index)
+        }
+    }
+
+    /// Consumes `literal` (ASCII) at the current index.
+    mutating func expectLiteral(_ literal: StaticString) throws(JSONError) {
+        let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+        for byte in expected {
+            guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+            guard bytes[index] == byte else { throw unexpectedByte(at: index) }
+            index += 1
+        }
+    }
+
+    /// Consumes `byte` after optional whitespace.
+    @inline(__always)
+    mutating func expect(_ byte: UInt8) throws(JSONError) {
+        skipWhitespace()
+        guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        guard bytes[index] == byte else { throw unexpectedByte(at: index) }
+        index += 1
+    }
+
+    /// The error for a byte that does not fit: ill-formed UTF-8 is reported
+    /// as such, so a caller can tell "not text" from "not JSON".
+    func unexpectedByte(at offset: Int) -> JSONError {
+        if bytes[offset] >= 0x80, UTF8Validation.sequenceLength(in: bytes, at: offset) == nil {
+            return JSONError(.invalidUTF8, at: offset)
+        }
+        return JSONError(.unexpectedByte, at: offset)
+    }
+
+    mutating func enterContainer() throws(JSONError) {
+        depth += 1
+        if depth > maxDepth { throw JSONError(.tooDeep, at: index) }
+    }
+
+    /// The input bytes in `range` as a String; the caller has validated them as UTF-8.
+    @inline(__always)
+    func text(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+}

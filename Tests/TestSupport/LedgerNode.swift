@@ -1,0 +1,183 @@
+import Foundation
+import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private `litecoind -regtest` for one test: its own temporary data
+/// directory, free loopback ports, no connection to anything but 127.0.0.1
+/// (and to the `peers` it is given).
+public final class LedgerNode: @unchecked Sendable {
+    /// The real daemon; /usr/bin/litecoind is a wrapper that writes ~/.litecoin.
+    public static let executable = "/usr/lib/litecoin/litecoind"
+
+    public let name: String
+    public let wallet: String
+    public let rpcPort: UInt16
+    public let p2pPort: UInt16
+    public let dataDir: String
+    /// The cookie the node writes at each start (`__cookie__:<hex>`).
+    public var cookieFile: String { "\(dataDir)/regtest/.cookie" }
+    public var url: String { "http://127.0.0.1:\(rpcPort)" }
+    /// The node's own log (-printtoconsole=0 sends it here).
+    public var debugLog: String { "\(dataDir)/regtest/debug.log" }
+
+    private let directory: TemporaryDirectory
+    private let arguments: [String]
+    private var process: ChildProcess?
+    private var miningAddress: String?
+
+    /// Starts the node, waits until RPC answers, creates (or, after a restart,
+    /// loads) `wallet`, and with `matureCoins` mines 101 blocks to it so its
+    /// first coinbase can be spent (COINBASE_MATURITY = 100).
+    public init(name: String = "ledger", wallet: String = "vitalgate", matureCoins: Bool = true, peers: [LedgerNode] = []) throws {
+        self.name = name
+        self.wallet = wallet
+        directory = try TemporaryDirectory("ledger-\(name)")
+        dataDir = directory.path
+        rpcPort = try freeLoopbackPort()
+        var p2p = try freeLoopbackPort()
+        while p2p == rpcPort { p2p = try freeLoopbackPort() }
+        p2pPort = p2p
+        arguments = [
+            "-regtest", "-datadir=\(dataDir)", "-server=1", "-printtoconsole=0",
+            "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", "-rpcport=\(rpcPort)",
+            "-listen=1", "-bind=127.0.0.1:\(p2pPort)", "-port=\(p2pPort)",
+            // Nothing leaves 127.0.0.1: no seeds, no address discovery or port
+            // mapping, no Tor, and no automatic outbound peers (-connect=0
+            // still honours -addnode).
+            "-connect=0", "-dnsseed=0", "-discover=0", "-upnp=0", "-listenonion=0", "-onlynet=ipv4",
+            "-txindex=1", "-fallbackfee=0.0001", "-keypool=20",
+        ] + peers.map { "-addnode=127.0.0.1:\($0.p2pPort)" }
+        do {
+            try launch()
+            _ = try rpc("createwallet", [.string(wallet)])
+            if matureCoins { _ = try mine(101) }
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    private func launch() throws {
+        let child = try ChildProcess(name: "litecoind-\(name)", executable: Self.executable, arguments: arguments,
+                                     logPath: "\(dataDir)/stdout.log")
+        process = child
+        try waitUntil(timeout: 30, "litecoind \(name) to answer RPC on port \(rpcPort)") {
+            guard child.isRunning else {
+                throw HarnessError("litecoind \(name) exited: \(child.output()) \(tail(debugLog))")
+            }
+            return (try? rpc("getblockchaininfo")) != nil
+        }
+    }
+
+    /// Calls `method` over JSON-RPC with the cookie; throws `HarnessError` with
+    /// the node's code and message on an RPC error.
+    @discardableResult
+    public func rpc(_ method: String, _ params: [JSONValue] = [], wallet: Bool = false) throws -> JSONValue {
+        let path = wallet ? "/wallet/\(self.wallet)" : "/"
+        let cookie = try String(contentsOfFile: cookieFile, encoding: .utf8)
+        let request: JSONValue = ["jsonrpc": "1.0", "id": 1, "method": .string(method), "params": .array(params)]
+        let (status, body) = try loopbackPost(port: rpcPort, path: path, authorization: "Basic " + Base64.encode(Array(cookie.utf8)),
+                                              body: request.serializedUTF8())
+        guard !body.isEmpty else { throw HarnessError("\(method): HTTP \(status) with an empty body") }
+        var limits = JSONParser.Limits()
+        limits.maxBytes = 32 << 20
+        let answer = try JSONParser.parse(body, limits: limits)
+        if let error = answer["error"], !error.isNull {
+            throw HarnessError("\(method) failed: code \(error["code"]?.int64 ?? 0): \(error["message"]?.string ?? "")")
+        }
+        guard let result = answer["result"] else { throw HarnessError("\(method): no result in \(answer.serialized())") }
+        return result
+    }
+
+    /// Mines `blocks` blocks to an address of the node's wallet; their hashes.
+    @discardableResult
+    public func mine(_ blocks: Int = 1) throws -> [String] {
+        if miningAddress == nil {
+            miningAddress = try rpc("getnewaddress", wallet: true).string
+        }
+        let hashes = try rpc("generatetoaddress", [.int(blocks), .string(miningAddress ?? "")])
+        return hashes.array?.compactMap(\.string) ?? []
+    }
+
+    /// Restarts a stopped or killed node on the same ports and data directory
+    /// and loads the wallet again (nodes do not reload unnamed wallets).
+    public func restart() throws {
+        shutDown()
+        try launch()
+        _ = try rpc("loadwallet", [.string(wallet)])
+    }
+
+    /// SIGKILL: the node stops as in a power cut; the data directory stays (see `restart`).
+    public func kill9() { process?.kill9() }
+
+    /// Shuts the node down, then removes the data directory.
+    ///
+    /// Asks over RPC first: a child started from a test thread inherits that
+    /// thread's blocked signal mask (SigBlk in /proc/<pid>/status), so
+    /// litecoind never sees SIGTERM. `ChildProcess.stop` then reaps it by
+    /// PID, or SIGKILLs it if it is still running after the grace period.
+    public func stop() {
+        shutDown()
+        process = nil
+        directory.remove()
+    }
+
+    private func shutDown() {
+        guard let process, process.isRunning else { return }
+        if (try? rpc("stop")) != nil {
+            try? waitUntil(timeout: 10, "litecoind \(name) to shut down") { !process.isRunning }
+        }
+        process.stop(grace: 2)
+    }
+
+    deinit { stop() }
+}
+
+/// The last 2 KB of a file, for failure messages.
+private func tail(_ path: String) -> String {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "" }
+    return String(text.suffix(2000))
+}
+
+/// One blocking HTTP/1.1 POST to 127.0.0.1:`port` with `Connection: close`;
+/// the status code and body (read to end of stream). 10 s socket timeouts.
+private func loopbackPost(port: UInt16, path: String, authorization: String, body: [UInt8]) throws -> (Int, [UInt8]) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = port.bigEndian
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw HarnessError("connect 127.0.0.1:\(port) failed: errno \(errno)") }
+    let request = Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: \(authorization)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
+    var sent = 0
+    while sent < request.count {
+        let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+        guard n > 0 else { throw HarnessError("send to 127.0.0.1:\(port) failed: errno \(errno)") }
+        sent += n
+    }
+    var response: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+        guard n >= 0 else { throw HarnessError("receive from 127.0.0.1:\(port) failed: errno \(errno)") }
+        if n == 0 { break }
+        response += buffer[0..<n]
+    }
+    let separator: [UInt8] = [13, 10, 13, 10]
+    guard let headEnd = (0..<max(0, response.count - 3)).first(where: { Array(response[$0..<$0 + 4]) == separator }) else {
+        throw HarnessError("no HTTP header from 127.0.0.1:\(port)")
+    }
+    let statusLine = String(decoding: response[0..<headEnd], as: UTF8.self).split(separator: " ")
+    let status = statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0
+    return (status, Array(response[(headEnd + 4)...]))
+}
