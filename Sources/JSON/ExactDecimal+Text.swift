@@ -30,15 +30,13 @@ extension ExactDecimal: CustomStringConvertible {
                 if digits > 0 { pendingZeros += 1 }  // leading zeros are not significant
                 return true
             }
-            for _ in 0..<pendingZeros {
-                mantissa *= 10
-                digits += 1
-                if digits > 18 { return false }
-            }
+            // Checked before multiplying: 19 digits can overflow Int64.
+            guard digits + pendingZeros + 1 <= 18 else { return false }
+            for _ in 0..<pendingZeros { mantissa *= 10 }
+            digits += pendingZeros + 1
             pendingZeros = 0
             mantissa = mantissa * 10 + d
-            digits += 1
-            return digits <= 18
+            return true
         }
         while i < n, isDigit(bytes[i]) {
             guard take(Int64(bytes[i] - UInt8(ascii: "0")), fractional: false) else { return nil }

@@ -1,0 +1,32 @@
+/// The syntax of the names that appear in topics, payloads and profiles.
+/// Restricting them to small ASCII sets means they never need escaping in
+/// JSON, in MQTT topics or in log lines.
+public enum Identifier {
+    /// Payload members that are not measurements; no metric may use these names
+    /// (`type` and `v` are held back for future envelope fields).
+    public static let reservedKeys: Set<String> = ["device", "boot", "seq", "ts", "type", "v"]
+
+    /// `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`: a device ID, as in topic `vitals/<device-id>`.
+    public static func isDeviceID(_ s: String) -> Bool {
+        let utf8 = s.utf8
+        guard (1...64).contains(utf8.count), let first = utf8.first, isAlphanumeric(first) else { return false }
+        return utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    /// `[a-z][a-z0-9_]{0,31}` and not one of `reservedKeys`: a measurement's key.
+    public static func isMetricKey(_ s: String) -> Bool {
+        let utf8 = s.utf8
+        guard (1...32).contains(utf8.count), let first = utf8.first, isLower(first) else { return false }
+        guard utf8.allSatisfy({ isLower($0) || isDigit($0) || $0 == UInt8(ascii: "_") }) else { return false }
+        return !reservedKeys.contains(s)
+    }
+
+    /// Bytewise (UTF-8 code unit) order, the order of keys in the canonical encoding.
+    public static func bytewiseLess(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    static func isDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
+    static func isLower(_ c: UInt8) -> Bool { c &- UInt8(ascii: "a") < 26 }
+    static func isAlphanumeric(_ c: UInt8) -> Bool { isDigit(c) || isLower(c) || c &- UInt8(ascii: "A") < 26 }
+}
