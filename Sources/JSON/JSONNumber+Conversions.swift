@@ -36,6 +36,8 @@ extension JSONNumber {
     }
 
     var isIntegerText: Bool {
-        !text.utf8.contains { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }
+        let isFractionOrExponent = { (c: UInt8) in c == UInt8(ascii: ".") || c | 0x20 == UInt8(ascii: "e") }
+        if let found = text.utf8.withContiguousStorageIfAvailable({ $0.contains(where: isFractionOrExponent) }) { return !found }
+        return !text.utf8.contains(where: isFractionOrExponent)
     }
 }
