@@ -35,12 +35,14 @@ mkdir -p "$STATE/broker" "$STATE/ledger"
 
 echo "[1/6] broker: mosquitto on 127.0.0.1:$MQTT_PORT"
 sed -e "s|@PORT@|$MQTT_PORT|" -e "s|@STATE@|$STATE/broker|" "$ROOT/Provisioning/mosquitto.conf" > "$STATE/broker/mosquitto.conf"
+# Started as root, mosquitto switches to user `mosquitto`, who cannot write this folder.
+if [ "$(id -u)" = 0 ]; then echo "user root" >> "$STATE/broker/mosquitto.conf"; fi
 mosquitto -c "$STATE/broker/mosquitto.conf" & pids+=($!)
 
 echo "[2/6] ledger: litecoind -regtest on 127.0.0.1:$RPC_PORT"
 "$LITECOIND" -regtest -datadir="$STATE/ledger" -server -listen=1 -bind=127.0.0.1:"$P2P_PORT" \
     -rpcbind=127.0.0.1 -rpcallowip=127.0.0.1 -rpcport="$RPC_PORT" -txindex=1 -fallbackfee=0.0001 \
-    -dnsseed=0 -discover=0 -upnp=0 -natpmp=0 -printtoconsole=0 & pids+=($!)
+    -connect=0 -dnsseed=0 -discover=0 -upnp=0 -printtoconsole=0 & pids+=($!)
 COOKIE="$STATE/ledger/regtest/.cookie"
 for _ in $(seq 1 100); do [ -s "$COOKIE" ] && break; sleep 0.2; done
 LEDGER=(--ledger-url "http://127.0.0.1:$RPC_PORT" --ledger-cookie "$COOKIE" --ledger-wallet vitalgate)

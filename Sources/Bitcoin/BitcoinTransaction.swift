@@ -8,7 +8,9 @@ public struct BitcoinTransaction: Sendable {
     /// True when the serialization carried a segwit marker and witness data.
     public let hasWitness: Bool
     /// The serialization without marker, flag and witnesses: what the txid commits to.
-    private let strippedBytes: [UInt8]
+    /// The serialization without witness data (BIP 144): the bytes the txid
+    /// is the double SHA-256 of, so every one of them is covered by it.
+    public let strippedBytes: [UInt8]
     /// The serialization exactly as given.
     public let bytes: [UInt8]
 

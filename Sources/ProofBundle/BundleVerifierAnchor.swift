@@ -13,6 +13,10 @@ extension BundleVerifier {
 
     func checkTransaction(_ b: ProofBundle, _ tx: BitcoinTransaction,
                           _ parsed: Result<(note: SignedNote, checkpoint: Checkpoint), Error>) -> VerificationStep {
+        guard !tx.hasWitness else {
+            // With witness data some bytes would not be covered by the txid.
+            return .fail(.anchorTransaction, "raw_tx must be serialized without witness data")
+        }
         guard tx.txidHex == b.anchor.txid else {
             return .fail(.anchorTransaction, "double SHA-256 of raw_tx is \(tx.txidHex), not txid \(b.anchor.txid)")
         }

@@ -43,6 +43,7 @@ enum BundleMutations {
         check("block_hash") { $0.anchor.blockHash = flipHex($0.anchor.blockHash) }
         check("reading.seq") { $0.reading = Reading(copying: $0.reading, seq: $0.reading.seq + 1) }
         check("reading.ts") { $0.reading = Reading(copying: $0.reading, ts: $0.reading.ts + 1) }
+        check("reading.metric") { $0.reading = Reading(copying: $0.reading, bumpFirstMetric: true) }
         check("reading.device") { $0.reading = Reading(copying: $0.reading, device: $0.reading.device + "x") }
         return survivors
     }
@@ -55,17 +56,13 @@ enum BundleMutations {
 }
 
 extension Reading {
-    /// A copy with one field changed, re-read through the JSON form so the result is a valid Reading.
-    init(copying r: Reading, device: String? = nil, seq: UInt64? = nil, ts: Int64? = nil) {
-        var members = r.json.object!.members
-        for i in members.indices {
-            switch members[i].key {
-            case "device": if let device { members[i].value = .string(device) }
-            case "seq": if let seq { members[i].value = .int(seq) }
-            case "ts": if let ts { members[i].value = .int(ts) }
-            default: break
-            }
+    /// A copy with one field changed.
+    init(copying r: Reading, device: String? = nil, seq: UInt64? = nil, ts: Int64? = nil, bumpFirstMetric: Bool = false) {
+        var metrics = r.metrics
+        if bumpFirstMetric {
+            let m = metrics[0].value
+            metrics[0].value = ExactDecimal(mantissa: m.mantissa + 1, exponent: m.exponent)
         }
-        try! self.init(json: .object(JSONObject(members)))
+        self.init(device: device ?? r.device, boot: r.boot, seq: seq ?? r.seq, ts: ts ?? r.ts, metrics: metrics)
     }
 }

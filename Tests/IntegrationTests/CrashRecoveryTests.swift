@@ -25,7 +25,7 @@ struct CrashRecoveryTests {
         defer { gateway.remove() }
         let miner = BlockProducer(ledger, interval: 1)
         defer { miner.stop() }
-        try gateway.startAgent()
+        try gateway.startAgentAndWaitForBroker()
 
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var next = 1
@@ -44,8 +44,8 @@ struct CrashRecoveryTests {
         for round in 0..<3 {
             try publishRound(400)
             // Let the agent work for a moment, then kill it while it may be mid-batch.
-            try waitUntil(timeout: 30, "agent storing (round \(round))") {
-                (try gateway.status()["stored"]?.int64 ?? 0) > Int64(committedBefore.count)
+            try gateway.waitForStatus(timeout: 30, "agent storing (round \(round))") { s in
+                (s["stored"]?.int64 ?? 0) > Int64(committedBefore.count)
             }
             gateway.killAgent()
             let committed = try leaves(gateway.databasePath)
@@ -53,22 +53,23 @@ struct CrashRecoveryTests {
             for (index, leaf) in committedBefore { #expect(committed[index] == leaf, "leaf \(index) changed or vanished") }
             #expect(committed.count >= committedBefore.count)
             committedBefore = committed
-            try gateway.startAgent()
+            try gateway.startAgentAndWaitForBroker()
         }
         try publishRound(200)
 
         // The log verifies: every signed checkpoint's root equals the root of the stored leaves.
-        try waitUntil(timeout: 60, "a confirmed anchor after the kills") {
-            let last = try gateway.status()["anchors"]?["last_confirmed"]?["tree_size"]?.int64 ?? 0
-            return last >= Int64(committedBefore.count)
+        try gateway.waitForStatus(timeout: 60, "a confirmed anchor after the kills") { s in
+            (s["anchors"]?["last_confirmed"]?["tree_size"]?.int64 ?? 0) >= Int64(committedBefore.count)
         }
         let all = try leaves(gateway.databasePath)
         for (index, leaf) in committedBefore { #expect(all[index] == leaf) }
         #expect(all.keys.sorted() == Array(0..<Int64(all.count)), "leaf indices are dense")
         try verifyCheckpoints(gateway, leaves: all)
 
-        // A reading stored before the first kill still exports and verifies on the node.
-        let export = try runVitalgate(["export", "--home", gateway.home, "--device", "crash-0", "--seq", "1"])
+        // The first reading stored, before the first kill, still exports and verifies on the node.
+        let db = try Database(path: gateway.databasePath)
+        let first = try #require(try db.prepare("SELECT device, seq FROM readings WHERE leaf_index = 0").rows { ($0.text(0) ?? "", $0.int64(1)) }.first)
+        let export = try runVitalgate(["export", "--home", gateway.home, "--device", first.0, "--seq", String(first.1)])
         #expect(export.status == 0, "\(export.stderr)")
         let file = gateway.directory.file("crash-bundle.json")
         try export.stdout.write(toFile: file, atomically: true, encoding: .utf8)
@@ -81,7 +82,7 @@ struct CrashRecoveryTests {
     func leaves(_ path: String) throws -> [Int64: [UInt8]] {
         let db = try Database(path: path)
         var result: [Int64: [UInt8]] = [:]
-        for (i, leaf) in try db.prepare("SELECT leaf_index, leaf FROM readings").rows({ ($0.int64(0), $0.blob(1) ?? []) }) {
+        for (i, leaf) in try db.prepare("SELECT leaf_index, leaf FROM readings").rows(map: { ($0.int64(0), $0.blob(1) ?? []) }) {
             result[i] = leaf
         }
         return result

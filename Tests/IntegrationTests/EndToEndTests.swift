@@ -22,7 +22,7 @@ struct EndToEndTests {
         ], devices: devices + [("retired-1", "thermometer")])
         defer { gateway.remove() }
         _ = try runVitalgate(["device", "revoke", "retired-1", "--home", gateway.home])
-        try gateway.startAgent()
+        try gateway.startAgentAndWaitForBroker()
         let miner = BlockProducer(ledger, interval: 1)
         defer { miner.stop() }
 
@@ -35,9 +35,8 @@ struct EndToEndTests {
         let validCount = plan.filter { $0.expect == .stored }.count
         let rejectedCount = plan.count - validCount
         #expect(validCount == 10_000)
-        try waitUntil(timeout: 120, "all \(plan.count) messages processed") {
-            let s = try gateway.status()
-            return s["stored"]?.int64 == Int64(validCount) && s["rejected"]?.int64 == Int64(rejectedCount)
+        try gateway.waitForStatus(timeout: 120, "all \(plan.count) messages processed") { s in
+            s["stored"]?.int64 == Int64(validCount) && s["rejected"]?.int64 == Int64(rejectedCount)
         }
 
         // Every rejection reason is counted exactly.
@@ -61,8 +60,8 @@ struct EndToEndTests {
         #expect(Set(rows.map { "\($0.0)#\($0.1)" }) == expected)
 
         // A confirmed anchor covering everything, then bundles for a sample verify on the node.
-        try waitUntil(timeout: 90, "a confirmed anchor of the whole log") {
-            try gateway.status()["anchors"]?["last_confirmed"]?["tree_size"]?.int64 == Int64(validCount)
+        try gateway.waitForStatus(timeout: 90, "a confirmed anchor of the whole log") { s in
+            s["anchors"]?["last_confirmed"]?["tree_size"]?.int64 == Int64(validCount)
         }
         let sample = [("dev-0", 1), ("dev-3", 500), ("dev-9", 1000), ("dev-5", 777), ("dev-1", 7), ("dev-2", 1000)]
         for (device, seq) in sample {
@@ -93,6 +92,6 @@ struct EndToEndTests {
         #expect(refused.stdout.contains("FAIL  \(VerificationStep.Name.txoutProof.rawValue)"))
 
         gateway.stopAgent()
-        #expect(gateway.agent?.process.terminationStatus == 0, "agent exit: \(gateway.agentLogs().suffix(2000))")
+        #expect(gateway.agent?.terminationStatus == 0, "agent exit: \(gateway.agentLogs().suffix(2000))")
     }
 }

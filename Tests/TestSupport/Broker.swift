@@ -6,16 +6,9 @@ import Glibc
 /// A real mosquitto broker for tests, listening on 127.0.0.1 only, with its
 /// configuration, persistence file and logs in its own temporary directory.
 ///
-/// Configuration choices (mosquitto.conf(5), mosquitto 2.0.11):
-/// - `max_queued_messages` defaults to 1000 per client and silently drops
-///   QoS 1 messages beyond that for a slow or offline subscriber; tests
-///   publish bursts of thousands, so it is raised to 1,000,000, with
-///   `max_queued_bytes 0` (no byte limit). `max_inflight_messages` stays at
-///   20: in-flight is flow control, queued messages wait rather than drop.
-/// - `persistence true` in `directory`, saved every second
-///   (`autosave_interval 1`) and on a clean stop, so `restart()` keeps
-///   persistent sessions and their queued messages; after `kill9()` up to
-///   one second of changes is lost, as with a real crash.
+/// It runs the configuration the project ships (Provisioning/mosquitto.conf,
+/// with its queue limits that keep QoS 1 bursts from being dropped), with
+/// the port and state folder filled in; tests may append lines.
 public final class Broker: @unchecked Sendable {
     public let port: UInt16
     /// The temporary directory holding `mosquitto.conf`, the persistence
@@ -36,25 +29,13 @@ public final class Broker: @unchecked Sendable {
         temporary = try TemporaryDirectory("vitalgate-mosquitto")
         directory = temporary.path
         port = try freeLoopbackPort()
-        var lines = [
-            "per_listener_settings false",
-            "listener \(port) 127.0.0.1",
-            "allow_anonymous \(allowAnonymous)",
-            "persistence true",
-            "persistence_location \(directory)/",
-            "persistence_file mosquitto.db",
-            "autosave_interval 1",
-            "max_queued_messages 1000000",
-            "max_queued_bytes 0",
-            "max_inflight_messages 20",
-            "set_tcp_nodelay true",
-            "log_dest stderr",
-            "log_type error",
-            "log_type warning",
-            "log_type notice",
-            "log_type information",
-            "connection_messages true",
-        ]
+        let template = try String(contentsOfFile: repositoryRoot() + "/Provisioning/mosquitto.conf", encoding: .utf8)
+        var lines = template
+            .replacingOccurrences(of: "@PORT@", with: String(port))
+            .replacingOccurrences(of: "@STATE@", with: directory)
+            .components(separatedBy: "\n")
+            .filter { !$0.hasPrefix("log_dest") && !$0.hasPrefix("allow_anonymous") }
+        lines += ["allow_anonymous \(allowAnonymous)", "log_dest stderr", "log_type information", "connection_messages true"]
         // As root, mosquitto drops privileges to user "mosquitto", who
         // cannot write this directory; stay root for the test.
         if getuid() == 0 { lines.append("user root") }
@@ -68,11 +49,9 @@ public final class Broker: @unchecked Sendable {
     private func launch() throws {
         let child: ChildProcess = try lock.withLock {
             runs += 1
-            let child = try withUnblockedSignals {
-                try ChildProcess(name: "mosquitto", executable: Self.executable,
-                                 arguments: ["-c", configPath],
-                                 logPath: temporary.file("mosquitto-\(runs).log"))
-            }
+            let child = try ChildProcess(name: "mosquitto", executable: Self.executable,
+                                         arguments: ["-c", configPath],
+                                         logPath: temporary.file("mosquitto-\(runs).log"))
             process = child
             return child
         }
@@ -127,23 +106,4 @@ public final class Broker: @unchecked Sendable {
         stop()
         temporary.remove()
     }
-}
-
-/// Runs `body` (which spawns a process) with no signals blocked on the
-/// calling thread.
-///
-/// Why: Foundation's `Process.run` spawns from the calling thread and the
-/// child inherits that thread's signal mask. Swift concurrency's worker
-/// threads block SIGTERM, SIGINT, SIGHUP and more (measured here: SigBlk
-/// fffffffe3bfbea27 in the child's /proc/self/status). mosquitto only
-/// restores its inherited mask around epoll_wait (src/mux_epoll.c), so a
-/// SIGTERM would stay pending forever and every stop would end in SIGKILL
-/// after the grace period, without saving the persistence file.
-private func withUnblockedSignals<R>(_ body: () throws -> R) rethrows -> R {
-    var none = sigset_t()
-    var previous = sigset_t()
-    sigemptyset(&none)
-    pthread_sigmask(SIG_SETMASK, &none, &previous)
-    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    return try body()
 }

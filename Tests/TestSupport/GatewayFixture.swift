@@ -89,6 +89,29 @@ public final class GatewayFixture: @unchecked Sendable {
         try JSONParser.parse(try check(runVitalgate(["status", "--home", home, "--json"]), "status").stdout)
     }
 
+    /// Starts the agent and waits until it has its broker session (and so
+    /// its subscription): what is published before that has nobody to go to.
+    public func startAgentAndWaitForBroker(_ extra: [String] = [], timeout: Double = 30) throws {
+        try startAgent(extra)
+        try waitForStatus(timeout: timeout, "the agent's broker session") { s in
+            s["broker"]?["state"]?.string == "connected"
+        }
+    }
+
+    /// Waits until `condition` holds for `status --json`; on time-out the
+    /// error carries the last status and the end of the agent's log.
+    public func waitForStatus(timeout: Double, _ what: String, _ condition: (JSONValue) throws -> Bool) throws {
+        var last: JSONValue = .null
+        do {
+            try waitUntil(timeout: timeout, what) {
+                last = try status()
+                return try condition(last)
+            }
+        } catch {
+            throw HarnessError("\(error)\nlast status: \(last.serialized())\nagent log (end):\n\(agentLogs().suffix(3000))")
+        }
+    }
+
     /// Everything the agent printed over all its runs.
     public func agentLogs() -> String {
         (1...max(runs, 1)).map { (try? String(contentsOfFile: directory.file("agent-\($0).log"), encoding: .utf8)) ?? "" }.joined()

@@ -1,3 +1,4 @@
+import Bitcoin
 import Merkle
 import ProofBundle
 import SQLiteStore
@@ -30,7 +31,8 @@ public struct BundleExporter {
                 reading: try Reading(canonicalEncoding: leaf), leaf: leaf, leafIndex: leafIndex, treeSize: anchor.treeSize,
                 inclusion: path.map(\.bytes), checkpoint: checkpoint.note, gatewayPublicKey: key,
                 anchor: .init(txid: anchor.txid, blockHash: blockHash, blockHeight: height,
-                              confirmations: anchor.confirmations, rawTx: anchor.rawTx, txoutProof: proof))
+                              confirmations: anchor.confirmations,
+                              rawTx: try BitcoinTransaction(parsing: anchor.rawTx).strippedBytes, txoutProof: proof))
         }
     }
 

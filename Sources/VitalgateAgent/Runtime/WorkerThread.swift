@@ -28,8 +28,6 @@ public final class WorkerThread: @unchecked Sendable {
             return nil
         }, box)
         precondition(rc == 0, "pthread_create failed for \(name): \(rc)")
-        // Linux limits thread names to 15 bytes (pthread_setname_np(3)).
-        _ = pthread_setname_np(thread, String(name.prefix(15)))
     }
 
     /// Waits for the thread's body to return.

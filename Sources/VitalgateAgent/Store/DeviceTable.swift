@@ -65,11 +65,11 @@ public struct DeviceTable {
     /// Every device with what the validator needs to know of it.
     public func statuses() throws -> [String: DeviceStatus] {
         var profiles: [String: DeviceProfile] = [:]
-        for (name, json) in try db.prepare("SELECT name, json FROM profiles").rows({ ($0.text(0) ?? "", $0.blob(1) ?? []) }) {
+        for (name, json) in try db.prepare("SELECT name, json FROM profiles").rows(map: { ($0.text(0) ?? "", $0.blob(1) ?? []) }) {
             profiles[name] = try DeviceProfile.parse(json)
         }
         var result: [String: DeviceStatus] = [:]
-        for (id, profile, status) in try db.prepare("SELECT id, profile, status FROM devices").rows({ ($0.text(0) ?? "", $0.text(1) ?? "", $0.text(2) ?? "") }) {
+        for (id, profile, status) in try db.prepare("SELECT id, profile, status FROM devices").rows(map: { ($0.text(0) ?? "", $0.text(1) ?? "", $0.text(2) ?? "") }) {
             if status == "revoked" {
                 result[id] = .revoked
             } else if let p = profiles[profile] {
