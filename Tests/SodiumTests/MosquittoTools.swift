@@ -52,6 +52,8 @@ final class PasswordBroker {
     init(passwordFile: String, directory: String) throws {
         port = try freeLoopbackPortForBroker()
         let config = directory + "/mosquitto.conf"
+        // As root, mosquitto would drop to user "mosquitto", who cannot read
+        // the 0600 password file in a 0700 directory; "user root" keeps root.
         logPath = directory + "/mosquitto.log"
         try """
             listener \(port) 127.0.0.1
@@ -59,6 +61,7 @@ final class PasswordBroker {
             password_file \(passwordFile)
             persistence false
             log_dest stderr
+            \(getuid() == 0 ? "user root" : "")
             """.write(toFile: config, atomically: true, encoding: .utf8)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -66,7 +69,7 @@ final class PasswordBroker {
         process.arguments = ["-c", config]
         process.standardOutput = logHandle
         process.standardError = logHandle
-        try process.run()
+        try withUnblockedSignals { try process.run() }
         // Ready once the listener accepts TCP connections.
         let deadline = Date().addingTimeInterval(10)
         while !accepts() {
@@ -98,11 +101,26 @@ final class PasswordBroker {
 
     func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// SIGTERM by PID, then SIGKILL if it is still running after 5 s.
     func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
     deinit { stop() }
+}
+
+/// Runs `body` with no signals blocked on this thread. Test threads may
+/// block SIGTERM; a child spawned from one inherits that mask and would
+/// ignore `stop()`'s SIGTERM.
+private func withUnblockedSignals<R>(_ body: () throws -> R) rethrows -> R {
+    var none = sigset_t(), previous = sigset_t()
+    sigemptyset(&none)
+    pthread_sigmask(SIG_SETMASK, &none, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    return try body()
 }

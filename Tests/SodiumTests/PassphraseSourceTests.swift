@@ -78,7 +78,8 @@ import Testing
         #expect(write(master, typed, typed.count) == typed.count)
         try waitFor { outcome.get() != nil }
         #expect(try outcome.get()?.get() == Array("s3cret pass".utf8))
-        shown += try readMaster(master, until: { $0.hasSuffix("\n") })
+        // The newline prompt writes after the unechoed Enter (the pty turns it into "\r\n").
+        shown += try readMaster(master, until: { $0.utf8.last == UInt8(ascii: "\n") })
         #expect(!shown.contains("s3cret"), "the terminal showed: \(shown.debugDescription)")
 
         var settings = termios()
