@@ -31,20 +31,21 @@ let package = Package(
         .target(name: "ProofBundle", dependencies: ["Merkle", "Vitals", "SignedNote", "Bitcoin", "JSON", "SHA2"]),
 
         // MARK: Adapters.
+        .target(name: "Threads"),
         .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
         .target(name: "Sodium", dependencies: ["CSodium"]),
-        .target(name: "MQTT", dependencies: ["CMosquitto"]),
+        .target(name: "MQTT", dependencies: ["CMosquitto", "Threads"]),
         .target(name: "LedgerRPC", dependencies: ["JSON", "Bitcoin"]),
 
         // MARK: The agent and the command line.
         .target(name: "VitalgateAgent", dependencies: [
             "Merkle", "Vitals", "SignedNote", "Bitcoin", "ProofBundle", "JSON", "SHA2",
-            "SQLiteStore", "Sodium", "MQTT", "LedgerRPC",
+            "SQLiteStore", "Sodium", "MQTT", "LedgerRPC", "Threads",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "vitalgate", dependencies: [
-            "VitalgateAgent", "ProofBundle", "Vitals", "JSON", "Sodium", "SQLiteStore", "MQTT", "LedgerRPC",
+            "VitalgateAgent", "ProofBundle", "Vitals", "JSON", "Sodium", "SQLiteStore", "MQTT", "LedgerRPC", "Threads",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
