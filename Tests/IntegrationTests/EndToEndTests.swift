@@ -4,6 +4,7 @@ import ProofBundle
 import SQLiteStore
 import Sodium
 import Testing
+import Vitals
 import TestSupport
 
 /// The whole path with every part real: mosquitto, litecoind -regtest, SQLite
@@ -48,6 +49,8 @@ struct EndToEndTests {
             #expect(counted?[reason]?.int64 == n, "reason \(reason)")
         }
         #expect(counted?.members.count == expectedReasons.count)
+        // Every reason a message can be refused for is exercised here.
+        #expect(Set(expectedReasons.keys) == Set(RejectionReason.allCases.map(\.rawValue)))
 
         // Every valid reading is stored exactly once, with the bytes sent.
         let db = try Database(path: gateway.databasePath, options: { var o = Database.Options(); o.readOnly = true; return o }())

@@ -69,6 +69,10 @@ enum TrafficPlan {
             bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\(900_000 + seq),\"ts\":\(now),\"type\":\"x\",\(values(for: p0, r))}", "unexpected_field")
             bad("vitals/\(d0)", "[{\"bn\":\"\(d0)/\",\"n\":\"spo2\",\"u\":\"Cel\",\"v\":97},{\"n\":\"hr\",\"v\":70},{\"n\":\"seq\",\"v\":\(900_000 + seq)}]", "unit_mismatch")
             bad("vitals/\(d0)", "[{\"bn\":\"\(d0)/\",\"n\":\"spo2\",\"v\":97},{\"n\":\"seq\",\"v\":\(900_000 + seq)}]", "missing_metric")
+            bad("vitals/-bad\(r)", "{}", "bad_topic")
+            bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"boot\":-\(seq),\"seq\":\(seq),\"ts\":\(now),\(values(for: p0, r))}", "invalid_boot")
+            bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\(900_000 + seq),\"ts\":\(now).5,\(values(for: p0, r))}", "invalid_ts")
+            bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\(900_000 + seq),\"ts\":\(now)}", "no_metrics")
         }
         // SenML readings (RFC 8428) from the first device, as boot 1 so their seqs are their own.
         if p0 == "pulse-oximeter" {
