@@ -37,7 +37,9 @@ enum ClinicAnswer: Equatable {
     /// FHIR R4 http.html#transaction-response: a transaction succeeds as a whole, answered by a
     /// `transaction-response` Bundle with an entry per request entry, in order.
     static func checkResponseBundle(_ response: HTTPResponse, sentEntries: Int) -> ClinicAnswer {
-        guard let bundle = try? JSONParser.parse(response.body),
+        var limits = JSONParser.Limits()
+        limits.maxBytes = CurlHTTP.maximumResponseBytes
+        guard let bundle = try? JSONParser.parse(response.body, limits: limits),
               bundle["resourceType"]?.string == "Bundle", bundle["type"]?.string == "transaction-response",
               let entries = bundle["entry"]?.array else {
             return .retry(status: response.status, reason: "HTTP \(response.status) without a transaction-response Bundle")
