@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "SignedNoteTests", dependencies: ["SignedNote", "SHA2", "JSON"]),
         .testTarget(name: "BitcoinTests", dependencies: ["Bitcoin", "SHA2"]),
         .testTarget(name: "ProofBundleTests", dependencies: ["ProofBundle", "Merkle", "Vitals", "SignedNote", "Bitcoin", "Sodium", "JSON"]),
-        .testTarget(name: "FHIRTests", dependencies: ["FHIR", "Vitals", "JSON", "SHA2", "TestSupport"]),
+        .testTarget(name: "FHIRTests", dependencies: ["FHIR", "Vitals", "JSON", "SHA2", "Sodium", "TestSupport"]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
