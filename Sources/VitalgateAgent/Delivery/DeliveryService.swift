@@ -48,11 +48,15 @@ public final class DeliveryService: ThreadedPart, @unchecked Sendable {
     func run() {
         var backoff = Backoff(base: 1, cap: clinic.retryCap)
         var sender: ClinicSender?
-        var seen = -1
+        var seen = 0
+        // When to try next: now at start; after a failure, when the backoff
+        // ends (new checkpoints don't cut it short); nil: at the next checkpoint.
         var due: Double? = Clock.monotonicSeconds()
+        var backingOff = false
         while true {
             let stop = lock.withLock { () -> Bool in
-                while !stopping && signals == seen {
+                while !stopping {
+                    if !backingOff && signals != seen { break }
                     guard let due else { lock.wait(seconds: nil); continue }
                     let left = due - Clock.monotonicSeconds()
                     if left <= 0 { break }
@@ -66,16 +70,19 @@ public final class DeliveryService: ThreadedPart, @unchecked Sendable {
                 if sender == nil { sender = try ClinicSender(config: config, clinic: clinic, identity: identity, cancellation: cancellation) }
                 if try sender!.deliverAll(logger: logger, shouldStop: { lock.withLock { stopping } }) {
                     backoff.reset()
+                    backingOff = false
                     due = nil
                 } else {
                     let delay = backoff.nextDelay()
                     logger.warning("clinic delivery paused; retrying in \(Int(delay.rounded(.up))) s")
+                    backingOff = true
                     due = Clock.monotonicSeconds() + delay
                 }
             } catch {
                 sender = nil
                 let delay = backoff.nextDelay()
                 logger.error("delivery failed: \(error); retrying in \(Int(delay.rounded(.up))) s")
+                backingOff = true
                 due = Clock.monotonicSeconds() + delay
             }
         }
