@@ -25,10 +25,22 @@ final class SecureDevice: @unchecked Sendable {
             guard let self else { return }
             self.lock.withLock { self.receivedTopics.append(message.topic) }
         }
+        // A refusal (CONNACK code, or the connection dropped, as when TLS fails) ends the wait early.
+        client.onConnect = { [weak self] rc, _ in
+            guard let self, rc != 0 else { return }
+            self.lock.withLock { self.refused = true }
+        }
+        client.onDisconnect = { [weak self] _ in
+            guard let self else { return }
+            self.lock.withLock { self.refused = true }
+        }
         try client.start()
-        connected = client.waitUntilConnected(timeout: timeout)
+        let deadline = Date().addingTimeInterval(timeout)
+        while !client.isConnected && !lock.withLock({ refused }) && Date() < deadline { usleep(20_000) }
+        connected = client.isConnected
     }
 
+    private var refused = false
     private(set) var connected = false
 
     var received: [String] { lock.withLock { receivedTopics } }
