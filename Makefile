@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS := pkg-config libmosquitto-dev libsqlite3-dev libsodium-dev mosquitto mosquitto-clients litecoind
+DEBS := pkg-config libmosquitto-dev libsqlite3-dev libsodium-dev mosquitto mosquitto-clients litecoind openssl
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 
 .PHONY: deps build build-tests test run bench release clean
