@@ -1,0 +1,61 @@
+import JSON
+
+/// Where the node sees a transaction.
+public enum TransactionSighting: Sendable, Equatable {
+    /// In the mempool, with its unconfirmed ancestors (itself included), the
+    /// count the node limits to 25 (-limitancestorcount).
+    case mempool(ancestors: Int)
+    /// In a block of the active chain.
+    case block(hash: String, height: Int64, confirmations: Int64)
+    /// Neither: never seen, evicted, or its block left the active chain and
+    /// it did not come back to the mempool.
+    case unknown
+}
+
+extension BitcoinRPC {
+    /// `getmempoolentry txid`: its ancestor count, or nil when not in the mempool (-5).
+    public func mempoolAncestors(_ txid: String) throws(LedgerError) -> Int? {
+        do {
+            let entry = try call("getmempoolentry", [.string(txid)])
+            return Int(try entry.requiredInt64("ancestorcount", in: "getmempoolentry"))
+        } catch .rpc(let code, _) where code == -5 {
+            return nil
+        }
+    }
+
+    /// Where `txid` is, asked without the wallet so it works for a
+    /// transaction another node's wallet paid for: the mempool first, then
+    /// `getrawtransaction txid true` (needs -txindex=1 for a mined
+    /// transaction), then this endpoint's wallet (`gettransaction`).
+    ///
+    /// A block hash is only believed after `getblockheader` puts it in the
+    /// active chain: txindex keeps entries for blocks a reorg disconnected.
+    public func sighting(of txid: String) throws(LedgerError) -> TransactionSighting {
+        if let ancestors = try mempoolAncestors(txid) { return .mempool(ancestors: ancestors) }
+        var blockHash: String?
+        do {
+            blockHash = try call("getrawtransaction", [.string(txid), true])["blockhash"]?.string
+        } catch .rpc(let code, _) where code == -5 {
+            if endpoint.wallet != nil {
+                do {
+                    blockHash = try call("gettransaction", [.string(txid)], wallet: true)["blockhash"]?.string
+                } catch .rpc(let code, _) where code == -5 || code == -18 {}
+            }
+        }
+        guard let blockHash else { return .unknown }
+        let header = try blockHeader(blockHash)
+        guard header.confirmations > 0 else { return .unknown }
+        return .block(hash: blockHash, height: header.height, confirmations: header.confirmations)
+    }
+
+    /// `getbestblockhash`.
+    public func bestBlockHash() throws(LedgerError) -> String {
+        try call("getbestblockhash").asString(in: "getbestblockhash")
+    }
+
+    /// `estimatesmartfee blocks` in coins per kvB; nil when the node has no
+    /// estimate yet (regtest, or a fresh node: it answers with `errors`).
+    public func estimatedFeeRate(blocks: Int) throws(LedgerError) -> Double? {
+        try call("estimatesmartfee", [.int(Int64(blocks))])["feerate"]?.number?.double
+    }
+}
