@@ -45,7 +45,7 @@ public final class AnchorService: ThreadedPart, @unchecked Sendable {
     public func checkpointSigned() {}
 
     func run() {
-        var backoff = Backoff(base: 1, cap: 30)
+        var backoff = Backoff(base: 1, cap: 10)
         var db: Database?
         var nextAnchor = Clock.monotonicSeconds() + min(config.anchorInterval, config.checkpointInterval)
         var wait = 0.0
