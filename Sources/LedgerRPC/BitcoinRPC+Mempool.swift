@@ -59,3 +59,28 @@ extension BitcoinRPC {
         try call("estimatesmartfee", [.int(Int64(blocks))])["feerate"]?.number?.double
     }
 }
+
+extension BitcoinRPC {
+    /// How close a child of `txid` comes to the node's mempool chain limits
+    /// (-limitancestorcount and -limitdescendantcount, 25 each): the larger of
+    /// `txid`'s ancestor count and the descendant count of `txid` and of each
+    /// of its ancestors, all counting the transaction itself. A child makes
+    /// each of these one larger. nil when `txid` is not in the mempool.
+    ///
+    /// Both limits matter: the outputs of one unconfirmed transaction spent
+    /// by separate chains share it as an ancestor, so its descendants add up
+    /// over all those chains (measured: a 9th-deep anchor was refused with
+    /// "too many descendants" for a split transaction feeding 8 chains).
+    public func mempoolChainLoad(_ txid: String) throws(LedgerError) -> Int? {
+        let entry: JSONValue
+        do { entry = try call("getmempoolentry", [.string(txid)]) } catch .rpc(let code, _) where code == -5 { return nil }
+        let ancestorCount = Int(try entry.requiredInt64("ancestorcount", in: "getmempoolentry"))
+        var load = max(ancestorCount, Int(try entry.requiredInt64("descendantcount", in: "getmempoolentry")))
+        guard ancestorCount > 1 else { return load }
+        let ancestors = try call("getmempoolancestors", [.string(txid), true])
+        for (_, ancestor) in ancestors.object?.members ?? [] {
+            load = max(load, Int(ancestor["descendantcount"]?.int64 ?? 0))
+        }
+        return load
+    }
+}

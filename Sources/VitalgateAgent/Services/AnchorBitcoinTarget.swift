@@ -25,6 +25,9 @@ final class BitcoinAnchorTarget: AnchorTarget {
     /// The tip each endpoint had at the last reorg scan.
     var scannedTip: [Int: String] = [:]
     var cachedEstimate: (rate: FeeRate?, at: Double)?
+    /// The tip when a node last refused an anchor by policy: no new anchor
+    /// until the next block, so a refusal is not repeated once per interval.
+    var refusedAtTip: String?
 
     init(name: String = "ledger", endpoints: [LedgerEndpoint], fees: FeePolicy, logger: Logger) {
         precondition(!endpoints.isEmpty, "a ledger target needs at least one endpoint")

@@ -11,9 +11,12 @@ import SQLiteStore
 extension BitcoinAnchorTarget {
     /// Coins kept per endpoint.
     static let poolSize = 8
-    /// The most unconfirmed ancestors (itself included) an anchor may have:
-    /// half the node's 25, so a relaying peer with the same limit and a few
-    /// extra wallet transactions in the chain never refuses it.
+    /// The longest unconfirmed chain an anchor may make (its ancestors, or
+    /// the descendants of any ancestor, itself included): about half the
+    /// node's 25, so a relaying peer with the same limits and a few wallet
+    /// transactions in the chain never refuse it. Until the split
+    /// transaction confirms, all coins share it and together allow about
+    /// 11 anchors; after, each coin allows 11 (88 between two blocks).
     static let maximumChain = 12
     /// A new coin holds at most this (0.01 coin): enough for thousands of
     /// anchors at 1 sat/vB, little to lose if the gateway's wallet is stolen.
@@ -38,28 +41,28 @@ extension BitcoinAnchorTarget {
         return usable
     }
 
-    /// The coin to spend next: the one with the shortest unconfirmed chain,
-    /// if that is below `maximumChain`. Chains recorded as unconfirmed are
-    /// asked again (getmempoolentry) when no confirmed coin is left.
+    /// The coin to spend next: a confirmed one if any, else the first whose
+    /// unconfirmed chain load (`mempoolChainLoad`, asked again now) leaves
+    /// room below `maximumChain` for one more transaction.
     func pickCoin(_ coins: [AnchorCoin], _ db: Database, _ rpc: BitcoinRPC) throws -> AnchorCoin? {
         if let settled = coins.first(where: { $0.chain == 0 }) { return settled }
         let table = AnchorCoinTable(db)
-        var best: AnchorCoin?
         for coin in coins {
-            let chain: Int
-            switch try rpc.sighting(of: coin.outPoint.txid) {
-            case .mempool(let ancestors): chain = ancestors
-            case .block: chain = 0
-            case .unknown: continue          // its transaction is on no node yet: follow sends it first
+            let load: Int
+            if let inMempool = try rpc.mempoolChainLoad(coin.outPoint.txid) {
+                load = inMempool
+            } else if case .block = try rpc.sighting(of: coin.outPoint.txid) {
+                load = 0
+            } else {
+                continue                     // its transaction is on no node yet: follow sends it first
             }
-            if chain != coin.chain { try table.setChain(coin.outPoint, chain) }
-            let fresh = AnchorCoin(endpoint: coin.endpoint, outPoint: coin.outPoint, value: coin.value, address: coin.address,
-                                   state: coin.state, chain: chain, fundingRaw: coin.fundingRaw)
-            if best == nil || chain < best!.chain { best = fresh }
-            if chain == 0 { break }
+            if load != coin.chain { try table.setChain(coin.outPoint, load) }
+            if load + 1 <= Self.maximumChain {
+                return AnchorCoin(endpoint: coin.endpoint, outPoint: coin.outPoint, value: coin.value, address: coin.address,
+                                  state: coin.state, chain: load, fundingRaw: coin.fundingRaw)
+            }
         }
-        guard let best, best.chain < Self.maximumChain else { return nil }
-        return best
+        return nil
     }
 
     /// Makes `count` new coins with one transaction the wallet funds
@@ -81,7 +84,7 @@ extension BitcoinAnchorTarget {
         let hex = try rpc.createRawTransaction(inputs: [], data: nil, payTo: addresses.map { ($0, each) })
         let tx = try rpc.fundAndSign(hex, feeRate: feeRate, changePosition: count)
         try rpc.sendRawTransaction(tx.bytes, expectedTxid: tx.txidHex)
-        let chain = try rpc.mempoolAncestors(tx.txidHex) ?? 0
+        let chain = try rpc.mempoolChainLoad(tx.txidHex) ?? 0
         let now = Clock.nowMillis()
         try db.transaction(.immediate) {
             for (vout, address) in addresses.enumerated() {

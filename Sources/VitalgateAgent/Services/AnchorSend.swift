@@ -28,6 +28,7 @@ extension BitcoinAnchorTarget {
                 }
                 return try abandon(anchor, db, because: "\(url) refused it: inputs missing or spent (\(why))", inputSpent: true)
             case .rejected(let why):
+                refusedAtTip = try? rpc.bestBlockHash()
                 return try abandon(anchor, db, because: "\(url) refused it: \(why)", inputSpent: false,
                                    tooLongChain: why.contains("too-long-mempool-chain"))
             }

@@ -42,6 +42,9 @@ extension BitcoinAnchorTarget {
 
     func anchor(treeSize: UInt64, payload: [UInt8], db: Database) throws -> AnchorAttempt {
         let rpc = try client()
+        if let refusedAtTip, try rpc.bestBlockHash() == refusedAtTip {
+            return .deferred("\(url) refused the last anchor; waiting for the next block")
+        }
         let rate = try feeRate(rpc)
         let fee = AnchorTransaction.fee(at: rate)
         let coins = try usableCoins(db, rpc, fee: fee, feeRate: rate)
