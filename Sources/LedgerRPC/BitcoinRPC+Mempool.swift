@@ -43,7 +43,12 @@ extension BitcoinRPC {
             }
         }
         guard let blockHash else { return .unknown }
-        let header = try blockHeader(blockHash)
+        let header: (height: Int64, confirmations: Int64)
+        do { header = try blockHeader(blockHash) } catch .rpc(let code, _) where code == -5 {
+            // The index names a block the node no longer has: after a crash
+            // (SIGKILL) a node can come back without its last, unflushed blocks.
+            return .unknown
+        }
         guard header.confirmations > 0 else { return .unknown }
         return .block(hash: blockHash, height: header.height, confirmations: header.confirmations)
     }

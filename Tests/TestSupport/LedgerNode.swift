@@ -139,7 +139,13 @@ public final class LedgerNode: @unchecked Sendable {
     /// Whether the node is running.
     public var isRunning: Bool { process?.isRunning ?? false }
 
+    /// Stops the node cleanly (`stop` RPC: it flushes its chain state and
+    /// saves its mempool); the data directory stays (see `restart`).
+    public func halt() { shutDown() }
+
     /// SIGKILL: the node stops as in a power cut; the data directory stays (see `restart`).
+    /// A lone regtest node can come back without its last blocks (measured:
+    /// unflushed blocks are gone after the restart, with their coins).
     public func kill9() { process?.kill9() }
 
     /// Shuts the node down, then removes the data directory.

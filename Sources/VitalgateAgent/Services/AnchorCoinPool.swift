@@ -72,7 +72,16 @@ extension BitcoinAnchorTarget {
     /// wallet's trusted balance, at most `coinValueCap`.
     func split(count: Int, keeping: [AnchorCoin], _ db: Database, _ rpc: BitcoinRPC, feeRate: FeeRate) throws {
         let table = AnchorCoinTable(db)
-        let ours = try table.unspent(endpoint: url)
+        // Reconcile first (rare, so listunspent's cost in a large wallet is
+        // paid seldom): a coin the wallet no longer has was spent elsewhere
+        // or lost with blocks a crashed node never stored.
+        let walletHas = Set(try rpc.unspentCoins().map(\.outPoint))
+        var ours: [AnchorCoin] = []
+        for coin in try table.unspent(endpoint: url) {
+            if walletHas.contains(coin.outPoint) { ours.append(coin); continue }
+            try table.setState(coin.outPoint, .retired)
+            logger.warning("ledger \(url): anchor coin \(coin.outPoint) is not in the wallet any more; retired")
+        }
         try rpc.lockCoins(ours.map(\.outPoint))
         let free = try rpc.trustedBalance() - ours.reduce(0) { $0 + $1.value }
         let each = min(Self.coinValueCap, free / Int64(2 * count))

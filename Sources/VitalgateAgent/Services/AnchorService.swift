@@ -72,7 +72,8 @@ public final class AnchorService: ThreadedPart, @unchecked Sendable {
                 for case let target as BitcoinAnchorTarget in targets {
                     let url = target.url
                     logger.warning("ledger \(url): \(error)")
-                    try? db?.setAgentState(target.name, "unreachable \(url): \(error)", at: Clock.nowMillis())
+                    let state = BitcoinAnchorTarget.endpointIsDown(error) ? "unreachable" : "error"
+                    try? db?.setAgentState(target.name, "\(state) \(url): \(error)", at: Clock.nowMillis())
                     // Another endpoint is tried at once; the same one after the backoff.
                     if target.noteFailure(error) { wait = 0.05; backoff.reset() }
                 }
