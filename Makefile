@@ -31,8 +31,12 @@ $(FHIR_VENV)/.installed: Tests/fhir/requirements.txt | deps
 	touch $@
 
 ## test: unit tests, then integration tests against real mosquitto, litecoind, SQLite and a FHIR server
+# Unit and adapter tests run in parallel; the integration suites, each of
+# which starts brokers, ledger nodes and agents, run one at a time so that
+# they don't starve each other of the two cores (timing, not correctness).
 test: build-tests fhir-venv
-	VITALGATE_BIN=$(BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR) $(SWIFT) test --skip-build
+	VITALGATE_BIN=$(BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR) $(SWIFT) test --skip-build --skip IntegrationTests
+	VITALGATE_BIN=$(BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR) $(SWIFT) test --skip-build --filter IntegrationTests --no-parallel
 
 ## run: the local demo (broker, regtest ledger, block producer, devices, agent) with live progress
 run: build

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import JSON
 
 extension BitcoinRPC {
@@ -22,7 +25,20 @@ extension BitcoinRPC {
             }
         } catch .rpc(let code, let message) where Self.isAlreadyLoaded(code, message) {
             return
+        } catch .rpc(let code, let message) where code == RPCErrorCode.walletError && message.contains("already being loading") {
+            // Another client's loadwallet is under way (0.21's wording); wait for it to finish.
+            try waitForWallet(name)
         }
+    }
+
+    /// Polls `listwallets` (at most ~10 s) until `name` is loaded.
+    private func waitForWallet(_ name: String) throws(LedgerError) {
+        for _ in 0..<100 {
+            if (try call("listwallets").array?.compactMap(\.string) ?? []).contains(name) { return }
+            var pause = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+            nanosleep(&pause, nil)
+        }
+        throw LedgerError.badResponse("wallet \(name) did not finish loading within 10 s")
     }
 
     private func loadTolerated(_ name: String) throws(LedgerError) {

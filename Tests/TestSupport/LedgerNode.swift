@@ -106,10 +106,53 @@ public final class LedgerNode: @unchecked Sendable {
     public func restart() throws {
         shutDown()
         try launch()
-        _ = try rpc("loadwallet", [.string(wallet)])
+        // A client (the agent) may be loading it at the same moment: then wait for it.
+        do {
+            _ = try rpc("loadwallet", [.string(wallet)])
+        } catch {
+            try waitUntil(timeout: 15, "wallet \(wallet) loaded after restart") {
+                (try rpc("listwallets").array?.compactMap(\.string) ?? []).contains(wallet)
+            }
+        }
     }
 
+    /// `count` nodes on loopback, each connected to every earlier one, each
+    /// with its own wallet holding mature coins: the nodes take turns mining
+    /// 101 blocks to their wallet, waiting for all to agree on the tip in
+    /// between (mining at once would make competing chains and orphan coins).
+    public static func network(_ count: Int, name: String = "net") throws -> [LedgerNode] {
+        var nodes: [LedgerNode] = []
+        do {
+            for i in 0..<count { nodes.append(try LedgerNode(name: "\(name)\(i)", matureCoins: false, peers: nodes)) }
+            for node in nodes {
+                let tip = try node.mine(101).last ?? ""
+                try waitUntil(timeout: 30, "all \(count) nodes to reach tip \(tip)") {
+                    try nodes.allSatisfy { try $0.rpc("getbestblockhash").string == tip }
+                }
+            }
+        } catch {
+            nodes.forEach { $0.stop() }
+            throw error
+        }
+        return nodes
+    }
+
+    /// `invalidateblock hash`: the node treats the block (and all after it) as
+    /// invalid and goes back to its parent; its transactions return to the mempool.
+    public func invalidateBlock(_ hash: String) throws {
+        try rpc("invalidateblock", [.string(hash)])
+    }
+
+    /// Whether the node is running.
+    public var isRunning: Bool { process?.isRunning ?? false }
+
+    /// Stops the node cleanly (`stop` RPC: it flushes its chain state and
+    /// saves its mempool); the data directory stays (see `restart`).
+    public func halt() { shutDown() }
+
     /// SIGKILL: the node stops as in a power cut; the data directory stays (see `restart`).
+    /// A lone regtest node can come back without its last blocks (measured:
+    /// unflushed blocks are gone after the restart, with their coins).
     public func kill9() { process?.kill9() }
 
     /// Shuts the node down, then removes the data directory.

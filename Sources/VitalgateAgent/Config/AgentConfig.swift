@@ -13,6 +13,8 @@ public struct AgentConfig: Sendable {
     public var passphraseFile: String?
     public var ledgerEndpoints: [LedgerEndpoint]
     public var feeRate: Double?
+    public var feeRateMin: Double
+    public var feeRateMax: Double
     public var checkpointInterval: Double
     public var checkpointEvery: Int
     public var anchorInterval: Double
@@ -58,20 +60,26 @@ public struct AgentConfig: Sendable {
         mqttUsername = value("mqtt_username")
         mqttPasswordFile = value("mqtt_password_file")
         passphraseFile = value("passphrase_file")
-        let auth: LedgerAuth
+        let urls = value("ledger_url")!.split(separator: ",").map { $0.trimmingSpaces() }
+        if urls.isEmpty { throw Invalid("ledger_url is empty") }
+        // One cookie for every URL, or one per URL in the same order (each node writes its own).
+        let auths: [LedgerAuth]
         if overrides["ledger_user"] == nil, let cookie = value("ledger_cookie") {
-            auth = .cookieFile(cookie)
+            let cookies = cookie.split(separator: ",").map { $0.trimmingSpaces() }
+            guard cookies.count == 1 || cookies.count == urls.count else {
+                throw Invalid("ledger_cookie names \(cookies.count) files for \(urls.count) ledger URLs: give one, or one per URL")
+            }
+            auths = urls.indices.map { .cookieFile(cookies[cookies.count == 1 ? 0 : $0]) }
         } else if let user = value("ledger_user"), let password = value("ledger_password") {
-            auth = .userPassword(user, password)
+            auths = urls.map { _ in .userPassword(user, password) }
         } else {
             throw Invalid("ledger credentials missing: set ledger_cookie, or ledger_user with ledger_password")
         }
         let wallet = value("ledger_wallet")
-        ledgerEndpoints = try value("ledger_url")!.split(separator: ",").map {
-            try LedgerEndpoint(url: $0.trimmingSpaces(), wallet: wallet, auth: auth)
-        }
-        if ledgerEndpoints.isEmpty { throw Invalid("ledger_url is empty") }
+        ledgerEndpoints = try urls.indices.map { try LedgerEndpoint(url: urls[$0], wallet: wallet, auth: auths[$0]) }
         feeRate = try value("fee_rate").map { _ in try number("fee_rate", Double.self) }
+        feeRateMin = try number("fee_rate_min", Double.self)
+        feeRateMax = try number("fee_rate_max", Double.self)
         checkpointInterval = try number("checkpoint_interval", Double.self)
         checkpointEvery = try number("checkpoint_every", Int.self)
         anchorInterval = try number("anchor_interval", Double.self)
@@ -94,6 +102,10 @@ public struct AgentConfig: Sendable {
         guard anchorInterval >= checkpointInterval else {
             throw Invalid("anchor_interval (\(anchorInterval) s) must be at least checkpoint_interval (\(checkpointInterval) s)")
         }
+        guard feeRateMin >= 0, feeRateMin <= feeRateMax, feeRateMax < 0.1 else {
+            throw Invalid("fee rates must satisfy 0 <= fee_rate_min (\(feeRateMin)) <= fee_rate_max (\(feeRateMax)) < 0.1 coins per kvB")
+        }
+        if let feeRate, !(feeRate >= 0 && feeRate < 0.1) { throw Invalid("fee_rate must be within 0...0.1 coins per kvB") }
         guard confirmations >= 1 else { throw Invalid("confirmations must be at least 1") }
         guard (64...262_144).contains(maxPayloadBytes) else { throw Invalid("max_payload_bytes must be within 64...262144") }
         guard rejectionsKept >= 0 else { throw Invalid("rejections_kept must be >= 0") }

@@ -71,15 +71,15 @@ public struct DeliveryQueue {
             .rows { (UInt64($0.int64(0)), $0.blob(1) ?? []) }.first
     }
 
-    /// Fixes the batch's coverage: the best anchor (confirmed before
-    /// broadcast, then the largest tree) whose tree includes leaf `last`,
+    /// Fixes the batch's coverage: the best anchor (final, then confirmed,
+    /// then broadcast; then the largest tree) whose tree includes leaf `last`,
     /// with the checkpoint it anchors; without one, the newest checkpoint.
     func insertBatch(coveringUpTo last: UInt64, newest: (UInt64, [UInt8]), now: Int64) throws -> Int64 {
         let anchor = try db.prepare("""
             SELECT a.txid, a.block_height, a.block_hash, c.tree_size, c.root FROM anchors a
             JOIN checkpoints c ON c.tree_size = a.tree_size
-            WHERE a.state IN ('broadcast', 'confirmed') AND a.tree_size > ?
-            ORDER BY CASE a.state WHEN 'confirmed' THEN 0 ELSE 1 END, a.tree_size DESC, a.id DESC LIMIT 1
+            WHERE a.state IN ('broadcast', 'confirmed', 'final') AND a.tree_size > ?
+            ORDER BY CASE a.state WHEN 'final' THEN 0 WHEN 'confirmed' THEN 1 ELSE 2 END, a.tree_size DESC, a.id DESC LIMIT 1
             """).rows(.integer(Int64(last))) { st in
             (st.text(0) ?? "", st.isNull(1) ? SQLiteValue.null : .integer(st.int64(1)), st.text(2).map { SQLiteValue.text($0) } ?? .null,
              st.int64(3), st.blob(4) ?? [])

@@ -5,8 +5,11 @@ import SQLiteStore
 import Vitals
 import JSON
 
-/// Builds the proof bundle of one stored reading against the newest confirmed
-/// anchor that covers it.
+/// Builds the proof bundle of one stored reading against the newest final
+/// anchor that covers it. Only final anchors carry a proof, and the agent
+/// moves an anchor out of `final` (dropping its proof) as soon as it sees
+/// its block leave the active chain (AnchorFollow), so the proof is for a
+/// block of the active chain as the agent last saw it.
 public struct BundleExporter {
     let db: Database
     /// Opens the stored (sealed) leaf; needs the gateway's secret key.
@@ -22,7 +25,7 @@ public struct BundleExporter {
         return try db.transaction(.deferred) {
             let (leafIndex, sealed) = try findReading(device: device, seq: seq, boot: boot)
             let leaf = try cipher.open(sealed, index: leafIndex)
-            guard let anchor = try AnchorTable(db).newestConfirmed(covering: leafIndex) else {
+            guard let anchor = try AnchorTable(db).newestFinal(covering: leafIndex) else {
                 throw StoreError("reading \(device) seq \(seq) is stored (leaf \(leafIndex)) but no confirmed anchor covers it yet; try again after the next anchor confirms (see `vitalgate status`)")
             }
             guard let checkpoint = try CheckpointTable(db).at(size: anchor.treeSize),

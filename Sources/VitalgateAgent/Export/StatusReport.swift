@@ -32,9 +32,9 @@ public struct StatusReport: Sendable {
         checkpoints = try checkpointTable.count()
         lastCheckpoint = try checkpointTable.latest()
         let anchors = AnchorTable(db)
-        anchorsPending = try anchors.count(.signed) + anchors.count(.broadcast)
-        anchorsConfirmed = try anchors.count(.confirmed)
-        lastConfirmed = try anchors.confirmed().last
+        anchorsPending = try anchors.count(.pending) + anchors.count(.broadcast) + anchors.count(.confirmed)
+        anchorsConfirmed = try anchors.count(.final)
+        lastConfirmed = try anchors.final().last
         let states = try db.prepare("SELECT key, value, updated_at FROM agent_state").rows { ($0.text(0) ?? "", $0.text(1) ?? "", $0.int64(2)) }
         broker = states.first { $0.0 == "broker" }.map { ($0.1, $0.2) }
         ledger = states.first { $0.0 == "ledger" }.map { ($0.1, $0.2) }

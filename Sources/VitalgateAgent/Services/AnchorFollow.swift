@@ -2,85 +2,94 @@ import Bitcoin
 import LedgerRPC
 import SQLiteStore
 
-extension AnchorService {
-    /// Creates an anchor for the newest checkpoint if it is newer than every
-    /// anchor, and no earlier anchor is still waiting for its first block
-    /// (so the wallet never builds a long unconfirmed chain).
-    func anchorNewest(_ db: Database, rpc: BitcoinRPC) throws {
-        let anchors = AnchorTable(db)
-        guard let checkpoint = try CheckpointTable(db).latest(),
-              checkpoint.treeSize > (try anchors.largestAnchoredSize()) else { return }
-        let inFlight = try anchors.unconfirmed().filter { $0.blockHash == nil }
-        guard inFlight.count < 10 else {
-            logger.notice("anchoring: \(inFlight.count) anchors still unmined; waiting for a block")
-            return
-        }
-        let payload = AnchorPayload(treeSize: checkpoint.treeSize, rootHash: checkpoint.root,
-                                    gatewayPublicKey: identity.publicKey.bytes).bytes
-        let (txid, raw) = try AnchorTransaction.build(payload: payload, feeRate: config.feeRate, rpc: rpc)
-        let now = Clock.nowMillis()
-        let id = try anchors.insertSigned(treeSize: checkpoint.treeSize, payload: payload, txid: txid, rawTx: raw,
-                                          endpoint: currentURL, at: now)
-        try AnchorTransaction.broadcast(txid: txid, rawTx: raw, rpc: rpc)
-        try anchors.markBroadcast(id: id, at: Clock.nowMillis())
-        logger.info("anchor broadcast: tree size \(checkpoint.treeSize), txid \(txid)")
-    }
+extension BitcoinAnchorTarget {
+    /// Blocks below the tip within which a final anchor is checked for a
+    /// reorg. Deeper reorgs have not happened on Bitcoin or Litecoin since
+    /// their early years; an anchor's depth requirement is far smaller.
+    static let reorgHorizon: Int64 = 100
 
-    /// Brings every unconfirmed anchor (and the newest confirmed ones, in
-    /// case of a reorg) up to date with the node.
-    func follow(_ db: Database, rpc: BitcoinRPC) throws {
-        let anchors = AnchorTable(db)
-        for anchor in try anchors.unconfirmed() {
-            if anchor.state == .signed {
-                try AnchorTransaction.broadcast(txid: anchor.txid, rawTx: anchor.rawTx, rpc: rpc)
-                try anchors.markBroadcast(id: anchor.id, at: Clock.nowMillis())
-                logger.info("anchor rebroadcast after restart: txid \(anchor.txid)")
-            }
-            try refresh(anchor, anchors: anchors, rpc: rpc)
-        }
-        for anchor in try anchors.confirmed().suffix(3) {
-            guard let hash = anchor.blockHash else { continue }
-            let header = try rpc.blockHeader(hash)
-            if header.confirmations < 0 {
-                logger.warning("anchor txid \(anchor.txid): block \(hash) left the active chain; following it again")
-                try refresh(anchor, anchors: anchors, rpc: rpc)
-            }
+    func follow(db: Database, requiredDepth: Int) throws {
+        let rpc = try client()
+        try scanForReorg(db, rpc)
+        for anchor in try AnchorTable(db).live() where anchor.target == name {
+            try track(anchor, db, rpc, requiredDepth: requiredDepth)
         }
     }
 
-    /// Records the depth the node reports; once deep enough, stores the
-    /// txout proof for that block (asked with its hash: without one the node
-    /// can answer with a stale proof after a reorg).
-    func refresh(_ anchor: AnchorRecord, anchors: AnchorTable, rpc: BitcoinRPC) throws {
-        let status = try rpc.transactionStatus(anchor.txid)
+    /// When the tip changed: every final anchor near it whose block is no
+    /// longer in the active chain goes back to `broadcast` (its proof is
+    /// dropped; `track` finds where the transaction is now).
+    func scanForReorg(_ db: Database, _ rpc: BitcoinRPC) throws {
+        let tip = try rpc.bestBlockHash()
+        guard scannedTip[index] != tip else { return }
+        let height = try rpc.blockHeader(tip).height
+        let anchors = AnchorTable(db)
+        for anchor in try anchors.final(fromHeight: height - Self.reorgHorizon) where anchor.target == name {
+            guard let hash = anchor.blockHash, try !blockIsActive(hash, rpc) else { continue }
+            try anchors.transition(anchor, to: .broadcast, block: nil, proof: nil,
+                                   detail: "block \(hash) at height \(anchor.blockHeight ?? -1) left the active chain (seen by \(url))",
+                                   at: Clock.nowMillis())
+            logger.warning("anchor txid \(anchor.txid): block \(hash) left the active chain; following the transaction again")
+        }
+        scannedTip[index] = tip
+    }
+
+    /// True when this node has `hash` in its active chain (getblockheader
+    /// says -1 confirmations for a block a reorg left; -5 for one it never had).
+    func blockIsActive(_ hash: String, _ rpc: BitcoinRPC) throws -> Bool {
+        do { return try rpc.blockHeader(hash).confirmations > 0 } catch .rpc(let code, _) where code == -5 { return false }
+    }
+
+    /// One live anchor: send it if pending; then where is it now?
+    func track(_ anchor: AnchorRecord, _ db: Database, _ rpc: BitcoinRPC, requiredDepth: Int) throws {
+        let anchors = AnchorTable(db)
+        var anchor = anchor
+        if anchor.state == .pending {
+            try send(anchor, db, rpc)
+            guard let now = try anchors.byTxid(anchor.txid), now.state != .abandoned else { return }
+            anchor = now
+        }
         let now = Clock.nowMillis()
-        guard let blockHash = status.blockHash, status.confirmations > 0 else {
-            if anchor.blockHash != nil || anchor.state == .confirmed {
-                try anchors.updateDepth(id: anchor.id, state: .broadcast, blockHash: nil, blockHeight: nil,
-                                        confirmations: 0, txoutProof: nil, at: now)
+        switch try rpc.sighting(of: anchor.txid) {
+        case .mempool:
+            if anchor.state != .broadcast {
+                try anchors.transition(anchor, to: .broadcast, block: nil, proof: nil,
+                                       detail: "back in the mempool of \(url): block \(anchor.blockHash ?? "?") left the active chain", at: now)
             }
-            return
-        }
-        let header = try rpc.blockHeader(blockHash)
-        let deep = status.confirmations >= Int64(config.confirmations)
-        var proof: [UInt8]? = nil
-        if deep {
-            let bytes = try rpc.txOutProof(anchor.txid, blockHash: blockHash)
-            let block = try MerkleBlock(parsing: bytes)
-            guard block.header.hashHex == blockHash,
-                  try block.verifiedMatches().contains(where: { $0 == (try? BitcoinTransaction(parsing: anchor.rawTx))?.txid }) else {
-                throw LedgerError.badResponse("txout proof for \(anchor.txid) does not prove it in block \(blockHash)")
+        case .unknown:
+            if anchor.state != .broadcast {
+                try anchors.transition(anchor, to: .broadcast, block: nil, proof: nil,
+                                       detail: "block \(anchor.blockHash ?? "?") left the active chain and \(url) does not have it", at: now)
+                anchor = try anchors.byTxid(anchor.txid) ?? anchor
             }
-            proof = bytes
-        }
-        let state: AnchorState = deep ? .confirmed : .broadcast
-        if state != anchor.state || anchor.confirmations != status.confirmations || anchor.blockHash != blockHash {
-            try anchors.updateDepth(id: anchor.id, state: state, blockHash: blockHash, blockHeight: header.height,
-                                    confirmations: status.confirmations, txoutProof: proof,
-                                    at: now)
-            if deep && anchor.state != .confirmed {
-                logger.info("anchor confirmed: tree size \(anchor.treeSize), txid \(anchor.txid), block \(header.height) (\(status.confirmations) confirmations)")
+            try send(anchor, db, rpc)
+        case .block(let hash, let height, let confirmations):
+            let block = AnchorBlock(hash: hash, height: height, confirmations: confirmations)
+            if anchor.state == .broadcast || anchor.blockHash != hash {
+                try AnchorCoinTable(db).setChain(OutPoint(txid: anchor.txid, vout: 1), 0)
+            }
+            if confirmations >= Int64(requiredDepth) {
+                let proof = try provenProof(anchor, block: hash, rpc)
+                try anchors.transition(anchor, to: .final, block: block, proof: proof,
+                                       detail: "\(confirmations) confirmations in block \(hash) at height \(height), txout proof stored", at: now)
+                logger.info("anchor final: tree size \(anchor.treeSize), txid \(anchor.txid), block \(height) (\(confirmations) confirmations)")
+            } else if anchor.state != .confirmed || anchor.confirmations != confirmations || anchor.blockHash != hash {
+                try anchors.transition(anchor, to: .confirmed, block: block, proof: nil,
+                                       detail: "in block \(hash) at height \(height)", at: now)
             }
         }
+    }
+
+    /// `gettxoutproof [txid] blockhash`, named block required (without it a
+    /// node can answer with a proof for a block a reorg replaced), checked:
+    /// its header hashes to that block and it proves the anchor's txid.
+    func provenProof(_ anchor: AnchorRecord, block hash: String, _ rpc: BitcoinRPC) throws -> [UInt8] {
+        let bytes = try rpc.txOutProof(anchor.txid, blockHash: hash)
+        let block = try MerkleBlock(parsing: bytes)
+        let txid = try BitcoinTransaction(parsing: anchor.rawTx).txid
+        guard block.header.hashHex == hash, try block.verifiedMatches().contains(txid) else {
+            throw LedgerError.badResponse("txout proof from \(url) does not prove \(anchor.txid) in block \(hash)")
+        }
+        return bytes
     }
 }

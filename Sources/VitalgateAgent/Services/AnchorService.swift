@@ -2,14 +2,14 @@ import Threads
 import Bitcoin
 import Logging
 import LedgerRPC
-import SHA2
 import SQLiteStore
 
-/// Anchors the newest signed checkpoint on the ledger every `anchor_interval`
-/// seconds (one transaction per interval, whatever the reading volume), then
-/// follows each anchor to the required depth and keeps its raw transaction
-/// and txout proof. A ledger outage only delays this: checkpoints wait in
-/// SQLite, and on return the newest one is anchored (it covers all before it).
+/// Anchors the newest signed checkpoint on each ledger target every
+/// `anchor_interval` seconds (one transaction per interval, whatever the
+/// reading volume), and follows each anchor to the required depth
+/// (docs/anchoring.md). A ledger outage only delays this: checkpoints wait
+/// in SQLite, and on return the newest one is anchored (it covers all
+/// before it), not one per missed interval.
 public final class AnchorService: ThreadedPart, @unchecked Sendable {
     let config: AgentConfig
     let identity: GatewayIdentity
@@ -17,16 +17,19 @@ public final class AnchorService: ThreadedPart, @unchecked Sendable {
     let lock = ConditionLock()
     let thread = WorkerThread(name: "vg-anchor")
     var stopping = false                 // guarded by `lock`
-    var endpointIndex = 0                // ingest-thread free: anchor thread only
-    var walletReady = Set<Int>()
+    /// Used by the anchor thread only.
+    let targets: [any AnchorTarget]
 
-    /// How often anchors in flight are checked for depth (bounded by the anchor interval).
+    /// How often anchors in flight are checked (bounded by the anchor interval).
     var pollInterval: Double { min(config.anchorInterval, 5) }
 
     public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger) {
         self.config = config
         self.identity = identity
         self.logger = logger
+        let fees = FeePolicy(configured: config.feeRate.map { FeeRate(coinsPerKvB: $0) },
+                             floor: FeeRate(coinsPerKvB: config.feeRateMin), cap: FeeRate(coinsPerKvB: config.feeRateMax))
+        targets = [BitcoinAnchorTarget(endpoints: config.ledgerEndpoints, fees: fees, logger: logger)]
     }
 
     public func start() { thread.start { [self] in run() } }
@@ -43,7 +46,7 @@ public final class AnchorService: ThreadedPart, @unchecked Sendable {
     public func checkpointSigned() {}
 
     func run() {
-        var backoff = Backoff(base: 1, cap: 60)
+        var backoff = Backoff(base: 1, cap: 10)
         var db: Database?
         var nextAnchor = Clock.monotonicSeconds() + min(config.anchorInterval, config.checkpointInterval)
         var wait = 0.0
@@ -55,21 +58,26 @@ public final class AnchorService: ThreadedPart, @unchecked Sendable {
             if stop { return }
             do {
                 if db == nil { db = try GatewayDatabase.open(config.home) }
-                let rpc = try ready()
-                try follow(db!, rpc: rpc)
+                for target in targets { try target.follow(db: db!, requiredDepth: config.confirmations) }
                 if Clock.monotonicSeconds() >= nextAnchor {
-                    try anchorNewest(db!, rpc: rpc)
+                    for target in targets { try anchorNewest(target, db!) }
                     nextAnchor = Clock.monotonicSeconds() + config.anchorInterval
                 }
-                try? db!.setAgentState("ledger", "reachable \(config.ledgerEndpoints[endpointIndex].url)", at: Clock.nowMillis())
+                for target in targets {
+                    try? db!.setAgentState(target.name, "reachable \(target.reachability)", at: Clock.nowMillis())
+                }
                 backoff.reset()
                 wait = min(pollInterval, max(0.05, nextAnchor - Clock.monotonicSeconds()))
             } catch let error as LedgerError {
                 wait = backoff.nextDelay()
-                let url = config.ledgerEndpoints[endpointIndex].url
-                logger.warning("ledger \(url): \(error); next try in \(Int(wait)) s")
-                try? db?.setAgentState("ledger", "unreachable \(url): \(error)", at: Clock.nowMillis())
-                failover(after: error)
+                for case let target as BitcoinAnchorTarget in targets {
+                    let url = target.url
+                    logger.warning("ledger \(url): \(error)")
+                    let state = BitcoinAnchorTarget.endpointIsDown(error) ? "unreachable" : "error"
+                    try? db?.setAgentState(target.name, "\(state) \(url): \(error)", at: Clock.nowMillis())
+                    // Another endpoint is tried at once; the same one after the backoff.
+                    if target.noteFailure(error) { wait = 0.05; backoff.reset() }
+                }
             } catch {
                 wait = backoff.nextDelay()
                 logger.error("anchoring: \(error); next try in \(Int(wait)) s")
@@ -78,27 +86,15 @@ public final class AnchorService: ThreadedPart, @unchecked Sendable {
         }
     }
 
-    /// The client for the current endpoint, with its wallet loaded.
-    func ready() throws -> BitcoinRPC {
-        let endpoint = config.ledgerEndpoints[endpointIndex]
-        let rpc = BitcoinRPC(endpoint: endpoint)
-        if !walletReady.contains(endpointIndex), let wallet = endpoint.wallet {
-            try rpc.ensureWallet(wallet)
-            walletReady.insert(endpointIndex)
-            logger.info("ledger \(endpoint.url): wallet \(wallet) loaded")
-        }
-        return rpc
-    }
-
-    /// Moves to the next endpoint when this one is down; forgets the wallet
-    /// state when the node may have restarted (wallets are not reloaded unless named).
-    func failover(after error: LedgerError) {
-        walletReady.remove(endpointIndex)
-        if case .unreachable = error, config.ledgerEndpoints.count > 1 {
-            endpointIndex = (endpointIndex + 1) % config.ledgerEndpoints.count
-            logger.notice("ledger: switching to \(config.ledgerEndpoints[endpointIndex].url)")
+    /// Anchors the newest checkpoint on `target` if it is larger than every
+    /// anchor of that target that is not abandoned (so nothing is anchored twice).
+    func anchorNewest(_ target: any AnchorTarget, _ db: Database) throws {
+        guard let checkpoint = try CheckpointTable(db).latest(),
+              checkpoint.treeSize > (try AnchorTable(db).largestAnchoredSize(target: target.name)) else { return }
+        let payload = AnchorPayload(treeSize: checkpoint.treeSize, rootHash: checkpoint.root,
+                                    gatewayPublicKey: identity.publicKey.bytes).bytes
+        if case .deferred(let why) = try target.anchor(treeSize: checkpoint.treeSize, payload: payload, db: db) {
+            logger.notice("anchoring tree size \(checkpoint.treeSize) deferred: \(why)")
         }
     }
-
-    var currentURL: String { config.ledgerEndpoints[endpointIndex].url }
 }

@@ -1,15 +1,24 @@
 import SQLiteStore
 
-/// Where an anchor is in its life. `signed`: the transaction is built and
-/// kept, not yet known to be broadcast (rebroadcast after a crash is
-/// idempotent). `broadcast`: the node accepted it. `confirmed`: its block has
-/// at least the required confirmations and the txout proof is kept.
-public enum AnchorState: String, Sendable {
-    case signed, broadcast, confirmed
+/// Where an anchor is in its life (docs/anchoring.md):
+///
+///     pending ──▶ broadcast ──▶ confirmed(depth) ──▶ final
+///        │            ▲  │            │                │
+///        │            └──┼────────────┴────────────────┘  its block left the active chain
+///        └────────────┴──▶ abandoned                       refused or conflicted: a later anchor replaces it
+///
+/// `pending`: the signed transaction is stored, not yet accepted by a node
+/// (after a crash it is sent again: the same bytes, so never paid twice).
+/// `broadcast`: a node's mempool took it. `confirmed`: in a block of the
+/// active chain, fewer than the required confirmations. `final`: deep
+/// enough, txout proof stored; bundles are only built from final anchors.
+public enum AnchorState: String, Sendable, CaseIterable {
+    case pending, broadcast, confirmed, final, abandoned
 }
 
 public struct AnchorRecord: Sendable, Equatable {
     public let id: Int64
+    public let target: String
     public let treeSize: UInt64
     public let payload: [UInt8]
     public let state: AnchorState
@@ -19,8 +28,17 @@ public struct AnchorRecord: Sendable, Equatable {
     public let blockHeight: Int64?
     public let confirmations: Int64
     public let txoutProof: [UInt8]?
+    public let endpoint: String?
+    public let fee: Int64?
     public let createdAt: Int64
     public let confirmedAt: Int64?
+}
+
+/// Where a transition puts the anchor's block, if anywhere.
+public struct AnchorBlock: Sendable, Equatable {
+    public let hash: String
+    public let height: Int64
+    public let confirmations: Int64
 }
 
 public struct AnchorTable {
@@ -28,63 +46,83 @@ public struct AnchorTable {
 
     public init(_ db: Database) { self.db = db }
 
-    static let columns = "id, tree_size, payload, state, txid, raw_tx, block_hash, block_height, confirmations, txout_proof, created_at, confirmed_at"
+    static let columns = """
+        id, target, tree_size, payload, state, txid, raw_tx, block_hash, block_height, confirmations, txout_proof,
+        endpoint, fee, created_at, confirmed_at
+        """
 
+    /// Stores a signed, not yet broadcast anchor and logs its first event.
     @discardableResult
-    public func insertSigned(treeSize: UInt64, payload: [UInt8], txid: String, rawTx: [UInt8], endpoint: String, at millis: Int64) throws -> Int64 {
+    public func insertPending(target: String, treeSize: UInt64, payload: [UInt8], txid: String, rawTx: [UInt8],
+                              endpoint: String, inputTxid: String?, inputVout: UInt32?, fee: Int64?, at millis: Int64) throws -> Int64 {
         try db.cachedStatement("""
-            INSERT INTO anchors(tree_size, payload, state, txid, raw_tx, endpoint, created_at, updated_at)
-            VALUES (?, ?, 'signed', ?, ?, ?, ?, ?)
-            """).run(.integer(Int64(treeSize)), .blob(payload), .text(txid), .blob(rawTx), .text(endpoint), .integer(millis), .integer(millis))
-        return db.lastInsertRowID
+            INSERT INTO anchors(target, tree_size, payload, state, txid, raw_tx, endpoint, input_txid, input_vout, fee, created_at, updated_at)
+            VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
+            """).run(.text(target), .integer(Int64(treeSize)), .blob(payload), .text(txid), .blob(rawTx), .text(endpoint),
+                     inputTxid.map { .text($0) } ?? .null, inputVout.map { .integer(Int64($0)) } ?? .null,
+                     fee.map { .integer($0) } ?? .null, .integer(millis), .integer(millis))
+        let id = db.lastInsertRowID
+        try logEvent(id, from: nil, to: .pending, "signed tx \(txid) for tree size \(treeSize) via \(endpoint)", at: millis)
+        return id
     }
 
-    public func markBroadcast(id: Int64, at millis: Int64) throws {
-        try db.cachedStatement("UPDATE anchors SET state = 'broadcast', updated_at = ? WHERE id = ? AND state = 'signed'")
-            .run(.integer(millis), .integer(id))
-    }
-
-    /// Records depth as seen; `confirmed` once deep enough, with the proof.
-    public func updateDepth(id: Int64, state: AnchorState, blockHash: String?, blockHeight: Int64?, confirmations: Int64,
-                            txoutProof: [UInt8]?, at millis: Int64) throws {
+    /// Moves `anchor` to `state` with `block` (nil: in no block) and `proof`,
+    /// and logs the transition when the state changes. Depth-only updates
+    /// within `confirmed` or `final` are not logged.
+    public func transition(_ anchor: AnchorRecord, to state: AnchorState, block: AnchorBlock?, proof: [UInt8]?,
+                           detail: String, at millis: Int64) throws {
         try db.cachedStatement("""
             UPDATE anchors SET state = ?, block_hash = ?, block_height = ?, confirmations = ?, txout_proof = ?,
-                confirmed_at = CASE WHEN ? = 'confirmed' THEN COALESCE(confirmed_at, ?) ELSE NULL END, updated_at = ?
+                confirmed_at = CASE WHEN ? = 'final' THEN COALESCE(confirmed_at, ?) ELSE NULL END, updated_at = ?
             WHERE id = ?
-            """).run(.text(state.rawValue), blockHash.map { .text($0) } ?? .null, blockHeight.map { .integer($0) } ?? .null,
-                     .integer(confirmations), txoutProof.map { .blob($0) } ?? .null, .text(state.rawValue), .integer(millis),
-                     .integer(millis), .integer(id))
+            """).run(.text(state.rawValue), block.map { .text($0.hash) } ?? .null, block.map { .integer($0.height) } ?? .null,
+                     .integer(block?.confirmations ?? 0), proof.map { .blob($0) } ?? .null, .text(state.rawValue),
+                     .integer(millis), .integer(millis), .integer(anchor.id))
+        if state != anchor.state { try logEvent(anchor.id, from: anchor.state, to: state, detail, at: millis) }
     }
 
-    /// Anchors not yet confirmed, oldest first.
-    public func unconfirmed() throws -> [AnchorRecord] {
-        try db.prepare("SELECT \(Self.columns) FROM anchors WHERE state != 'confirmed' ORDER BY id").rows(map: Self.row)
+    /// Anchors still moving: pending, broadcast or confirmed, oldest first
+    /// (so a coin's parent is sent before the anchor that spends it).
+    public func live() throws -> [AnchorRecord] {
+        try select("WHERE state IN ('pending', 'broadcast', 'confirmed') ORDER BY id")
     }
 
-    public func confirmed() throws -> [AnchorRecord] {
-        try db.prepare("SELECT \(Self.columns) FROM anchors WHERE state = 'confirmed' ORDER BY id").rows(map: Self.row)
+    /// Final anchors whose block is at `height` or above: those a reorg can still reach.
+    public func final(fromHeight height: Int64) throws -> [AnchorRecord] {
+        try select("WHERE state = 'final' AND block_height >= ? ORDER BY id", .integer(height))
     }
 
-    /// The newest confirmed anchor whose tree covers `leafIndex`.
-    public func newestConfirmed(covering leafIndex: UInt64) throws -> AnchorRecord? {
-        try db.prepare("SELECT \(Self.columns) FROM anchors WHERE state = 'confirmed' AND tree_size > ? ORDER BY tree_size DESC, id DESC LIMIT 1")
-            .rows(.integer(Int64(leafIndex)), map: Self.row).first
+    /// All final anchors, oldest first.
+    public func final() throws -> [AnchorRecord] { try select("WHERE state = 'final' ORDER BY id") }
+
+    /// The final anchor with the largest tree that covers `leafIndex`.
+    public func newestFinal(covering leafIndex: UInt64) throws -> AnchorRecord? {
+        try select("WHERE state = 'final' AND tree_size > ? ORDER BY tree_size DESC, id DESC LIMIT 1", .integer(Int64(leafIndex))).first
     }
 
-    /// The largest tree size any anchor (in any state) covers.
-    public func largestAnchoredSize() throws -> UInt64 {
-        UInt64(try db.scalar("SELECT COALESCE(MAX(tree_size), 0) FROM anchors"))
+    public func byTxid(_ txid: String) throws -> AnchorRecord? { try select("WHERE txid = ?", .text(txid)).first }
+
+    /// The largest tree size an anchor of `target` that is not abandoned covers.
+    public func largestAnchoredSize(target: String) throws -> UInt64 {
+        UInt64(try db.scalar("SELECT COALESCE(MAX(tree_size), 0) FROM anchors WHERE state != 'abandoned' AND target = ?", .text(target)))
     }
 
     public func count(_ state: AnchorState) throws -> Int64 {
         try db.scalar("SELECT COUNT(*) FROM anchors WHERE state = ?", .text(state.rawValue))
     }
 
+    private func select(_ clause: String, _ values: SQLiteValue...) throws -> [AnchorRecord] {
+        let st = try db.prepare("SELECT \(Self.columns) FROM anchors \(clause)")
+        try st.bind(values)
+        return try st.rows(map: Self.row)
+    }
+
     static func row(_ st: Statement) -> AnchorRecord {
-        AnchorRecord(id: st.int64(0), treeSize: UInt64(st.int64(1)), payload: st.blob(2) ?? [],
-                     state: AnchorState(rawValue: st.text(3) ?? "") ?? .signed, txid: st.text(4) ?? "",
-                     rawTx: st.blob(5) ?? [], blockHash: st.text(6), blockHeight: st.isNull(7) ? nil : st.int64(7),
-                     confirmations: st.int64(8), txoutProof: st.blob(9), createdAt: st.int64(10),
-                     confirmedAt: st.isNull(11) ? nil : st.int64(11))
+        AnchorRecord(id: st.int64(0), target: st.text(1) ?? "ledger", treeSize: UInt64(st.int64(2)), payload: st.blob(3) ?? [],
+                     state: AnchorState(rawValue: st.text(4) ?? "") ?? .pending, txid: st.text(5) ?? "",
+                     rawTx: st.blob(6) ?? [], blockHash: st.text(7), blockHeight: st.isNull(8) ? nil : st.int64(8),
+                     confirmations: st.int64(9), txoutProof: st.blob(10), endpoint: st.text(11),
+                     fee: st.isNull(12) ? nil : st.int64(12), createdAt: st.int64(13),
+                     confirmedAt: st.isNull(14) ? nil : st.int64(14))
     }
 }

@@ -140,6 +140,74 @@ public enum Schema {
             created_at INTEGER NOT NULL
         );
         """,
+        // 4: the anchor lifecycle of issue 4 (docs/anchoring.md). States become
+        // pending (signed tx stored, not yet accepted), broadcast (in a mempool),
+        // confirmed (in a block, depth below the requirement), final (deep
+        // enough, txout proof stored) and abandoned (refused or conflicted,
+        // replaced by a later anchor); old rows map signed→pending,
+        // confirmed→final. Each anchor names its target, the node it went
+        // through, its input coin and fee. Every transition is a row of
+        // anchor_events; the agent's own coins are anchor_coins.
+        """
+        CREATE TABLE anchors_v2(
+            id INTEGER PRIMARY KEY,
+            target TEXT NOT NULL DEFAULT 'ledger',
+            tree_size INTEGER NOT NULL REFERENCES checkpoints(tree_size),
+            payload BLOB NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'broadcast', 'confirmed', 'final', 'abandoned')),
+            txid TEXT NOT NULL,
+            raw_tx BLOB NOT NULL,
+            block_hash TEXT,
+            block_height INTEGER,
+            confirmations INTEGER NOT NULL DEFAULT 0,
+            txout_proof BLOB,
+            endpoint TEXT,
+            input_txid TEXT,
+            input_vout INTEGER,
+            fee INTEGER,
+            created_at INTEGER NOT NULL,
+            confirmed_at INTEGER,
+            updated_at INTEGER NOT NULL
+        );
+        INSERT INTO anchors_v2(id, tree_size, payload, state, txid, raw_tx, block_hash, block_height, confirmations,
+                               txout_proof, endpoint, created_at, confirmed_at, updated_at)
+            SELECT id, tree_size, payload,
+                   CASE state WHEN 'signed' THEN 'pending' WHEN 'confirmed' THEN 'final' ELSE state END,
+                   txid, raw_tx, block_hash, block_height, confirmations, txout_proof, endpoint, created_at, confirmed_at, updated_at
+            FROM anchors;
+        DROP TABLE anchors;
+        ALTER TABLE anchors_v2 RENAME TO anchors;
+        CREATE INDEX anchors_by_state ON anchors(state, tree_size);
+        CREATE UNIQUE INDEX anchors_by_txid ON anchors(txid);
+        CREATE TABLE anchor_events(
+            id INTEGER PRIMARY KEY,
+            anchor_id INTEGER NOT NULL REFERENCES anchors(id),
+            from_state TEXT,
+            to_state TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX anchor_events_by_anchor ON anchor_events(anchor_id, id);
+        -- Coins the agent spends for anchors, per ledger endpoint (each endpoint's
+        -- wallet pays for its own anchors). chain is the count of unconfirmed
+        -- transactions from the coin back to the chain, its own included, as last
+        -- seen: 0 once confirmed. funding_raw keeps the transaction that made a
+        -- split coin, to hand it to another node that lacks it.
+        CREATE TABLE anchor_coins(
+            endpoint TEXT NOT NULL,
+            txid TEXT NOT NULL,
+            vout INTEGER NOT NULL,
+            value INTEGER NOT NULL,
+            address TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('unspent', 'spent', 'retired')),
+            chain INTEGER NOT NULL,
+            spent_by INTEGER REFERENCES anchors(id),
+            funding_raw BLOB,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (txid, vout)
+        );
+        CREATE INDEX anchor_coins_by_endpoint ON anchor_coins(endpoint, state, chain);
+        """,
     ]
 
     /// Brings `db` to the newest schema version.

@@ -8,7 +8,7 @@ import Glibc
 struct Dev: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tools for local demos and tests (regtest only).",
-        subcommands: [DevMine.self])
+        subcommands: [DevMine.self, DevBenchAnchor.self])
 }
 
 /// A block producer for a regtest node: `make run` uses it so anchors confirm.
