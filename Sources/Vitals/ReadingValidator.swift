@@ -46,19 +46,33 @@ public struct ReadingValidator: Sendable {
         case .revoked: throw Rejection(reason: .revokedDevice, detail: "device enrolment has been revoked", device: id)
         case .enrolled(let p): profile = p
         }
-        let object = try parseObject(payload, device: id)
-        var fields = PayloadFields(device: id, profile: profile)
-        for member in object.members {
-            try fields.take(member.key, member.value)
+        let value = try parse(payload, device: id)
+        if case .array(let records) = value {
+            return try SenMLPack(device: id, profile: profile, records: records).reading(nowMillis: nowMillis, policy: policy)
         }
-        return try fields.reading(nowMillis: nowMillis, policy: policy)
+        guard case .object(let object) = value else {
+            throw Rejection(reason: .notAnObject, detail: "payload must be a JSON object (or a SenML array)", device: id)
+        }
+        // Read boot and seq first, so that any rejection can name the reading
+        // and the device be told it may drop it.
+        let boot = object["boot"]?.number?.uint64.flatMap { UInt32(exactly: $0) } ?? (object["boot"] == nil ? 0 : nil)
+        let seq = object["seq"]?.number?.uint64.flatMap { $0 <= Reading.maxSeq ? $0 : nil }
+        do throws(Rejection) {
+            var fields = PayloadFields(device: id, profile: profile)
+            for member in object.members {
+                try fields.take(member.key, member.value)
+            }
+            return try fields.reading(nowMillis: nowMillis, policy: policy)
+        } catch {
+            throw error.about(boot: boot, seq: seq)
+        }
     }
 
-    func parseObject(_ payload: UnsafeRawBufferPointer, device id: String) throws(Rejection) -> JSONObject {
+    func parse(_ payload: UnsafeRawBufferPointer, device id: String) throws(Rejection) -> JSONValue {
         var limits = JSONParser.Limits()
         limits.maxBytes = policy.maxPayloadBytes
-        // A reading is one flat object; a little nesting is parsed so that
-        // `"hr":[72]` is reported as a wrong type rather than as bad JSON.
+        // A reading is one flat object (or a SenML array of flat records); a
+        // little nesting is parsed so that `"hr":[72]` is a wrong type, not bad JSON.
         limits.maxDepth = 4
         let value: JSONValue
         do {
@@ -67,9 +81,6 @@ public struct ReadingValidator: Sendable {
             let reason: RejectionReason = error.kind == .invalidUTF8 ? .invalidUTF8 : .invalidJSON
             throw Rejection(reason: reason, detail: error.description, device: id)
         }
-        guard case .object(let object) = value else {
-            throw Rejection(reason: .notAnObject, detail: "payload must be a JSON object", device: id)
-        }
-        return object
+        return value
     }
 }

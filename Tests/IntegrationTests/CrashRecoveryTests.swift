@@ -48,7 +48,7 @@ struct CrashRecoveryTests {
                 (s["stored"]?.int64 ?? 0) > Int64(committedBefore.count)
             }
             gateway.killAgent()
-            let committed = try leaves(gateway.databasePath)
+            let committed = try LogAudit.leaves(gateway.databasePath)
             // Everything committed before earlier kills is still there, unchanged.
             for (index, leaf) in committedBefore { #expect(committed[index] == leaf, "leaf \(index) changed or vanished") }
             #expect(committed.count >= committedBefore.count)
@@ -61,10 +61,10 @@ struct CrashRecoveryTests {
         try gateway.waitForStatus(timeout: 60, "a confirmed anchor after the kills") { s in
             (s["anchors"]?["last_confirmed"]?["tree_size"]?.int64 ?? 0) >= Int64(committedBefore.count)
         }
-        let all = try leaves(gateway.databasePath)
+        let all = try LogAudit.leaves(gateway.databasePath)
         for (index, leaf) in committedBefore { #expect(all[index] == leaf) }
         #expect(all.keys.sorted() == Array(0..<Int64(all.count)), "leaf indices are dense")
-        try verifyCheckpoints(gateway, leaves: all)
+        try LogAudit.verifyCheckpoints(gateway, leaves: all)
 
         // The first reading stored, before the first kill, still exports and verifies on the node.
         let db = try Database(path: gateway.databasePath)
@@ -76,35 +76,5 @@ struct CrashRecoveryTests {
         let verify = try runVitalgate(["verify", file, "--ledger-url", ledger.url, "--ledger-cookie", ledger.cookieFile])
         #expect(verify.status == 0, "\(verify.stdout)")
         gateway.stopAgent()
-    }
-
-    /// leaf_index → leaf bytes, read from the SQLite file after the agent is gone.
-    func leaves(_ path: String) throws -> [Int64: [UInt8]] {
-        let db = try Database(path: path)
-        var result: [Int64: [UInt8]] = [:]
-        for (i, leaf) in try db.prepare("SELECT leaf_index, leaf FROM readings").rows(map: { ($0.int64(0), $0.blob(1) ?? []) }) {
-            result[i] = leaf
-        }
-        return result
-    }
-
-    /// Every checkpoint is signed by the gateway key and its root is the RFC 9162 root of the first `size` leaves.
-    func verifyCheckpoints(_ gateway: GatewayFixture, leaves: [Int64: [UInt8]]) throws {
-        try Sodium.initialize()
-        let db = try Database(path: gateway.databasePath)
-        let key = try #require(Hex.decode(try db.prepare("SELECT value FROM meta WHERE key = 'public_key'").rows { $0.text(0) ?? "" }.first ?? ""))
-        var tree = InMemoryNodes()
-        let checkpoints = try db.prepare("SELECT tree_size, note FROM checkpoints ORDER BY tree_size").rows { ($0.int64(0), $0.text(1) ?? "") }
-        #expect(!checkpoints.isEmpty)
-        for (size, text) in checkpoints {
-            while tree.size < UInt64(size) { tree.append(leafHash: RFC9162.hashLeaf(leaves[Int64(tree.size)]!)) }
-            let note = try SignedNote(parsing: text)
-            let checkpoint = try Checkpoint(body: note.text)
-            #expect(checkpoint.size == UInt64(size))
-            #expect(checkpoint.rootHash == (try MerkleTree.root(size: UInt64(size), nodes: tree)).bytes, "checkpoint \(size)")
-            try note.verify(name: checkpoint.origin, publicKey: key) { msg, sig in
-                Ed25519PublicKey(bytes: key)!.isValidSignature(sig, for: msg)
-            }
-        }
     }
 }

@@ -17,6 +17,7 @@ public struct StatusReport: Sendable {
     public var lastConfirmed: AnchorRecord?
     public var broker: (state: String, updatedAt: Int64)?
     public var ledger: (state: String, updatedAt: Int64)?
+    public var ingest: (state: String, updatedAt: Int64)?
 
     public init(db: Database) throws {
         gatewayID = try db.meta("gateway_id") ?? "?"
@@ -35,6 +36,7 @@ public struct StatusReport: Sendable {
         let states = try db.prepare("SELECT key, value, updated_at FROM agent_state").rows { ($0.text(0) ?? "", $0.text(1) ?? "", $0.int64(2)) }
         broker = states.first { $0.0 == "broker" }.map { ($0.1, $0.2) }
         ledger = states.first { $0.0 == "ledger" }.map { ($0.1, $0.2) }
+        ingest = states.first { $0.0 == "ingest" }.map { ($0.1, $0.2) }
     }
 
     public var json: JSONValue {
@@ -69,6 +71,7 @@ public struct StatusReport: Sendable {
             (key: "anchors", value: .object(JSONObject(anchors))),
             (key: "broker", value: peer(broker)),
             (key: "ledger", value: peer(ledger)),
+            (key: "ingest", value: peer(ingest)),
         ]))
     }
 
@@ -77,6 +80,7 @@ public struct StatusReport: Sendable {
         var s = "stored \(stored)  rejected \(rejected)  log \(treeSize)  checkpoints \(checkpoints)"
         s += "  anchors pending \(anchorsPending) confirmed \(anchorsConfirmed)"
         if let a = lastConfirmed { s += " (last: size \(a.treeSize) at height \(a.blockHeight ?? -1))" }
+        if let i = ingest, i.state != "running" { s += "  INGEST \(i.state)" }
         s += "  broker \(broker?.state ?? "unknown")  ledger \((ledger?.state ?? "unknown").split(separator: " ").first ?? "")"
         return s
     }

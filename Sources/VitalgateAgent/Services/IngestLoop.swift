@@ -15,7 +15,9 @@ extension IngestService {
                 // The database could not be opened or written (disk full, I/O error). Nothing
                 // taken from the broker is dropped: the batch stays in `inbox` and is retried.
                 let delay = backoff.nextDelay()
-                logger.error("ingest paused: \(error); retrying in \(Int(delay * 1000)) ms")
+                paused = true
+                logger.error("ingest paused, nothing is acknowledged: \(error); retrying in \(Int(delay * 1000)) ms")
+                writePausedState("\(error)")
                 let stop = lock.withLock { () -> Bool in
                     if !stopping { lock.wait(seconds: delay) }
                     return stopping && inbox.isEmpty
@@ -41,6 +43,7 @@ extension IngestService {
             try client.start()
             logger.info("ingest: log size \(log.treeSize); connecting to \(config.mqttHost):\(config.mqttPort) as \(config.mqttClientID)")
         }
+        try db.setAgentState("ingest", "running", at: Clock.nowMillis())
         while true {
             let (batch, brokerState, done) = lock.withLock { () -> ([MQTTMessage], Bool?, Bool) in
                 while inbox.isEmpty && !stopping && !brokerStateChanged {
@@ -64,13 +67,51 @@ extension IngestService {
                     })
                 }
                 let outcomes = try log.commit(items, receivedAt: now)
-                lock.withLock { inbox.removeFirst(batch.count) }
+                lock.withLock {
+                    inbox.removeFirst(batch.count)
+                    lock.broadcast()  // wakes a network thread waiting for room
+                }
+                if paused {
+                    paused = false
+                    logger.notice("ingest resumed: committing and acknowledging again")
+                    try? db.setAgentState("ingest", "running", at: now)
+                }
                 report(outcomes)
+                acknowledge(items, outcomes)
                 onCommitted(log.treeSize)
             } else {
                 try devices.refreshIfStale(now: now)
             }
             if done { return }
+        }
+    }
+
+    /// Tells each device which of its readings it may forget: only now, after
+    /// the commit, since libmosquitto's PUBACK came before the reading was safe.
+    private func acknowledge(_ items: [ReadingLog.Item], _ outcomes: [IngestOutcome]) {
+        var decided: [AckKey: (seqs: [UInt64], rejected: [(seq: UInt64, reason: String)])] = [:]
+        for (item, outcome) in zip(items, outcomes) {
+            switch (item.result, outcome) {
+            case (.success(let r), .stored):
+                decided[AckKey(device: r.device, boot: r.boot), default: ([], [])].seqs.append(r.seq)
+            case (_, .rejected(let r)):
+                guard let device = r.device, let seq = r.seq else { continue }  // nothing to name
+                let key = AckKey(device: device, boot: r.boot ?? 0)
+                decided[key, default: ([], [])].seqs.append(seq)
+                if r.reason != .duplicate { decided[key, default: ([], [])].rejected.append((seq, r.reason.rawValue)) }
+            default:
+                continue
+            }
+        }
+        guard let client else { return }
+        for (key, d) in decided {
+            let ack = Acknowledgement(boot: key.boot, seqs: d.seqs, rejected: d.rejected)
+            do {
+                try client.publish(topic: "vitals/\(key.device)/ack", payload: ack.json.serializedUTF8(pretty: false), qos: 1)
+            } catch {
+                // Not fatal: the device resends what stays unacknowledged, and it is acked as a duplicate.
+                logger.warning("ack to \(key.device) not sent: \(error)")
+            }
         }
     }
 
@@ -80,6 +121,11 @@ extension IngestService {
             logger.notice("rejected message from \(r.device ?? "?"): \(r.reason.rawValue): \(r.detail)")
         }
     }
+}
+
+struct AckKey: Hashable {
+    let device: String
+    let boot: UInt32
 }
 
 /// Enrolment state of devices, reloaded from the database when an unknown

@@ -22,6 +22,12 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     var brokerStateChanged = true
     // Owned by the ingest thread.
     var client: MQTTClient?
+    var paused = false
+
+    /// Messages held in memory before the network thread waits for room.
+    /// What waits then stays with the broker (persistent session), and
+    /// devices keep what is not acknowledged, so nothing is lost.
+    static let maxInbox = 50_000
 
     static let maxBatch = 2000
     static let subscription = "vitals/+"
@@ -77,9 +83,17 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     /// Called on libmosquitto's thread: hand over and return at once.
     func receive(_ message: MQTTMessage) {
         lock.withLock {
+            while inbox.count >= Self.maxInbox && !stopping { lock.wait(seconds: 1) }
             inbox.append(message)
             lock.broadcast()
         }
+    }
+
+    /// Says in the database that ingest is paused, when the database takes
+    /// writes at all (a full disk may refuse even this; the log says it too).
+    func writePausedState(_ why: String) {
+        guard let db = try? GatewayDatabase.open(config.home) else { return }
+        try? db.setAgentState("ingest", "paused: \(why)", at: Clock.nowMillis())
     }
 
     func setBroker(connected: Bool) {

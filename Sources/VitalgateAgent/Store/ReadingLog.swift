@@ -93,7 +93,7 @@ public final class ReadingLog {
             let detail = same
                 ? "seq \(reading.seq) (boot \(reading.boot)) is already stored"
                 : "seq \(reading.seq) (boot \(reading.boot)) is already stored with other content; the first is kept"
-            return .rejected(Rejection(reason: reason, detail: detail, device: reading.device))
+            return .rejected(Rejection(reason: reason, detail: detail, device: reading.device, boot: reading.boot, seq: reading.seq))
         }
         let completed = range.append(RFC9162.hashLeaf(leaf))
         try nodes.insert(completed)

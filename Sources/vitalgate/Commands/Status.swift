@@ -46,6 +46,7 @@ struct Status: ParsableCommand {
         if let a = r.lastConfirmed {
             Console.out("  last confirmed: size \(a.treeSize), txid \(a.txid), height \(a.blockHeight ?? -1), \(a.confirmations) confirmations")
         }
+        Console.out("ingest       \(r.ingest?.state ?? "unknown (agent not run yet)")")
         Console.out("broker       \(r.broker?.state ?? "unknown (agent not run yet)")")
         Console.out("ledger       \(r.ledger?.state ?? "unknown (agent not run yet)")")
     }

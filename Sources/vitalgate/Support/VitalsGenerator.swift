@@ -26,8 +26,8 @@ struct VitalsGenerator {
         }
     }
 
-    mutating func payload(seq: UInt64, ts: Int64) -> String {
-        var fields = ["\"device\":\"\(device)\"", "\"seq\":\(seq)", "\"ts\":\(ts)"]
+    mutating func payload(boot: UInt32, seq: UInt64, ts: Int64) -> String {
+        var fields = ["\"device\":\"\(device)\"", "\"boot\":\(boot)", "\"seq\":\(seq)", "\"ts\":\(ts)"]
         for m in profile.metrics {
             let (lo, hi, decimals) = Self.normal[m.loinc] ?? (m.min.double, m.max.double, 0)
             var v = current[m.key]! + Double.random(in: -1...1) * (hi - lo) / 20

@@ -1,0 +1,43 @@
+import Foundation
+import JSON
+import Merkle
+import SHA2
+import SQLiteStore
+import SignedNote
+import Sodium
+import Testing
+import TestSupport
+
+/// Independent checks of a gateway's database after a run: the leaves, and
+/// every checkpoint against a Merkle tree rebuilt from them.
+enum LogAudit {
+    /// leaf_index → leaf bytes, read from the SQLite file after the agent is gone.
+    static func leaves(_ path: String) throws -> [Int64: [UInt8]] {
+        let db = try Database(path: path)
+        var result: [Int64: [UInt8]] = [:]
+        for (i, leaf) in try db.prepare("SELECT leaf_index, leaf FROM readings").rows(map: { ($0.int64(0), $0.blob(1) ?? []) }) {
+            result[i] = leaf
+        }
+        return result
+    }
+
+    /// Every checkpoint is signed by the gateway key and its root is the RFC 9162 root of the first `size` leaves.
+    static func verifyCheckpoints(_ gateway: GatewayFixture, leaves: [Int64: [UInt8]]) throws {
+        try Sodium.initialize()
+        let db = try Database(path: gateway.databasePath)
+        let key = try #require(Hex.decode(try db.prepare("SELECT value FROM meta WHERE key = 'public_key'").rows { $0.text(0) ?? "" }.first ?? ""))
+        var tree = InMemoryNodes()
+        let checkpoints = try db.prepare("SELECT tree_size, note FROM checkpoints ORDER BY tree_size").rows { ($0.int64(0), $0.text(1) ?? "") }
+        #expect(!checkpoints.isEmpty)
+        for (size, text) in checkpoints {
+            while tree.size < UInt64(size) { tree.append(leafHash: RFC9162.hashLeaf(leaves[Int64(tree.size)]!)) }
+            let note = try SignedNote(parsing: text)
+            let checkpoint = try Checkpoint(body: note.text)
+            #expect(checkpoint.size == UInt64(size))
+            #expect(checkpoint.rootHash == (try MerkleTree.root(size: UInt64(size), nodes: tree)).bytes, "checkpoint \(size)")
+            try note.verify(name: checkpoint.origin, publicKey: key) { msg, sig in
+                Ed25519PublicKey(bytes: key)!.isValidSignature(sig, for: msg)
+            }
+        }
+    }
+}
