@@ -17,6 +17,8 @@ enum MachineInfo {
             ("cpu_model", cpu),
             ("mem_total", memTotal),
             ("kernel", kernel),
+            // The machine is shared: a busy neighbour shows here and in every rate.
+            ("loadavg_at_start", loadAverage()),
         ]
         report.config = [
             ("vitalgate", options.vitalgate),
@@ -29,6 +31,11 @@ enum MachineInfo {
         ]
         print("machine: \(report.machine.map { "\($0.0)=\($0.1)" }.joined(separator: ", "))")
     }
+}
+
+/// The first three fields of /proc/loadavg (1, 5, 15 minutes).
+func loadAverage() -> String {
+    (Files.read("/proc/loadavg") ?? "").split(separator: " ").prefix(3).joined(separator: " ")
 }
 
 extension StringProtocol {
