@@ -22,10 +22,23 @@ extension BenchRun {
 
         // Latency at a steady rate (100 devices x 10 Hz by default).
         let perDevice = Int(options.latencyRate * options.latencySeconds) / options.devices
-        let steady = try measure(gateway, newLoad(perDevice: perDevice), rate: options.latencyRate, key: "agent_steady",
+        // With acks, a poller on the database splits the latency: publish -> row
+        // visible (committed), and the rest is the ack's trip back.
+        let visibility = source == nil ? try CommitPoller(databasePath: gateway.databasePath) : nil
+        let steadyLoad = newLoad(perDevice: perDevice)
+        let visible = DeliveryTracker(load: steadyLoad)
+        visibility?.track(visible)
+        visibility?.start()
+        let steady = try measure(gateway, DeliveryTracker(load: steadyLoad, mirror: visible), rate: options.latencyRate,
                                  label: "\(options.devices) devices x \(Int(options.latencyRate) / options.devices) Hz")
+        visibility?.stop()
         report.add("agent_latency_p50", "agent: publish -> durable commit -> ack, p50", steady.p50, "ms")
         report.add("agent_latency_p99", "agent: publish -> durable commit -> ack, p99", steady.p99, "ms")
+        if visibility != nil {
+            let lat = visible.latenciesMillis()
+            report.add("agent_commit_p50", "  of which publish -> row committed (poll 2 ms), p50", quantile(lat, 0.5), "ms")
+            report.add("agent_commit_p99", "  of which publish -> row committed (poll 2 ms), p99", quantile(lat, 0.99), "ms")
+        }
         if let s = gateway.stats {
             report.add("agent_rss_steady", "agent: peak RSS (VmHWM) after the steady load", Double(s.peakRSS) / 1048576, "MiB")
         }
@@ -79,7 +92,11 @@ extension BenchRun {
 
     /// Publishes `load` and waits until every reading is committed (acked).
     func measure(_ gateway: BenchGateway, _ load: Load, rate: Double?, key: String, label: String) throws -> Measured {
-        let tracker = DeliveryTracker(load: load)
+        try measure(gateway, DeliveryTracker(load: load), rate: rate, label: label)
+    }
+
+    func measure(_ gateway: BenchGateway, _ tracker: DeliveryTracker, rate: Double?, label: String) throws -> Measured {
+        let load = tracker.load
         track(tracker)
         defer { track(nil) }
         let cpu0 = gateway.stats?.cpuSeconds

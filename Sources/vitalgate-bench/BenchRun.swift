@@ -33,6 +33,8 @@ final class BenchRun {
         MachineInfo.collect(into: report, options: options)
         section("Merkle log (\(options.merkleLeaves) leaves)")
         try runMerkle()
+        section("Disk: durable SQLite commits")
+        try runCommitBaseline()
         section("Setup: mosquitto, litecoind -regtest, publisher")
         try Files.makeDirectories(directory + "/broker")
         broker = try BrokerProcess(root: options.root, directory: directory + "/broker")

@@ -11,8 +11,11 @@ final class DeliveryTracker: @unchecked Sendable {
     private(set) var firstPublish: UInt64 = 0
     private(set) var lastDelivery: UInt64 = 0
     private(set) var firstDelivery: UInt64 = 0
+    /// Gets the same publish times: a second view of delivery (e.g. commits seen in SQLite next to acks).
+    let mirror: DeliveryTracker?
 
-    init(load: Load) {
+    init(load: Load, mirror: DeliveryTracker? = nil) {
+        self.mirror = mirror
         self.load = load
         for (i, d) in load.devices.enumerated() { index[d] = i }
         published = Array(repeating: 0, count: load.total)
@@ -25,6 +28,7 @@ final class DeliveryTracker: @unchecked Sendable {
     }
 
     func didPublish(_ k: Int, at nanos: UInt64) {
+        mirror?.didPublish(k, at: nanos)
         lock.withLock {
             published[k] = nanos
             if firstPublish == 0 { firstPublish = nanos }
