@@ -2,11 +2,11 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS := pkg-config libmosquitto-dev libsqlite3-dev libsodium-dev mosquitto mosquitto-clients litecoind
+DEBS := pkg-config libmosquitto-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev mosquitto mosquitto-clients litecoind python3-venv openssl
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 RELEASE_DIR = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: deps build build-tests test run bench release clean
+.PHONY: deps build build-tests fhir-venv test run bench release clean
 
 ## deps: install the Debian packages the build, the tests and the demo need
 deps:
@@ -22,8 +22,17 @@ build: deps
 build-tests: deps
 	$(SWIFT) build --build-tests
 
-## test: unit tests, then integration tests against real mosquitto, litecoind and SQLite
-test: build-tests
+## fhir-venv: the independent FHIR R4 implementation the tests validate against (Tests/fhir/requirements.txt)
+FHIR_VENV := .venv-fhir
+fhir-venv: $(FHIR_VENV)/.installed
+$(FHIR_VENV)/.installed: Tests/fhir/requirements.txt | deps
+	rm -rf $(FHIR_VENV)
+	python3 -m venv $(FHIR_VENV)
+	$(FHIR_VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/fhir/requirements.txt
+	touch $@
+
+## test: unit tests, then integration tests against real mosquitto, litecoind, SQLite and a FHIR server
+test: build-tests fhir-venv
 	VITALGATE_BIN=$(BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR) $(SWIFT) test --skip-build
 
 ## run: the local demo (broker, regtest ledger, block producer, devices, agent) with live progress
@@ -49,4 +58,4 @@ release: deps
 	if [ $$size -gt $$budget ]; then echo "release: over the size budget ($$size > $$budget bytes)" >&2; exit 1; fi
 
 clean:
-	rm -rf .build .state
+	rm -rf .build .state $(FHIR_VENV)

@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CMosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // MARK: Pure core: imports no C and does no I/O.
         .target(name: "SHA2"),
@@ -29,22 +30,25 @@ let package = Package(
         .target(name: "SignedNote", dependencies: ["SHA2", "JSON"]),
         .target(name: "Bitcoin", dependencies: ["SHA2", "JSON"]),
         .target(name: "ProofBundle", dependencies: ["Merkle", "Vitals", "SignedNote", "Bitcoin", "JSON", "SHA2"]),
+        .target(name: "FHIR", dependencies: ["Vitals", "JSON", "SHA2"]),
 
         // MARK: Adapters.
+        .target(name: "Threads"),
         .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
         .target(name: "Sodium", dependencies: ["CSodium"]),
-        .target(name: "MQTT", dependencies: ["CMosquitto"]),
+        .target(name: "MQTT", dependencies: ["CMosquitto", "Threads"]),
         .target(name: "LedgerRPC", dependencies: ["JSON", "Bitcoin"]),
+        .target(name: "CurlHTTP", dependencies: ["CCurl"]),
 
         // MARK: The agent and the command line.
         .target(name: "VitalgateAgent", dependencies: [
             "Merkle", "Vitals", "SignedNote", "Bitcoin", "ProofBundle", "JSON", "SHA2",
-            "SQLiteStore", "Sodium", "MQTT", "LedgerRPC",
+            "SQLiteStore", "Sodium", "MQTT", "LedgerRPC", "Threads", "FHIR", "CurlHTTP",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "vitalgate", dependencies: [
-            "VitalgateAgent", "ProofBundle", "Vitals", "JSON", "Sodium", "SQLiteStore", "MQTT", "LedgerRPC",
+            "VitalgateAgent", "ProofBundle", "Vitals", "JSON", "Sodium", "SQLiteStore", "MQTT", "LedgerRPC", "Threads", "FHIR",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -65,8 +69,10 @@ let package = Package(
         .testTarget(name: "SignedNoteTests", dependencies: ["SignedNote", "SHA2", "JSON"]),
         .testTarget(name: "BitcoinTests", dependencies: ["Bitcoin", "SHA2"]),
         .testTarget(name: "ProofBundleTests", dependencies: ["ProofBundle", "Merkle", "Vitals", "SignedNote", "Bitcoin", "Sodium", "JSON"]),
+        .testTarget(name: "FHIRTests", dependencies: ["FHIR", "Vitals", "JSON", "SHA2", "Sodium", "TestSupport"]),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
-        .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
+        .testTarget(name: "SodiumTests", dependencies: ["Sodium", "TestSupport"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "LedgerRPCTests", dependencies: ["LedgerRPC", "Bitcoin", "JSON", "TestSupport"]),
         .testTarget(name: "VitalgateAgentTests", dependencies: ["VitalgateAgent", "TestSupport", "ProofBundle", "Vitals", "JSON", "MQTT", "Sodium", "SQLiteStore", "LedgerRPC"]),

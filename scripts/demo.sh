@@ -7,9 +7,15 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${VITALGATE_BIN:-$ROOT/.build/debug/vitalgate}
 STATE=$ROOT/.state/run
-MQTT_PORT=${MQTT_PORT:-18830}
-RPC_PORT=${RPC_PORT:-19443}
-P2P_PORT=${P2P_PORT:-19444}
+# The first free port at or above $1 on 127.0.0.1.
+free_port() {
+    local port=$1
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+    echo "$port"
+}
+MQTT_PORT=${MQTT_PORT:-$(free_port 18830)}
+RPC_PORT=${RPC_PORT:-$(free_port 19443)}
+P2P_PORT=${P2P_PORT:-$(free_port $((RPC_PORT + 1)))}
 LITECOIND=/usr/lib/litecoin/litecoind
 
 pids=()
@@ -42,7 +48,7 @@ mosquitto -c "$STATE/broker/mosquitto.conf" & pids+=($!)
 echo "[2/6] ledger: litecoind -regtest on 127.0.0.1:$RPC_PORT"
 "$LITECOIND" -regtest -datadir="$STATE/ledger" -server -listen=1 -bind=127.0.0.1:"$P2P_PORT" \
     -rpcbind=127.0.0.1 -rpcallowip=127.0.0.1 -rpcport="$RPC_PORT" -txindex=1 -fallbackfee=0.0001 \
-    -connect=0 -dnsseed=0 -discover=0 -upnp=0 -printtoconsole=0 & pids+=($!)
+    -connect=0 -dnsseed=0 -discover=0 -upnp=0 -listenonion=0 -onlynet=ipv4 -printtoconsole=0 & pids+=($!)
 COOKIE="$STATE/ledger/regtest/.cookie"
 for _ in $(seq 1 100); do [ -s "$COOKIE" ] && break; sleep 0.2; done
 LEDGER=(--ledger-url "http://127.0.0.1:$RPC_PORT" --ledger-cookie "$COOKIE" --ledger-wallet vitalgate)

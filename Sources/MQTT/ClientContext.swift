@@ -1,4 +1,5 @@
 import CMosquitto
+import Threads
 
 /// The state libmosquitto's callbacks reach through `userdata`: handlers,
 /// the connection flag and the subscriptions to restore on reconnect.

@@ -12,3 +12,22 @@ func lowercaseHexDigits(_ bytes: [UInt8]) -> [UInt8] {
         return out
     }
 }
+
+/// The bytes spelled by lowercase hex `digits`; `nil` for an odd count or any
+/// other character. Lowercase only, so each byte string has one spelling.
+func bytesFromLowercaseHex(_ digits: some Collection<UInt8>) -> [UInt8]? {
+    guard digits.count % 2 == 0 else { return nil }
+    var out = [UInt8](repeating: 0, count: digits.count / 2)
+    for (i, character) in digits.enumerated() {
+        let nibble: UInt8
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+        default:
+            sodiumZero(&out)
+            return nil
+        }
+        out[i / 2] |= i % 2 == 0 ? nibble << 4 : nibble
+    }
+    return out
+}

@@ -73,3 +73,49 @@ extension KeyFile {
         }
     }
 }
+
+extension KeyFile {
+    /// Writes `content` to `path` with mode 0600 and makes it durable. Without
+    /// `overwrite`, `O_EXCL` refuses an existing file; with it, a temporary
+    /// file beside `path` is renamed over it, so a crash leaves the old
+    /// content or the new, never a mixture.
+    static func install(_ content: [UInt8], at path: String, overwrite: Bool) throws(KeyFileError) {
+        if overwrite {
+            let temporary = path + ".tmp-" + String(decoding: lowercaseHexDigits(SecureRandom.bytes(6)), as: UTF8.self)
+            try createExclusively(temporary, content: content)
+            guard rename(temporary, path) == 0 else {
+                let code = errno
+                unlink(temporary)
+                throw .systemCall(path: path, call: "rename", errno: code)
+            }
+        } else {
+            try createExclusively(path, content: content)
+        }
+        try syncDirectory(containing: path)
+    }
+
+    /// Up to `capacity` bytes of the regular file at `path`, which group and
+    /// others must not be able to read or write (checked with `fstat` on the
+    /// opened descriptor, so on the file actually read). The caller wipes the
+    /// result (`sodiumZero`) once done.
+    static func readPrivateFile(_ path: String, capacity: Int) throws(KeyFileError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .systemCall(path: path, call: "open", errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .systemCall(path: path, call: "fstat", errno: errno) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(path: path) }
+        guard info.st_mode & 0o077 == 0 else { throw .permissionsTooOpen(path: path, mode: info.st_mode & 0o7777) }
+        var content = [UInt8](repeating: 0, count: capacity)
+        let length: Int
+        do {
+            length = try readAll(fd, into: &content, path: path)
+        } catch {
+            sodiumZero(&content)
+            throw error
+        }
+        // Shrinking in place keeps the same storage, so the caller's wipe covers every byte read.
+        content.removeLast(capacity - length)
+        return content
+    }
+}

@@ -19,18 +19,7 @@ public enum KeyFile {
     public static func write(_ key: Ed25519SecretKey, to path: String, overwrite: Bool) throws(KeyFileError) {
         var content = key.withSeed { seed in lowercaseHexDigits(seed) + [UInt8(ascii: "\n")] }
         defer { sodiumZero(&content) }
-        if overwrite {
-            let temporary = path + ".tmp-" + String(decoding: lowercaseHexDigits(SecureRandom.bytes(6)), as: UTF8.self)
-            try createExclusively(temporary, content: content)
-            guard rename(temporary, path) == 0 else {
-                let code = errno
-                unlink(temporary)
-                throw .systemCall(path: path, call: "rename", errno: code)
-            }
-        } else {
-            try createExclusively(path, content: content)
-        }
-        try syncDirectory(containing: path)
+        try install(content, at: path, overwrite: overwrite)
     }
 
     /// Reads the key at `path`.
@@ -40,20 +29,21 @@ public enum KeyFile {
     /// may already be known to someone else. The check uses `fstat` on the
     /// opened descriptor, so it applies to the file actually read.
     public static func read(from path: String) throws(KeyFileError) -> Ed25519SecretKey {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .systemCall(path: path, call: "open", errno: errno) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .systemCall(path: path, call: "fstat", errno: errno) }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(path: path) }
-        guard info.st_mode & 0o077 == 0 else { throw .permissionsTooOpen(path: path, mode: info.st_mode & 0o7777) }
-
         // One byte more than a valid file, to detect trailing content.
-        var content = [UInt8](repeating: 0, count: 2 * Ed25519SecretKey.seedByteCount + 2)
+        var content = try readPrivateFile(path, capacity: 2 * Ed25519SecretKey.seedByteCount + 2)
         defer { sodiumZero(&content) }
-        let length = try readAll(fd, into: &content, path: path)
-        var seed = try decodeSeed(content[..<length], path: path)
+        return try plainKey(content[...], path: path)
+    }
+
+    /// The key in a plain key file's `content`.
+    static func plainKey(_ content: ArraySlice<UInt8>, path: String) throws(KeyFileError) -> Ed25519SecretKey {
+        var seed = try decodeSeed(content, path: path)
         defer { sodiumZero(&seed) }
+        return try key(seed: seed)
+    }
+
+    /// The key for `seed`, with libsodium's failure mapped to `KeyFileError.crypto`.
+    static func key(seed: [UInt8]) throws(KeyFileError) -> Ed25519SecretKey {
         do {
             return try Ed25519SecretKey(seed: seed)
         } catch let error as SodiumError {

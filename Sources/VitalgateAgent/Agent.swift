@@ -2,8 +2,8 @@ import JSON
 import Logging
 import ServiceLifecycle
 
-/// The running gateway: ingest, checkpoint and anchor services in one
-/// ServiceGroup. SIGTERM or SIGINT shuts them down in order: ingest first
+/// The running gateway: ingest, checkpoint, anchor and (when `clinic_url`
+/// is set) delivery services in one ServiceGroup. SIGTERM or SIGINT shuts them down in order: ingest first
 /// (stop taking messages, commit what is held), then the checkpointer (signs
 /// a last checkpoint), then the anchorer.
 public enum Agent {
@@ -15,19 +15,24 @@ public enum Agent {
         try db.setMeta("public_key", Hex.encode(identity.publicKey.bytes))
 
         let anchorer = AnchorService(config: config, identity: identity, logger: logger)
+        let delivery = config.clinic.map { DeliveryService(config: config, clinic: $0, identity: identity, logger: logger) }
         let checkpointer = CheckpointService(config: config, identity: identity, logger: logger) {
             anchorer.checkpointSigned()
+            delivery?.checkpointSigned()
         }
         let ingest = IngestService(config: config, logger: logger) { size in checkpointer.logGrew(to: size) }
 
         logger.info("vitalgate \(config.gatewayID) starting: checkpoint every \(config.checkpointInterval) s or \(config.checkpointEvery) readings, anchor every \(config.anchorInterval) s, \(config.confirmations) confirmations")
         // ServiceGroup shuts services down in reverse order of this list.
+        // Delivery, when on, is first: it stops last, after ingest and the final checkpoint.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = delivery.map { [.init(service: ThreadService($0))] } ?? []
+        services += [
+            .init(service: ThreadService(anchorer)),
+            .init(service: ThreadService(checkpointer)),
+            .init(service: ThreadService(ingest)),
+        ]
         let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: ThreadService(anchorer)),
-                .init(service: ThreadService(checkpointer)),
-                .init(service: ThreadService(ingest)),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

@@ -9,6 +9,7 @@ struct PlannedMessage {
     let expect: Expect
     let device: String
     let seq: Int64?
+    var boot: Int64 = 0
 }
 
 /// Valid readings from enrolled devices mixed with invalid messages of every
@@ -60,6 +61,25 @@ enum TrafficPlan {
             bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"ts\":\(now),\(values(for: p0, r))}", "missing_field")
             bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\"\(seq)\",\"ts\":\(now),\(values(for: p0, r))}", "wrong_type")
             bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\(seq),\"ts\":\(now),\"pad\":\"" + String(repeating: "x", count: 5000) + "\"}", "payload_too_large")
+            bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\(seq),\"ts\":\(now),\"spo2\":NaN,\"hr\":70}", "invalid_json")
+            bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\(seq),\"ts\":\(now),\"spo2\":1e400,\"hr\":70}", "out_of_range")
+            bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\(seq),\"ts\":\(now),\"spo2\":-97,\"hr\":70}", "out_of_range")
+            bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\(seq).5,\"ts\":\(now),\(values(for: p0, r))}", "invalid_seq")
+            bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\(900_000 + seq),\"ts\":\(now + 3_600_000),\(values(for: p0, r))}", "ts_out_of_window")
+            bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\(900_000 + seq),\"ts\":\(now),\"type\":\"x\",\(values(for: p0, r))}", "unexpected_field")
+            bad("vitals/\(d0)", "[{\"bn\":\"\(d0)/\",\"n\":\"spo2\",\"u\":\"Cel\",\"v\":97},{\"n\":\"hr\",\"v\":70},{\"n\":\"seq\",\"v\":\(900_000 + seq)}]", "unit_mismatch")
+            bad("vitals/\(d0)", "[{\"bn\":\"\(d0)/\",\"n\":\"spo2\",\"v\":97},{\"n\":\"seq\",\"v\":\(900_000 + seq)}]", "missing_metric")
+            bad("vitals/-bad\(r)", "{}", "bad_topic")
+            bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"boot\":-\(seq),\"seq\":\(seq),\"ts\":\(now),\(values(for: p0, r))}", "invalid_boot")
+            bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\(900_000 + seq),\"ts\":\(now).5,\(values(for: p0, r))}", "invalid_ts")
+            bad("vitals/\(d0)", "{\"device\":\"\(d0)\",\"seq\":\(900_000 + seq),\"ts\":\(now)}", "no_metrics")
+        }
+        // SenML readings (RFC 8428) from the first device, as boot 1 so their seqs are their own.
+        if p0 == "pulse-oximeter" {
+            for i in 1...50 {
+                let text = "[{\"bn\":\"\(d0)/\",\"bt\":\(Double(now - Int64(i) * 1000) / 1000),\"n\":\"spo2\",\"u\":\"%\",\"v\":\(95 + i % 5)},{\"n\":\"hr\",\"u\":\"beat/min\",\"v\":\(60 + i)},{\"n\":\"seq\",\"v\":\(i)},{\"n\":\"boot\",\"v\":1}]"
+                valid.append(PlannedMessage(topic: "vitals/\(d0)", payload: Array(text.utf8), expect: .stored, device: d0, seq: Int64(i), boot: 1))
+            }
         }
         // Interleave: an invalid message after every k valid ones.
         let k = max(1, valid.count / max(1, invalid.count))

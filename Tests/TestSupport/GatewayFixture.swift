@@ -56,9 +56,10 @@ public final class GatewayFixture: @unchecked Sendable {
     private var runs = 0
 
     /// Provisions a gateway with `settings` (config keys) and enrols `devices` (id, profile).
-    public init(gatewayID: String = "test-gw", settings: [String: String], devices: [(String, String)]) throws {
+    /// - Parameter homePath: where the gateway's home folder goes (default: inside the fixture's temporary folder).
+    public init(gatewayID: String = "test-gw", settings: [String: String], devices: [(String, String)], homePath: String? = nil) throws {
         directory = try TemporaryDirectory("vitalgate-gw")
-        home = directory.file("home")
+        home = homePath ?? directory.file("home")
         var args = ["provision", "--home", home, "--gateway-id", gatewayID, "--devices-dir", repositoryRoot() + "/Devices"]
         for (k, v) in settings.sorted(by: { $0.key < $1.key }) { args += ["--set", "\(k)=\(v)"] }
         try check(runVitalgate(args), "provision")

@@ -20,6 +20,8 @@ public struct AgentConfig: Sendable {
     public var maxFutureSkewMillis: Int64
     public var maxPastSkewMillis: Int64
     public var rejectionsKept: Int
+    /// Delivery to the clinic; nil when `clinic_url` is not set.
+    public var clinic: ClinicSettings?
 
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
@@ -76,6 +78,11 @@ public struct AgentConfig: Sendable {
         maxFutureSkewMillis = try number("max_future_skew", Int64.self) * 1000
         maxPastSkewMillis = try number("max_past_skew", Int64.self) * 1000
         rejectionsKept = try number("rejections_kept", Int.self)
+        clinic = try value("clinic_url").map { url in
+            try ClinicSettings(url: url, tokenFile: value("clinic_token_file"), caFile: value("clinic_ca_file"),
+                               batchSize: number("delivery_batch", Int.self), timeout: number("delivery_timeout", Double.self),
+                               retryCap: number("delivery_retry_cap", Double.self))
+        }
         try validate()
     }
 

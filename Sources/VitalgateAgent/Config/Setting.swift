@@ -29,6 +29,12 @@ public struct Setting: Sendable {
         Setting(key: "max_future_skew", defaultValue: "300", help: "Seconds a reading's ts may lie ahead of the gateway clock."),
         Setting(key: "max_past_skew", defaultValue: "604800", help: "Seconds a reading's ts may lie behind the gateway clock."),
         Setting(key: "rejections_kept", defaultValue: "100000", help: "Rejected messages kept in the record; older ones are dropped but still counted."),
+        Setting(key: "clinic_url", defaultValue: nil, help: "FHIR R4 base URL of the clinic's record system; delivery is off unless set (docs/fhir.md)."),
+        Setting(key: "clinic_token_file", defaultValue: nil, help: "File holding the bearer token for the clinic server (mode 0600)."),
+        Setting(key: "clinic_ca_file", defaultValue: nil, help: "PEM file of CAs to trust for an https clinic_url instead of the system store."),
+        Setting(key: "delivery_batch", defaultValue: "100", help: "Readings per transaction Bundle sent to the clinic."),
+        Setting(key: "delivery_timeout", defaultValue: "30", help: "Seconds one delivery request may take."),
+        Setting(key: "delivery_retry_cap", defaultValue: "300", help: "Longest wait, in seconds, between delivery retries (backoff doubles from 1 s)."),
     ]
 
     public static func named(_ key: String) -> Setting? { all.first { $0.key == key } }

@@ -1,3 +1,4 @@
+import Threads
 import Bitcoin
 import Logging
 import LedgerRPC

@@ -17,6 +17,11 @@ public final class GatewayIdentity: Sendable {
         self.secretKey = try KeyFile.read(from: home.secretKeyFile)
     }
 
+    /// Ed25519 (RFC 8032) signature of `bytes` with the gateway key: for
+    /// byte strings with a documented layout of their own (docs/fhir.md,
+    /// Provenance), never for anything a checkpoint could be confused with.
+    public func sign(_ bytes: [UInt8]) -> [UInt8] { secretKey.sign(bytes) }
+
     /// The C2SP signed note for a checkpoint of the log at `size` with `root`.
     public func signCheckpoint(size: UInt64, root: [UInt8]) -> String {
         let checkpoint = Checkpoint(origin: origin, size: size, rootHash: root)

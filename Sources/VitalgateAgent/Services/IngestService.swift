@@ -1,3 +1,4 @@
+import Threads
 import Logging
 import MQTT
 import SQLiteStore

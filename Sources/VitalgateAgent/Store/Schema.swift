@@ -73,6 +73,58 @@ public enum Schema {
         -- What the running agent last saw of the broker and the ledger, for `status`.
         CREATE TABLE agent_state(key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
         """,
+        // 2: delivery to the clinic as FHIR (docs/fhir.md).
+        """
+        -- Who wore each device from when: one row per (re)assignment; a NULL patient is
+        -- an unassignment. Triggers keep it in step with devices.patient, whoever writes it.
+        CREATE TABLE device_assignments(
+            id INTEGER PRIMARY KEY,
+            device TEXT NOT NULL,
+            patient TEXT,
+            from_ms INTEGER NOT NULL
+        );
+        CREATE INDEX device_assignments_by_device ON device_assignments(device, from_ms);
+        INSERT INTO device_assignments(device, patient, from_ms)
+            SELECT id, patient, enrolled_at FROM devices WHERE patient IS NOT NULL;
+        CREATE TRIGGER device_assigned_at_enrolment AFTER INSERT ON devices WHEN NEW.patient IS NOT NULL
+        BEGIN
+            INSERT INTO device_assignments(device, patient, from_ms) VALUES (NEW.id, NEW.patient, NEW.enrolled_at);
+        END;
+        -- julianday('now') has millisecond resolution; 2440587.5 is the Unix epoch's Julian day.
+        CREATE TRIGGER device_reassigned AFTER UPDATE OF patient ON devices WHEN NEW.patient IS NOT OLD.patient
+        BEGIN
+            INSERT INTO device_assignments(device, patient, from_ms)
+            VALUES (NEW.id, NEW.patient, CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER));
+        END;
+        -- One transaction Bundle: fixed when formed (which readings, which checkpoint and
+        -- anchor, when recorded), so every resend is the same bytes.
+        CREATE TABLE delivery_batches(
+            id INTEGER PRIMARY KEY,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+            created_at INTEGER NOT NULL,
+            checkpoint_size INTEGER NOT NULL,
+            checkpoint_root BLOB NOT NULL,
+            anchor_txid TEXT,
+            anchor_block_height INTEGER,
+            anchor_block_hash TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_status INTEGER,
+            last_error TEXT,
+            delivered_at INTEGER,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX delivery_batches_by_state ON delivery_batches(state, id);
+        -- Delivery state of each reading, taken in log order; 'unassigned' readings had no
+        -- patient when received and are never delivered.
+        CREATE TABLE deliveries(
+            leaf_index INTEGER PRIMARY KEY REFERENCES readings(leaf_index),
+            patient TEXT,
+            state TEXT NOT NULL CHECK (state IN ('unassigned', 'pending', 'delivered', 'failed')),
+            batch INTEGER REFERENCES delivery_batches(id),
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX deliveries_by_batch ON deliveries(batch);
+        """,
     ]
 
     /// Brings `db` to the newest schema version.

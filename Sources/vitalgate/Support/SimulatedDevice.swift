@@ -1,3 +1,4 @@
+import Threads
 import MQTT
 import JSON
 import Vitals

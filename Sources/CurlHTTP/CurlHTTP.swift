@@ -1,0 +1,84 @@
+import CCurl
+
+/// HTTP/1.1 and HTTPS POSTs through libcurl's easy interface: one handle per
+/// request, no shared state, so any thread may call it.
+public enum CurlHTTP {
+    /// Largest answer kept: a transaction-response Bundle for a few hundred
+    /// entries is well below this.
+    public static let maximumResponseBytes = 8 << 20
+
+    /// curl_global_init is not thread-safe on every build; a static let runs it once, under swift_once.
+    private static let initialized: CURLcode = curl_global_init(Int(CURL_GLOBAL_SSL))
+
+    /// Sends `request` and waits for the answer.
+    public static func post(_ request: HTTPRequest, cancellation: HTTPCancellation? = nil) throws(HTTPFailure) -> HTTPResponse {
+        guard initialized == CURLE_OK else { throw .transport("libcurl failed to initialize (\(initialized.rawValue))") }
+        guard let handle = curl_easy_init() else { throw .transport("libcurl could not create a handle") }
+        defer { curl_easy_cleanup(handle) }
+        var headers: UnsafeMutablePointer<curl_slist>? = nil
+        for line in request.headers { headers = curl_slist_append(headers, line) }
+        defer { curl_slist_free_all(headers) }
+        let transfer = Transfer(cancellation: cancellation)
+        let context = Unmanaged.passUnretained(transfer).toOpaque()
+
+        var body = request.body
+        let code = body.withUnsafeMutableBytes { raw -> CURLcode in
+            var rc = vg_curl_setopt_string(handle, CURLOPT_URL, request.url)
+            func set(_ next: CURLcode) { if rc == CURLE_OK { rc = next } }
+            set(vg_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"))
+            set(vg_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))  // worker threads: no SIGALRM for timeouts
+            set(vg_curl_setopt_long(handle, CURLOPT_POST, 1))
+            set(vg_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, raw.baseAddress ?? UnsafeMutableRawPointer(context)))
+            set(vg_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, raw.count))
+            set(vg_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers))
+            set(vg_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(request.timeoutSeconds * 1000)))
+            set(vg_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(min(request.timeoutSeconds, 10) * 1000)))
+            if let ca = request.caFile { set(vg_curl_setopt_string(handle, CURLOPT_CAINFO, ca)) }
+            set(vg_curl_setopt_write_function(handle, Transfer.write))
+            set(vg_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context))
+            set(vg_curl_setopt_progress_function(handle, Transfer.progress))
+            set(vg_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context))
+            set(vg_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0))
+            guard rc == CURLE_OK else { return rc }
+            return curl_easy_perform(handle)
+        }
+        if transfer.cancelled { throw .cancelled }
+        if transfer.overflowed { throw .transport("\(request.url): answer larger than \(maximumResponseBytes) bytes") }
+        guard code == CURLE_OK else {
+            throw .transport("\(request.url): \(String(cString: curl_easy_strerror(code)))")
+        }
+        var status = 0
+        _ = vg_curl_response_code(handle, &status)
+        return HTTPResponse(status: status, body: transfer.body)
+    }
+}
+
+/// The state libcurl's callbacks write into, for one transfer.
+private final class Transfer {
+    let cancellation: HTTPCancellation?
+    var body: [UInt8] = []
+    var overflowed = false
+    var cancelled = false
+
+    init(cancellation: HTTPCancellation?) { self.cancellation = cancellation }
+
+    /// CURLOPT_WRITEFUNCTION: returning less than `size * count` aborts the transfer.
+    static let write: vg_curl_write_callback = { data, size, count, context in
+        let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+        let n = size * count
+        guard transfer.body.count + n <= CurlHTTP.maximumResponseBytes, let data else {
+            transfer.overflowed = true
+            return 0
+        }
+        data.withMemoryRebound(to: UInt8.self, capacity: n) { transfer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
+        return n
+    }
+
+    /// CURLOPT_XFERINFOFUNCTION: non-zero aborts the transfer.
+    static let progress: vg_curl_progress_callback = { context, _, _, _, _ in
+        let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+        guard transfer.cancellation?.isCancelled == true else { return 0 }
+        transfer.cancelled = true
+        return 1
+    }
+}

@@ -1,0 +1,118 @@
+import CSodium
+
+/// A 32-byte XChaCha20-Poly1305 key for vitals at rest, held in memory from
+/// `sodium_malloc` (guard pages, `mlock`ed where the OS allows) that
+/// `sodium_free` wipes when the object is released. It never prints.
+///
+/// Sealed form: the random 24-byte nonce, then the ciphertext and its
+/// 16-byte tag (`crypto_aead_xchacha20poly1305_ietf_encrypt`). XChaCha's
+/// 192-bit nonces are safe to choose at random for any practical number of
+/// messages under one key.
+public final class DataKey: @unchecked Sendable {
+    // @unchecked: `key` is written only while initializing and read
+    // afterwards; libsodium's AEAD calls only read it.
+    private let key: UnsafeMutablePointer<UInt8>
+    /// `crypto_aead_xchacha20poly1305_ietf_KEYBYTES`.
+    public static let byteCount = Int(crypto_aead_xchacha20poly1305_ietf_KEYBYTES)
+    /// `crypto_aead_xchacha20poly1305_ietf_NPUBBYTES`.
+    public static let nonceByteCount = Int(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
+    /// `crypto_aead_xchacha20poly1305_ietf_ABYTES`.
+    public static let tagByteCount = Int(crypto_aead_xchacha20poly1305_ietf_ABYTES)
+
+    /// Allocates the key's memory and lets `fill` write the 32 bytes.
+    init(filling fill: (UnsafeMutablePointer<UInt8>) -> Void) {
+        // sodium_malloc needs sodium_init (it reads the page size found there).
+        precondition((try? Sodium.initialize()) != nil, "libsodium could not be initialized")
+        guard let memory = sodium_malloc(Self.byteCount) else { fatalError("sodium_malloc(\(Self.byteCount)) failed: out of memory") }
+        key = memory.bindMemory(to: UInt8.self, capacity: Self.byteCount)
+        fill(key)
+    }
+
+    deinit {
+        sodium_free(key)  // wipes, unlocks and unmaps
+    }
+
+    /// A fresh random key (`crypto_aead_xchacha20poly1305_ietf_keygen`).
+    public static func generate() -> DataKey {
+        DataKey { crypto_aead_xchacha20poly1305_ietf_keygen($0) }
+    }
+
+    /// The key with these 32 bytes. The caller wipes its copy (`sodiumZero`).
+    public convenience init(bytes: [UInt8]) throws(DataKeyError) {
+        guard bytes.count == Self.byteCount else { throw .wrongKeyLength(got: bytes.count) }
+        self.init { target in bytes.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: Self.byteCount) } }
+    }
+
+    /// Calls `body` with a copy of the key bytes, wiped afterwards; `body`
+    /// must not keep it. For handing the key to another library.
+    public func withBytes<R>(_ body: ([UInt8]) throws -> R) rethrows -> R {
+        var copy = Array(UnsafeBufferPointer(start: key, count: Self.byteCount))
+        defer { sodiumZero(&copy) }
+        return try body(copy)
+    }
+
+    /// Encrypts and authenticates `plaintext`, and authenticates
+    /// `associatedData` (which is not stored: `open` needs the same bytes;
+    /// bind the record's identity here so sealed values cannot be swapped).
+    /// Returns nonce (24 bytes) || ciphertext || tag (16 bytes).
+    public func seal(_ plaintext: some Collection<UInt8>, associatedData: [UInt8]) -> [UInt8] {
+        if let sealed = plaintext.withContiguousStorageIfAvailable({ seal(buffer: $0, associatedData) }) {
+            return sealed
+        }
+        var copy = Array(plaintext)
+        defer { sodiumZero(&copy) }
+        return copy.withUnsafeBufferPointer { seal(buffer: $0, associatedData) }
+    }
+
+    private func seal(buffer message: UnsafeBufferPointer<UInt8>, _ associatedData: [UInt8]) -> [UInt8] {
+        let total = Self.nonceByteCount + message.count + Self.tagByteCount
+        return [UInt8](unsafeUninitializedCapacity: total) { out, count in
+            let nonce = out.baseAddress!
+            randombytes_buf(nonce, Self.nonceByteCount)
+            var length: UInt64 = 0
+            // An empty message may have no base address; pass a valid pointer with length 0.
+            let status = withUnsafePointer(to: 0 as UInt8) { fallback in
+                crypto_aead_xchacha20poly1305_ietf_encrypt(
+                    nonce + Self.nonceByteCount, &length, message.baseAddress ?? fallback, UInt64(message.count),
+                    associatedData, UInt64(associatedData.count), nil, nonce, key)
+            }
+            // Encryption fails only for messages longer than libsodium can address.
+            precondition(status == 0, "crypto_aead_xchacha20poly1305_ietf_encrypt failed")
+            count = total
+        }
+    }
+
+    /// The plaintext of `sealed` (as made by `seal`). Throws
+    /// `.authenticationFailed` if any byte of it or of `associatedData`
+    /// differs from what was sealed, or the key is another one.
+    public func open(_ sealed: [UInt8], associatedData: [UInt8]) throws(DataKeyError) -> [UInt8] {
+        guard sealed.count >= Self.nonceByteCount + Self.tagByteCount else { throw .truncated(count: sealed.count) }
+        let plaintextCount = sealed.count - Self.nonceByteCount - Self.tagByteCount
+        var plaintext = [UInt8](repeating: 0, count: plaintextCount)
+        let status = sealed.withUnsafeBufferPointer { input in
+            plaintext.withUnsafeMutableBufferPointer { out in
+                var length: UInt64 = 0
+                // libsodium wants a valid pointer even for an empty plaintext.
+                var empty: UInt8 = 0
+                return withUnsafeMutablePointer(to: &empty) { fallback in
+                    crypto_aead_xchacha20poly1305_ietf_decrypt(
+                        out.baseAddress ?? fallback, &length, nil,
+                        input.baseAddress! + Self.nonceByteCount, UInt64(sealed.count - Self.nonceByteCount),
+                        associatedData, UInt64(associatedData.count), input.baseAddress!, key)
+                }
+            }
+        }
+        guard status == 0 else {
+            sodiumZero(&plaintext)
+            throw .authenticationFailed
+        }
+        return plaintext
+    }
+}
+
+extension DataKey: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "DataKey(<redacted>)" }
+    public var debugDescription: String { "DataKey(<redacted>)" }
+    /// No children, so `dump()` and debuggers cannot show the key.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
+}

@@ -1,0 +1,67 @@
+import CSodium
+
+/// Lines of a mosquitto 2.0 `password_file`, as `mosquitto_passwd` writes them:
+///
+///     username:$7$<iterations>$<base64 salt>$<base64 hash>
+///
+/// `$7$` is PBKDF2-HMAC-SHA-512 (mosquitto's `pw_sha512_pbkdf2`): a 12-byte
+/// random salt, 101 iterations by default (`PW_DEFAULT_ITERATIONS`), a
+/// 64-byte hash, both in standard padded Base64 (mosquitto's
+/// `pw__encode_sha512_pbkdf2` / `pw__decode_sha512_pbkdf2`). `verify` also
+/// accepts the older `$6$<salt>$<hash>`, salted SHA-512 of password || salt.
+public enum MosquittoPassword {
+    /// The salt length mosquitto 2.0's broker accepts when decoding a `$7$` entry.
+    public static let saltByteCount = 12
+    static let hashByteCount = 64
+
+    /// The password-file line for `username` and `password`, without a
+    /// newline. Preconditions: `username` is non-empty and contains no `:`
+    /// or line break (mosquitto splits the line at the first `:`); `salt`,
+    /// if given, is 12 bytes (a fresh random one otherwise); `iterations >= 1`.
+    public static func hashLine(username: String, password: String, salt: [UInt8]? = nil, iterations: Int = 101) -> String {
+        precondition(!username.isEmpty && !username.contains(where: { ":\n\r".contains($0) }),
+                     "a mosquitto username must be non-empty and contain no ':' or line break")
+        precondition(iterations >= 1, "PBKDF2 needs at least one iteration")
+        let salt = salt ?? SecureRandom.bytes(saltByteCount)
+        precondition(salt.count == saltByteCount, "mosquitto 2.0 accepts only \(saltByteCount)-byte salts")
+        var secret = Array(password.utf8)
+        defer { sodiumZero(&secret) }
+        let hash = PBKDF2.hmacSHA512(password: secret, salt: salt, iterations: iterations, keyLength: hashByteCount)
+        return "\(username):$7$\(iterations)$\(Base64.encode(salt))$\(Base64.encode(hash))"
+    }
+
+    /// True when `line` (one password-file line; a trailing newline is
+    /// ignored) is a well-formed `$7$` or `$6$` entry whose hash matches
+    /// `password`. Malformed lines are simply false. The comparison is
+    /// constant-time (`sodium_memcmp`).
+    public static func verify(line: String, password: String) -> Bool {
+        var entry = Substring(line)
+        if entry.hasSuffix("\n") { entry = entry.dropLast() }
+        guard let colon = entry.firstIndex(of: ":"), colon != entry.startIndex else { return false }
+        let fields = entry[entry.index(after: colon)...].split(separator: "$", omittingEmptySubsequences: false)
+        var secret = Array(password.utf8)
+        defer { sodiumZero(&secret) }
+        // "$7$101$salt$hash" splits into "", "7", "101", "salt", "hash".
+        guard fields.first == "" else { return false }
+        switch fields.count {
+        case 5 where fields[1] == "7":
+            guard let iterations = Int(fields[2]), iterations >= 1, iterations <= 10_000_000,
+                  let salt = Base64.decode(fields[3]), !salt.isEmpty,
+                  let expected = Base64.decode(fields[4]), expected.count == hashByteCount
+            else { return false }
+            let actual = PBKDF2.hmacSHA512(password: secret, salt: salt, iterations: iterations, keyLength: hashByteCount)
+            return sodium_memcmp(actual, expected, hashByteCount) == 0
+        case 4 where fields[1] == "6":
+            guard let salt = Base64.decode(fields[2]), !salt.isEmpty,
+                  let expected = Base64.decode(fields[3]), expected.count == hashByteCount
+            else { return false }
+            var actual = [UInt8](repeating: 0, count: hashByteCount)
+            var message = secret + salt
+            defer { sodiumZero(&message) }
+            crypto_hash_sha512(&actual, message, UInt64(message.count))
+            return sodium_memcmp(actual, expected, hashByteCount) == 0
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the passphrase of a sealed key file comes from. Each function
+/// returns the passphrase's bytes (without the line end); the caller wipes
+/// them with `sodiumZero` after use.
+public enum PassphraseSource {
+    /// The longest passphrase accepted, in bytes.
+    public static let maximumLength = 1024
+
+    /// The first line of the file at `path` (a trailing `\r` is dropped too).
+    /// Refuses a file group or others can read or write
+    /// (`mode & 0o077 != 0`): its passphrase may already be known.
+    public static func readFile(_ path: String) throws(PassphraseError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .systemCall(path: path, call: "open", errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .systemCall(path: path, call: "fstat", errno: errno) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(path: path) }
+        guard info.st_mode & 0o077 == 0 else { throw .permissionsTooOpen(path: path, mode: info.st_mode & 0o7777) }
+        return try readLine(fd, source: "passphrase file \(path)", path: path)
+    }
+
+    /// One line typed on `terminal` (the controlling terminal by default)
+    /// after writing `message` there, with echo off (termios `ECHO` cleared,
+    /// restored afterwards) so the passphrase is not shown. Throws
+    /// `.noTerminal` when there is none, as under systemd.
+    public static func prompt(_ message: String, terminal: String = "/dev/tty") throws(PassphraseError) -> [UInt8] {
+        // O_NOCTTY: prompting must not make this terminal our controlling one.
+        let fd = open(terminal, O_RDWR | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { throw .noTerminal(path: terminal, errno: errno) }
+        defer { close(fd) }
+        var saved = termios()
+        guard tcgetattr(fd, &saved) == 0 else { throw .noTerminal(path: terminal, errno: errno) }
+        var quiet = saved
+        quiet.c_lflag &= ~tcflag_t(ECHO | ECHOE | ECHOK | ECHONL)
+        // TCSAFLUSH also drops anything typed before echo went off, as getpass(3) does.
+        guard tcsetattr(fd, TCSAFLUSH, &quiet) == 0 else { throw .systemCall(path: terminal, call: "tcsetattr", errno: errno) }
+        defer { _ = tcsetattr(fd, TCSANOW, &saved) }
+        let prompt = Array(message.utf8)
+        _ = prompt.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        defer { _ = write(fd, "\n", 1) }  // the Enter key was not echoed
+        return try readLine(fd, source: "the terminal", path: terminal)
+    }
+
+    /// Bytes up to the first newline (or end of file), without it and
+    /// without a `\r` before it. Non-empty, at most `maximumLength` bytes.
+    private static func readLine(_ fd: Int32, source: String, path: String) throws(PassphraseError) -> [UInt8] {
+        // Fixed storage, read into in place, so wiping it covers every copy.
+        var buffer = [UInt8](repeating: 0, count: maximumLength + 2)
+        var length = 0
+        while length < buffer.count, !buffer[..<length].contains(UInt8(ascii: "\n")) {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + length, $0.count - length) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                sodiumZero(&buffer)
+                throw .systemCall(path: path, call: "read", errno: code)
+            }
+            if n == 0 { break }
+            length += n
+        }
+        var end = buffer[..<length].firstIndex(of: UInt8(ascii: "\n")) ?? length
+        if end > 0 && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        guard end > 0, end <= maximumLength else {
+            sodiumZero(&buffer)
+            throw end == 0 ? .empty(source: source) : .tooLong(source: source)
+        }
+        let line = Array(buffer[..<end])
+        sodiumZero(&buffer)
+        return line
+    }
+}

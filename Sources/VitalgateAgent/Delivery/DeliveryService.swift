@@ -1,0 +1,91 @@
+import Threads
+import CurlHTTP
+import Logging
+import SQLiteStore
+
+/// Delivers stored readings to the clinic's FHIR server (docs/fhir.md):
+/// batches in log order, one at a time, each resent until the clinic commits
+/// or refuses it, with capped exponential backoff and jitter between tries.
+/// Woken by each new checkpoint; otherwise it sleeps.
+public final class DeliveryService: ThreadedPart, @unchecked Sendable {
+    let config: AgentConfig
+    let clinic: ClinicSettings
+    let identity: GatewayIdentity
+    let logger: Logger
+    let lock = ConditionLock()
+    let thread = WorkerThread(name: "vg-delivery")
+    let cancellation = HTTPCancellation()
+    // Guarded by `lock`.
+    var signals = 0
+    var stopping = false
+
+    public init(config: AgentConfig, clinic: ClinicSettings, identity: GatewayIdentity, logger: Logger) {
+        self.config = config
+        self.clinic = clinic
+        self.identity = identity
+        self.logger = logger
+    }
+
+    /// The checkpoint service calls this after each checkpoint: more readings may now be covered.
+    public func checkpointSigned() {
+        lock.withLock {
+            signals += 1
+            lock.broadcast()
+        }
+    }
+
+    public func start() { thread.start { [self] in run() } }
+
+    /// Aborts a request in flight (the batch stays pending; resending it later creates nothing twice).
+    public func stopAndJoin() {
+        lock.withLock {
+            stopping = true
+            lock.broadcast()
+        }
+        cancellation.cancel()
+        thread.join()
+    }
+
+    func run() {
+        var backoff = Backoff(base: 1, cap: clinic.retryCap)
+        var sender: ClinicSender?
+        var seen = 0
+        // When to try next: now at start; after a failure, when the backoff
+        // ends (new checkpoints don't cut it short); nil: at the next checkpoint.
+        var due: Double? = Clock.monotonicSeconds()
+        var backingOff = false
+        while true {
+            let stop = lock.withLock { () -> Bool in
+                while !stopping {
+                    if !backingOff && signals != seen { break }
+                    guard let due else { lock.wait(seconds: nil); continue }
+                    let left = due - Clock.monotonicSeconds()
+                    if left <= 0 { break }
+                    lock.wait(seconds: left)
+                }
+                seen = signals
+                return stopping
+            }
+            if stop { return }
+            do {
+                if sender == nil { sender = try ClinicSender(config: config, clinic: clinic, identity: identity, cancellation: cancellation) }
+                if try sender!.deliverAll(logger: logger, shouldStop: { lock.withLock { stopping } }) {
+                    backoff.reset()
+                    backingOff = false
+                    due = nil
+                } else {
+                    let delay = backoff.nextDelay()
+                    logger.warning("clinic delivery paused; retrying in \(Int(delay.rounded(.up))) s")
+                    backingOff = true
+                    due = Clock.monotonicSeconds() + delay
+                }
+            } catch {
+                sender = nil
+                let delay = backoff.nextDelay()
+                logger.error("delivery failed: \(error); retrying in \(Int(delay.rounded(.up))) s")
+                backingOff = true
+                due = Clock.monotonicSeconds() + delay
+            }
+        }
+    }
+}

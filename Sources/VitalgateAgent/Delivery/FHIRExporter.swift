@@ -1,0 +1,44 @@
+import FHIR
+import JSON
+import SQLiteStore
+import Vitals
+
+/// `vitalgate export --fhir`: the Observations of one device's readings, as
+/// delivery would make them, for a span of reading time.
+public struct FHIRExporter {
+    let db: Database
+
+    public init(_ db: Database) { self.db = db }
+
+    public struct Result {
+        /// One compact JSON Observation per line (NDJSON), in log order.
+        public let lines: [String]
+        /// Readings in the span that had no patient when received: not exported.
+        public let unassigned: Int
+    }
+
+    /// Readings of `device` with `from <= ts < to` (milliseconds), each with
+    /// the patient the device was assigned to when the gateway received it.
+    public func observations(device: String, from: Int64, to: Int64, gatewayID: String) throws -> Result {
+        guard let profileJSON = try db.prepare("SELECT p.json FROM devices d JOIN profiles p ON p.name = d.profile WHERE d.id = ?")
+            .rows(.text(device), map: { $0.blob(0) ?? [] }).first else {
+            throw StoreError("no device `\(device)` (see `vitalgate device list`)")
+        }
+        let profile = try DeviceProfile.parse(profileJSON)
+        let assignments = PatientAssignments(db)
+        var lines: [String] = []
+        var unassigned = 0
+        let rows = try db.prepare("SELECT leaf, received_at FROM readings WHERE device = ? AND ts >= ? AND ts < ? ORDER BY leaf_index")
+            .rows(.text(device), .integer(from), .integer(to)) { ($0.blob(0) ?? [], $0.int64(1)) }
+        for (leaf, receivedAt) in rows {
+            guard let patient = try assignments.patient(of: device, at: receivedAt) else {
+                unassigned += 1
+                continue
+            }
+            let reading = try Reading(canonicalEncoding: leaf)
+            let context = ObservationContext(gatewayID: gatewayID, patient: patient, profile: profile)
+            lines += VitalSignObservations.make(reading, context).map { $0.resource.serialized() }
+        }
+        return Result(lines: lines, unassigned: unassigned)
+    }
+}
