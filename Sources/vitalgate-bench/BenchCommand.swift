@@ -25,6 +25,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds of the steady 1000/s load.") var latencySeconds = 10.0
     @Option(help: "Seconds of the idle CPU measurement.") var idleSeconds = 10.0
     @Option(help: "Leaves of the Merkle log benchmark.") var merkleLeaves = 1_000_000
+    @Flag(help: "Keep the work folder under /tmp (logs, databases) after a successful run; a failed run always keeps it.") var keep = false
 
     func run() throws {
         let absolute = { (p: String) in p.hasPrefix("/") ? p : Files.currentDirectory() + "/" + p }
@@ -41,6 +42,11 @@ struct RunCommand: ParsableCommand {
         if let slash = path.lastIndex(of: "/") { try Files.makeDirectories(String(path[..<slash])) }
         try Files.write(path, bench.report.json.serialized(pretty: true) + "\n")
         print("\nwrote \(path)")
+        if keep {
+            print("work folder kept: \(bench.directory)")
+        } else {
+            try? ChildProcess.run("/bin/rm", ["-rf", bench.directory], logPath: "/dev/null")
+        }
     }
 
     /// /proc/self/exe: the subscriber child is this same binary.
