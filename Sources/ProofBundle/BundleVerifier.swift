@@ -16,7 +16,9 @@ public struct BundleVerifier {
     let ledger: (any LedgerView)?
 
     /// - Parameters:
-    ///   - trustedKeys: if given, the bundle's gateway key must be one of them.
+    ///   - trustedKeys: pinned gateway keys (e.g. the provisioned one). If
+    ///     given, the bundle's key must be one of them or follow one of them
+    ///     in the bundle's key chain; if not, the chain's first key is trusted.
     ///   - ledger: if given, the anchor's block is checked against this node's active chain.
     public init(ed25519: @escaping Ed25519Verify, trustedKeys: [[UInt8]]? = nil, ledger: (any LedgerView)? = nil) {
         self.ed25519 = ed25519
@@ -38,6 +40,7 @@ public struct BundleVerifier {
         let parsed = parseCheckpoint(b)
         steps.append(checkInclusion(b, parsed))
         steps.append(checkSignature(b, parsed))
+        steps.append(checkKeyChain(b, parsed))
         steps.append(contentsOf: checkAnchor(b, parsed))
         if let ledger { steps.append(checkLedger(b, ledger)) }
         return steps
@@ -86,9 +89,6 @@ public struct BundleVerifier {
         case .failure(let e): return .fail(.checkpoint, "the checkpoint is not a valid signed note: \(e)")
         }
         guard b.gatewayPublicKey.count == 32 else { return .fail(.checkpoint, "gateway_public_key is not 32 bytes") }
-        if let trustedKeys, !trustedKeys.contains(b.gatewayPublicKey) {
-            return .fail(.checkpoint, "gateway key \(Hex.encode(b.gatewayPublicKey)) is not a trusted key")
-        }
         do {
             try note.verify(name: checkpoint.origin, publicKey: b.gatewayPublicKey) { ed25519(b.gatewayPublicKey, $0, $1) }
         } catch {

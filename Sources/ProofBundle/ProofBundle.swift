@@ -32,9 +32,13 @@ public struct ProofBundle: Sendable {
     public var checkpoint: String
     public var gatewayPublicKey: [UInt8]
     public var anchor: Anchor
+    /// The gateway's key rotations, oldest first: each names the next key and
+    /// is signed by the one before (docs/security.md). Empty until the
+    /// provisioned key is first rotated.
+    public var keyChain: [KeyChainLink]
 
     public init(reading: Reading, leaf: [UInt8], leafIndex: UInt64, treeSize: UInt64, inclusion: [[UInt8]],
-                checkpoint: String, gatewayPublicKey: [UInt8], anchor: Anchor) {
+                checkpoint: String, gatewayPublicKey: [UInt8], anchor: Anchor, keyChain: [KeyChainLink] = []) {
         self.reading = reading
         self.leaf = leaf
         self.leafIndex = leafIndex
@@ -43,6 +47,7 @@ public struct ProofBundle: Sendable {
         self.checkpoint = checkpoint
         self.gatewayPublicKey = gatewayPublicKey
         self.anchor = anchor
+        self.keyChain = keyChain
     }
 
     public var json: JSONValue {
@@ -63,6 +68,13 @@ public struct ProofBundle: Sendable {
                 (key: "raw_tx", value: .string(Hex.encode(anchor.rawTx))),
                 (key: "txout_proof", value: .string(Hex.encode(anchor.txoutProof))),
             ]))),
+            (key: "key_chain", value: .array(keyChain.map { link in
+                .object(JSONObject([
+                    (key: "statement", value: .string(String(decoding: link.statement, as: UTF8.self))),
+                    (key: "signature", value: .string(Hex.encode(link.signature))),
+                    (key: "leaf_index", value: .int(link.leafIndex)),
+                ]))
+            })),
         ]))
     }
 }

@@ -41,5 +41,17 @@ extension ProofBundle {
                         confirmations: try int(a["confirmations"], "anchor.confirmations"),
                         rawTx: try hex(a["raw_tx"], "anchor.raw_tx"),
                         txoutProof: try hex(a["txout_proof"], "anchor.txout_proof"))
+        // Optional: bundles of a gateway that never rotated its key may omit it.
+        keyChain = []
+        if let links = root["key_chain"] {
+            guard let array = links.array else { throw FormatError("`key_chain` is not an array") }
+            for (i, link) in array.enumerated() {
+                guard let statement = link["statement"]?.string else { throw FormatError("`key_chain[\(i)].statement` is not a string") }
+                let index = try int(link["leaf_index"], "key_chain[\(i)].leaf_index")
+                guard index >= 0 else { throw FormatError("`key_chain[\(i)].leaf_index` is negative") }
+                keyChain.append(KeyChainLink(statement: Array(statement.utf8), signature: try hex(link["signature"], "key_chain[\(i)].signature"),
+                                             leafIndex: UInt64(index)))
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@ public struct VerificationStep: Sendable, Equatable, CustomStringConvertible {
         case reading = "reading encodes to leaf"
         case inclusion = "inclusion proof reaches checkpoint root"
         case checkpoint = "checkpoint signed by gateway key"
+        case keyChain = "gateway key in the provisioned key chain"
         case anchorTransaction = "anchor transaction commits to checkpoint"
         case txoutProof = "txout proof places transaction in block"
         case ledger = "block in active chain with confirmations"

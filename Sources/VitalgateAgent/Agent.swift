@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// a last checkpoint), then the anchorer.
 public enum Agent {
     public static func run(config: AgentConfig, logger: Logger) async throws {
-        let identity = try GatewayIdentity(home: config.home, gatewayID: config.gatewayID)
+        let identity = try GatewayIdentity(home: config.home, gatewayID: config.gatewayID, passphraseFile: config.passphraseFile)
         // The database must exist and be migrated before the services open their own connections.
         let db = try GatewayDatabase.open(config.home)
         try db.setMeta("gateway_id", config.gatewayID)
@@ -20,7 +20,7 @@ public enum Agent {
             anchorer.checkpointSigned()
             delivery?.checkpointSigned()
         }
-        let ingest = IngestService(config: config, logger: logger) { size in checkpointer.logGrew(to: size) }
+        let ingest = IngestService(config: config, logger: logger, cipher: identity.leafCipher) { size in checkpointer.logGrew(to: size) }
 
         logger.info("vitalgate \(config.gatewayID) starting: checkpoint every \(config.checkpointInterval) s or \(config.checkpointEvery) readings, anchor every \(config.anchorInterval) s, \(config.confirmations) confirmations")
         // ServiceGroup shuts services down in reverse order of this list.

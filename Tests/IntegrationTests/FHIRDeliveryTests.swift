@@ -185,6 +185,7 @@ struct FHIRDeliveryTests {
         let keyHex = try db.prepare("SELECT value FROM meta WHERE key = 'public_key'").rows { $0.text(0) ?? "" }.first ?? ""
         let key = try #require(Ed25519PublicKey(bytes: Hex.decode(keyHex) ?? []))
         var anchored = 0
+        let sealed = try SealedLeaves(home: rig.gateway.home)
         for request in requests {
             let checked = try ProvenanceCheck.verify(bundle: parseLarge(rig.clinic.bundlePath(request.n)), publicKey: key)
             // The checkpoint named is one the gateway signed, and covers every leaf named; leaves hash the stored readings.
@@ -196,7 +197,8 @@ struct FHIRDeliveryTests {
                 let parts = leaf.split(separator: "/")
                 let index = Int64(parts[parts.count - 2]) ?? -1
                 #expect(index < size)
-                let data = try db.prepare("SELECT leaf FROM readings WHERE leaf_index = ?").rows(.integer(index)) { $0.blob(0) ?? [] }.first ?? []
+                let stored = try db.prepare("SELECT leaf FROM readings WHERE leaf_index = ?").rows(.integer(index)) { $0.blob(0) ?? [] }.first ?? []
+                let data = try sealed.open(stored, index: index)
                 #expect(RFC9162.hashLeaf(data).hex == String(parts.last!))
             }
             if let anchor = checked.entities.first(where: { $0.hasPrefix("urn:vitalgate:anchor|") }) {

@@ -11,12 +11,14 @@ import TestSupport
 /// Independent checks of a gateway's database after a run: the leaves, and
 /// every checkpoint against a Merkle tree rebuilt from them.
 enum LogAudit {
-    /// leaf_index → leaf bytes, read from the SQLite file after the agent is gone.
+    /// leaf_index → leaf bytes, read from the SQLite file after the agent is
+    /// gone and decrypted with the key beside it (leaves are sealed at rest).
     static func leaves(_ path: String) throws -> [Int64: [UInt8]] {
         let db = try Database(path: path)
+        let cipher = try SealedLeaves(home: String(path[..<path.lastIndex(of: "/")!]))
         var result: [Int64: [UInt8]] = [:]
         for (i, leaf) in try db.prepare("SELECT leaf_index, leaf FROM readings").rows(map: { ($0.int64(0), $0.blob(1) ?? []) }) {
-            result[i] = leaf
+            result[i] = try cipher.open(leaf, index: i)
         }
         return result
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Sodium
 import Testing
+import TestSupport
 
 @Suite struct MosquittoPasswordTests {
     /// Written by mosquitto 2.0.11's own tool:
@@ -64,7 +65,7 @@ import Testing
             let file = dir + "/passwd"
             let password = DevicePassword.generate()
             for algorithm in ["sha512-pbkdf2", "sha512"] {
-                let result = try run("/usr/bin/mosquitto_passwd", ["-H", algorithm, "-c", "-b", file, "monitor-3", password])
+                let result = try runTool("/usr/bin/mosquitto_passwd", ["-H", algorithm, "-c", "-b", file, "monitor-3", password])
                 try #require(result.status == 0, "mosquitto_passwd: \(result.output)")
                 let line = String(decoding: try readFileBytes(file), as: UTF8.self)
                 #expect(line.hasPrefix(algorithm == "sha512" ? "monitor-3:$6$" : "monitor-3:$7$101$"), "\(line)")
@@ -83,10 +84,10 @@ import Testing
             let lines = [MosquittoPassword.hashLine(username: "pump-7", password: devicePassword),
                          MosquittoPassword.hashLine(username: "spo2-1", password: otherPassword, iterations: 1000)]
             try writeFile(file, Array((lines.joined(separator: "\n") + "\n").utf8))
-            let broker = try PasswordBroker(passwordFile: file, directory: dir)
+            let broker = try Broker(extraConfig: ["password_file \(file)"], allowAnonymous: false)
             defer { broker.stop() }
-            #expect(try broker.publish(user: "pump-7", password: devicePassword), "broker log: \(broker.log())")
-            #expect(try broker.publish(user: "spo2-1", password: otherPassword), "broker log: \(broker.log())")
+            #expect(try broker.publish(user: "pump-7", password: devicePassword), "broker log: \(broker.output())")
+            #expect(try broker.publish(user: "spo2-1", password: otherPassword), "broker log: \(broker.output())")
             #expect(try !broker.publish(user: "pump-7", password: otherPassword))
             #expect(try !broker.publish(user: "pump-7", password: String(devicePassword.dropLast())))
             #expect(try !broker.publish(user: "nobody", password: devicePassword))

@@ -8,9 +8,15 @@ import Glibc
 ///
 /// It runs the configuration the project ships (Provisioning/mosquitto.conf,
 /// with its queue limits that keep QoS 1 bursts from being dropped), with
-/// the port and state folder filled in; tests may append lines.
+/// the port and state folder filled in; tests may append lines. With
+/// `secured:` it runs the deployment configuration instead
+/// (Provisioning/mosquitto-gateway.conf.in): a TLS listener for devices on
+/// `tlsPort`, the agent's loopback listener on `port`, passwords, ACLs, no
+/// anonymous access.
 public final class Broker: @unchecked Sendable {
     public let port: UInt16
+    /// The TLS listener of a `secured` broker.
+    public let tlsPort: UInt16?
     /// The temporary directory holding `mosquitto.conf`, the persistence
     /// file `mosquitto.db` and one log per run (`mosquitto-<n>.log`).
     public let directory: String
@@ -29,6 +35,7 @@ public final class Broker: @unchecked Sendable {
         temporary = try TemporaryDirectory("vitalgate-mosquitto")
         directory = temporary.path
         port = try freeLoopbackPort()
+        tlsPort = nil
         let template = try String(contentsOfFile: repositoryRoot() + "/Provisioning/mosquitto.conf", encoding: .utf8)
         var lines = template
             .replacingOccurrences(of: "@PORT@", with: String(port))
@@ -36,10 +43,38 @@ public final class Broker: @unchecked Sendable {
             .components(separatedBy: "\n")
             .filter { !$0.hasPrefix("log_dest") && !$0.hasPrefix("allow_anonymous") }
         lines += ["allow_anonymous \(allowAnonymous)", "log_dest stderr", "log_type information", "connection_messages true"]
+        try start(lines + extraConfig)
+    }
+
+    /// The deployment configuration with `security`'s files, both listeners on 127.0.0.1.
+    public init(secured security: BrokerSecurity, extraConfig: [String] = []) throws {
+        temporary = try TemporaryDirectory("vitalgate-mosquitto")
+        directory = temporary.path
+        port = try freeLoopbackPort()
+        var tls = try freeLoopbackPort()
+        while tls == port { tls = try freeLoopbackPort() }
+        tlsPort = tls
+        let values = [
+            "@TLS_BIND@": "127.0.0.1", "@TLS_PORT@": String(tls), "@LOCAL_PORT@": String(port),
+            "@CA_FILE@": security.certificates.caFile, "@CERT_FILE@": security.certificates.certFile,
+            "@KEY_FILE@": security.certificates.keyFile, "@PASSWORD_FILE@": security.passwordFile,
+            "@ACL_FILE@": security.aclFile, "@PID_FILE@": security.pidFile, "@STATE@": directory,
+        ]
+        var text = try String(contentsOfFile: repositoryRoot() + "/Provisioning/mosquitto-gateway.conf.in", encoding: .utf8)
+        for (name, value) in values { text = text.replacingOccurrences(of: name, with: value) }
+        guard text.range(of: "@[A-Z_]+@", options: .regularExpression) == nil else {
+            throw HarnessError("mosquitto-gateway.conf.in has a placeholder this harness does not fill")
+        }
+        let lines = text.components(separatedBy: "\n").filter { !$0.hasPrefix("log_dest") }
+            + ["log_dest stderr", "log_type information"]
+        try start(lines + extraConfig)
+    }
+
+    private func start(_ configuration: [String]) throws {
+        var lines = configuration
         // As root, mosquitto drops privileges to user "mosquitto", who
         // cannot write this directory; stay root for the test.
         if getuid() == 0 { lines.append("user root") }
-        lines += extraConfig
         try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
         try launch()
     }

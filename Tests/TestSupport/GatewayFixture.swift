@@ -57,10 +57,12 @@ public final class GatewayFixture: @unchecked Sendable {
 
     /// Provisions a gateway with `settings` (config keys) and enrols `devices` (id, profile).
     /// - Parameter homePath: where the gateway's home folder goes (default: inside the fixture's temporary folder).
-    public init(gatewayID: String = "test-gw", settings: [String: String], devices: [(String, String)], homePath: String? = nil) throws {
+    /// - Parameter provisionArguments: more `provision` flags, e.g. `--passphrase-file F`.
+    public init(gatewayID: String = "test-gw", settings: [String: String], devices: [(String, String)], homePath: String? = nil,
+                provisionArguments: [String] = []) throws {
         directory = try TemporaryDirectory("vitalgate-gw")
         home = homePath ?? directory.file("home")
-        var args = ["provision", "--home", home, "--gateway-id", gatewayID, "--devices-dir", repositoryRoot() + "/Devices"]
+        var args = ["provision", "--home", home, "--gateway-id", gatewayID, "--devices-dir", repositoryRoot() + "/Devices"] + provisionArguments
         for (k, v) in settings.sorted(by: { $0.key < $1.key }) { args += ["--set", "\(k)=\(v)"] }
         try check(runVitalgate(args), "provision")
         for (id, profile) in devices {

@@ -10,6 +10,7 @@ public struct AgentConfig: Sendable {
     public var mqttClientID: String
     public var mqttUsername: String?
     public var mqttPasswordFile: String?
+    public var passphraseFile: String?
     public var ledgerEndpoints: [LedgerEndpoint]
     public var feeRate: Double?
     public var checkpointInterval: Double
@@ -56,6 +57,7 @@ public struct AgentConfig: Sendable {
         mqttClientID = value("mqtt_client_id") ?? "vitalgate-\(id)"
         mqttUsername = value("mqtt_username")
         mqttPasswordFile = value("mqtt_password_file")
+        passphraseFile = value("passphrase_file")
         let auth: LedgerAuth
         if overrides["ledger_user"] == nil, let cookie = value("ledger_cookie") {
             auth = .cookieFile(cookie)

@@ -1,7 +1,8 @@
 /// The gateway's home folder and what lives in it (docs/home.md):
 ///
 ///     vitalgate.conf      settings (commented; no secrets unless ledger_password is used)
-///     gateway.key         Ed25519 secret key seed, mode 0600, never printed
+///     gateway.key         Ed25519 secret key seed, mode 0600, plain or passphrase-sealed, never printed
+///     broker/             broker password file, ACL file, the agent's broker password
 ///     gateway.pub         public key (hex) and C2SP verifier key
 ///     vitalgate.sqlite    readings, rejections, Merkle log, checkpoints, anchors (WAL)
 public struct GatewayHome: Sendable, Equatable {
@@ -15,6 +16,10 @@ public struct GatewayHome: Sendable, Equatable {
 
     public var configFile: String { path + "/vitalgate.conf" }
     public var secretKeyFile: String { path + "/gateway.key" }
+    /// The new key while `rotate-key` runs; its presence means a rotation was interrupted.
+    public var nextSecretKeyFile: String { path + "/gateway.key.next" }
+    /// The broker's credentials and ACLs (docs/home.md): `passwd`, `acl`, `agent.password`.
+    public var brokerDirectory: String { path + "/broker" }
     public var publicKeyFile: String { path + "/gateway.pub" }
     public var database: String { path + "/vitalgate.sqlite" }
 

@@ -22,7 +22,7 @@ public struct DeliveryBatch: Sendable {
 
     /// Loads batch `id`. Throws if a stored leaf or profile no longer parses:
     /// the database was changed outside vitalgate.
-    static func load(_ db: Database, id: Int64) throws -> DeliveryBatch? {
+    static func load(_ db: Database, id: Int64, cipher: LeafCipher) throws -> DeliveryBatch? {
         let head = try db.prepare("""
             SELECT created_at, attempts, checkpoint_size, checkpoint_root, anchor_txid, anchor_block_height, anchor_block_hash
             FROM delivery_batches WHERE id = ?
@@ -38,7 +38,7 @@ public struct DeliveryBatch: Sendable {
             JOIN devices v ON v.id = r.device JOIN profiles p ON p.name = v.profile
             WHERE d.batch = ? ORDER BY d.leaf_index
             """).rows(.integer(id)) { st -> Item in
-            let leaf = st.blob(1) ?? []
+            let leaf = try cipher.open(st.blob(1) ?? [], index: UInt64(st.int64(0)))
             let name = st.text(3) ?? ""
             let profile: DeviceProfile
             if let known = profiles[name] {

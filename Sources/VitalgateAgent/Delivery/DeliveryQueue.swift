@@ -6,8 +6,13 @@ import SQLiteStore
 /// fixed, and records what became of each batch.
 public struct DeliveryQueue {
     let db: Database
+    /// Readings are sealed at rest; batches open them to make Observations.
+    let cipher: LeafCipher
 
-    public init(_ db: Database) { self.db = db }
+    public init(_ db: Database, cipher: LeafCipher) {
+        self.db = db
+        self.cipher = cipher
+    }
 
     /// Most readings looked at per call, so one call never holds the write
     /// lock long (ingest commits wait for it) when many are unassigned.
@@ -89,7 +94,7 @@ public struct DeliveryQueue {
         return db.lastInsertRowID
     }
 
-    public func batch(_ id: Int64) throws -> DeliveryBatch? { try DeliveryBatch.load(db, id: id) }
+    public func batch(_ id: Int64) throws -> DeliveryBatch? { try DeliveryBatch.load(db, id: id, cipher: cipher) }
 
     /// The clinic committed the batch.
     public func markDelivered(_ id: Int64, status: Int, now: Int64) throws {

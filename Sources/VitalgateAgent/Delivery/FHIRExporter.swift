@@ -7,8 +7,12 @@ import Vitals
 /// delivery would make them, for a span of reading time.
 public struct FHIRExporter {
     let db: Database
+    let cipher: LeafCipher
 
-    public init(_ db: Database) { self.db = db }
+    public init(_ db: Database, cipher: LeafCipher) {
+        self.db = db
+        self.cipher = cipher
+    }
 
     public struct Result {
         /// One compact JSON Observation per line (NDJSON), in log order.
@@ -28,14 +32,14 @@ public struct FHIRExporter {
         let assignments = PatientAssignments(db)
         var lines: [String] = []
         var unassigned = 0
-        let rows = try db.prepare("SELECT leaf, received_at FROM readings WHERE device = ? AND ts >= ? AND ts < ? ORDER BY leaf_index")
-            .rows(.text(device), .integer(from), .integer(to)) { ($0.blob(0) ?? [], $0.int64(1)) }
-        for (leaf, receivedAt) in rows {
+        let rows = try db.prepare("SELECT leaf, received_at, leaf_index FROM readings WHERE device = ? AND ts >= ? AND ts < ? ORDER BY leaf_index")
+            .rows(.text(device), .integer(from), .integer(to)) { ($0.blob(0) ?? [], $0.int64(1), UInt64($0.int64(2))) }
+        for (sealed, receivedAt, index) in rows {
             guard let patient = try assignments.patient(of: device, at: receivedAt) else {
                 unassigned += 1
                 continue
             }
-            let reading = try Reading(canonicalEncoding: leaf)
+            let reading = try Reading(canonicalEncoding: try cipher.open(sealed, index: index))
             let context = ObservationContext(gatewayID: gatewayID, patient: patient, profile: profile)
             lines += VitalSignObservations.make(reading, context).map { $0.resource.serialized() }
         }

@@ -9,13 +9,19 @@ import JSON
 /// anchor that covers it.
 public struct BundleExporter {
     let db: Database
+    /// Opens the stored (sealed) leaf; needs the gateway's secret key.
+    let cipher: LeafCipher
 
-    public init(_ db: Database) { self.db = db }
+    public init(_ db: Database, cipher: LeafCipher) {
+        self.db = db
+        self.cipher = cipher
+    }
 
     /// - Parameter boot: the device's boot counter; nil picks the only (or newest) boot with that seq.
     public func bundle(device: String, seq: UInt64, boot: UInt32?) throws -> ProofBundle {
         return try db.transaction(.deferred) {
-            let (leafIndex, leaf) = try findReading(device: device, seq: seq, boot: boot)
+            let (leafIndex, sealed) = try findReading(device: device, seq: seq, boot: boot)
+            let leaf = try cipher.open(sealed, index: leafIndex)
             guard let anchor = try AnchorTable(db).newestConfirmed(covering: leafIndex) else {
                 throw StoreError("reading \(device) seq \(seq) is stored (leaf \(leafIndex)) but no confirmed anchor covers it yet; try again after the next anchor confirms (see `vitalgate status`)")
             }
@@ -23,16 +29,17 @@ public struct BundleExporter {
                   let blockHash = anchor.blockHash, let height = anchor.blockHeight, let proof = anchor.txoutProof else {
                 throw StoreError("anchor \(anchor.txid) is confirmed but its checkpoint or proof is missing: the database is damaged")
             }
-            guard let keyHex = try db.meta("public_key"), let key = Hex.decode(keyHex) else {
-                throw StoreError("the gateway public key is missing from the database")
-            }
+            // The key that signed this checkpoint, and the chain from the provisioned key to now.
+            let keys = KeyRotationTable(db)
+            let key = try keys.signer(of: checkpoint.note)
             let path = try MerkleTree.inclusionProof(index: leafIndex, size: anchor.treeSize, nodes: MerkleNodeTable(db))
             return ProofBundle(
                 reading: try Reading(canonicalEncoding: leaf), leaf: leaf, leafIndex: leafIndex, treeSize: anchor.treeSize,
                 inclusion: path.map(\.bytes), checkpoint: checkpoint.note, gatewayPublicKey: key,
                 anchor: .init(txid: anchor.txid, blockHash: blockHash, blockHeight: height,
                               confirmations: anchor.confirmations,
-                              rawTx: try BitcoinTransaction(parsing: anchor.rawTx).strippedBytes, txoutProof: proof))
+                              rawTx: try BitcoinTransaction(parsing: anchor.rawTx).strippedBytes, txoutProof: proof),
+                keyChain: try keys.links())
         }
     }
 

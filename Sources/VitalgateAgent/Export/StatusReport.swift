@@ -18,6 +18,8 @@ public struct StatusReport: Sendable {
     public var broker: (state: String, updatedAt: Int64)?
     public var ledger: (state: String, updatedAt: Int64)?
     public var ingest: (state: String, updatedAt: Int64)?
+    /// Readings by FHIR delivery state (pending, delivered, failed, unassigned); empty without a clinic.
+    public var delivery: [(state: String, count: Int64)]
 
     public init(db: Database) throws {
         gatewayID = try db.meta("gateway_id") ?? "?"
@@ -37,6 +39,7 @@ public struct StatusReport: Sendable {
         broker = states.first { $0.0 == "broker" }.map { ($0.1, $0.2) }
         ledger = states.first { $0.0 == "ledger" }.map { ($0.1, $0.2) }
         ingest = states.first { $0.0 == "ingest" }.map { ($0.1, $0.2) }
+        delivery = try db.prepare("SELECT state, COUNT(*) FROM deliveries GROUP BY state ORDER BY state").rows { ($0.text(0) ?? "", $0.int64(1)) }
     }
 
     public var json: JSONValue {
@@ -72,6 +75,7 @@ public struct StatusReport: Sendable {
             (key: "broker", value: peer(broker)),
             (key: "ledger", value: peer(ledger)),
             (key: "ingest", value: peer(ingest)),
+            (key: "delivery", value: .object(JSONObject(delivery.map { (key: $0.state, value: .int($0.count)) }))),
         ]))
     }
 

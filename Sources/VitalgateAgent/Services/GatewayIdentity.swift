@@ -7,14 +7,37 @@ public final class GatewayIdentity: Sendable {
     public let origin: String
     let secretKey: Ed25519SecretKey
     public var publicKey: Ed25519PublicKey { secretKey.publicKey }
+    /// Seals and opens reading leaves at rest (derived from the secret key).
+    public let leafCipher: LeafCipher
 
-    /// Loads the secret key from the home folder. KeyFile refuses a key that
-    /// group or others can read, and says so.
-    public init(home: GatewayHome, gatewayID: String) throws {
+    /// Loads the secret key from the home folder (see `loadSecretKey`).
+    public init(home: GatewayHome, gatewayID: String, passphraseFile: String?) throws {
         try Sodium.initialize()
         self.gatewayID = gatewayID
         self.origin = GatewayHome.origin(gatewayID: gatewayID)
-        self.secretKey = try KeyFile.read(from: home.secretKeyFile)
+        self.secretKey = try Self.loadSecretKey(home: home, passphraseFile: passphraseFile)
+        self.leafCipher = LeafCipher(gatewayKey: secretKey)
+    }
+
+    /// The gateway's secret key, plain or sealed (KeyFile.load). A sealed
+    /// key's passphrase comes from `passphraseFile` (refused if group or
+    /// others can read it), else from a prompt on the terminal; its bytes are
+    /// wiped after use. KeyFile refuses a key file group or others can read,
+    /// and says how to fix it. Refuses to start half-way through a rotation.
+    public static func loadSecretKey(home: GatewayHome, passphraseFile: String?) throws -> Ed25519SecretKey {
+        if Files.exists(home.nextSecretKeyFile) {
+            throw StoreError("\(home.nextSecretKeyFile) exists: a key rotation was interrupted; "
+                + "run `vitalgate rotate-key --home \(home.path)` again to finish it (docs/security.md)")
+        }
+        return try KeyFile.load(from: home.secretKeyFile) {
+            try passphrase(for: home.secretKeyFile, file: passphraseFile)
+        }
+    }
+
+    /// The passphrase of the sealed key at `keyPath`; the caller wipes it.
+    public static func passphrase(for keyPath: String, file: String?) throws -> [UInt8] {
+        if let file { return try PassphraseSource.readFile(file) }
+        return try PassphraseSource.prompt("Passphrase for \(keyPath): ")
     }
 
     /// Ed25519 (RFC 8032) signature of `bytes` with the gateway key: for

@@ -29,7 +29,7 @@ extension IngestService {
 
     private func runSession() throws {
         let db = try GatewayDatabase.open(config.home)
-        let log = try ReadingLog(db: db, rejectionsKept: config.rejectionsKept)
+        let log = try ReadingLog(db: db, rejectionsKept: config.rejectionsKept, cipher: cipher)
         var devices = DeviceCache(table: DeviceTable(db))
         try devices.reload()
         var policy = ValidationPolicy()

@@ -14,6 +14,8 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     let config: AgentConfig
     let logger: Logger
     let onCommitted: @Sendable (UInt64) -> Void
+    /// Seals leaves at rest (see `LeafCipher`).
+    let cipher: LeafCipher
     let lock = ConditionLock()
     let thread = WorkerThread(name: "vg-ingest")
     // Guarded by `lock`.
@@ -34,8 +36,9 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     static let subscription = "vitals/+"
 
     /// - Parameter onCommitted: called on the ingest thread with the log size after each commit.
-    public init(config: AgentConfig, logger: Logger, onCommitted: @escaping @Sendable (UInt64) -> Void) {
+    public init(config: AgentConfig, logger: Logger, cipher: LeafCipher, onCommitted: @escaping @Sendable (UInt64) -> Void) {
         self.config = config
+        self.cipher = cipher
         self.logger = logger
         self.onCommitted = onCommitted
     }

@@ -11,6 +11,10 @@ public struct DeviceRecord: Sendable, Equatable {
     public let patient: String?
     public let lastSeen: Int64?
     public let readings: Int64
+    /// Whether the broker password file has an entry for it.
+    public let hasBrokerCredentials: Bool
+    /// Its rejected messages still in the bounded rejection record.
+    public let rejectionsRecorded: Int64
 }
 
 /// Profiles and devices in the database. Profiles are copied in from
@@ -33,33 +37,50 @@ public struct DeviceTable {
         try db.prepare("SELECT name FROM profiles ORDER BY name").rows { $0.text(0) ?? "" }
     }
 
-    public func add(id: String, profile: String, patient: String?, at millis: Int64) throws {
+    /// Enrols `id`. `brokerLine` is its mosquitto password-file line (a hash).
+    public func add(id: String, profile: String, patient: String?, brokerLine: String?, at millis: Int64) throws {
         guard try profileNames().contains(profile) else {
             throw StoreError("no profile `\(profile)`; known profiles: \(try profileNames().joined(separator: ", "))")
         }
         if try db.scalar("SELECT COUNT(*) FROM devices WHERE id = ?", .text(id)) > 0 {
             throw StoreError("device `\(id)` is already enrolled (see `vitalgate device list`)")
         }
-        try db.cachedStatement("INSERT INTO devices(id, profile, status, enrolled_at, patient) VALUES (?, ?, 'enrolled', ?, ?)")
-            .run(.text(id), .text(profile), .integer(millis), patient.map { .text($0) } ?? .null)
+        try db.cachedStatement("INSERT INTO devices(id, profile, status, enrolled_at, patient, broker_line) VALUES (?, ?, 'enrolled', ?, ?, ?)")
+            .run(.text(id), .text(profile), .integer(millis), patient.map { .text($0) } ?? .null, brokerLine.map { .text($0) } ?? .null)
     }
 
+    /// Revokes `id` and forgets its broker credentials.
     public func revoke(id: String, at millis: Int64) throws {
-        try db.cachedStatement("UPDATE devices SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'enrolled'")
+        try db.cachedStatement("UPDATE devices SET status = 'revoked', revoked_at = ?, broker_line = NULL WHERE id = ? AND status = 'enrolled'")
             .run(.integer(millis), .text(id))
         if db.changes == 0 { throw StoreError("no enrolled device `\(id)`") }
     }
 
     public func list() throws -> [DeviceRecord] {
-        try db.prepare("""
+        try records(where: "1", [])
+    }
+
+    /// One device, or nil if it was never enrolled.
+    public func show(id: String) throws -> DeviceRecord? {
+        try records(where: "d.id = ?", [.text(id)]).first
+    }
+
+    private func records(where condition: String, _ arguments: [SQLiteValue]) throws -> [DeviceRecord] {
+        let st = try db.prepare("""
             SELECT d.id, d.profile, d.status, d.enrolled_at, d.revoked_at, d.patient, d.last_seen,
-                   (SELECT COUNT(*) FROM readings r WHERE r.device = d.id)
-            FROM devices d ORDER BY d.id
-            """).rows { st in
-            DeviceRecord(id: st.text(0) ?? "", profile: st.text(1) ?? "", status: st.text(2) ?? "",
-                         enrolledAt: st.int64(3), revokedAt: st.isNull(4) ? nil : st.int64(4),
-                         patient: st.text(5), lastSeen: st.isNull(6) ? nil : st.int64(6), readings: st.int64(7))
+                   (SELECT COUNT(*) FROM readings r WHERE r.device = d.id), d.broker_line IS NOT NULL,
+                   (SELECT COUNT(*) FROM rejections j WHERE j.device = d.id)
+            FROM devices d WHERE \(condition) ORDER BY d.id
+            """)
+        try st.bind(arguments)
+        var result: [DeviceRecord] = []
+        while try st.step() {
+            result.append(DeviceRecord(id: st.text(0) ?? "", profile: st.text(1) ?? "", status: st.text(2) ?? "",
+                                       enrolledAt: st.int64(3), revokedAt: st.isNull(4) ? nil : st.int64(4),
+                                       patient: st.text(5), lastSeen: st.isNull(6) ? nil : st.int64(6), readings: st.int64(7),
+                                       hasBrokerCredentials: st.int64(8) != 0, rejectionsRecorded: st.int64(9)))
         }
+        return result
     }
 
     /// Every device with what the validator needs to know of it.

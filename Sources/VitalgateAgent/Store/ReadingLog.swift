@@ -1,6 +1,7 @@
 import Merkle
 import SHA2
 import SQLiteStore
+import Sodium
 import Vitals
 
 /// What happened to one message of a batch.
@@ -11,17 +12,20 @@ public enum IngestOutcome: Sendable, Equatable {
 
 /// The writer side of the log: stores accepted readings as leaves (with the
 /// perfect subtree nodes they complete) and rejections, one SQLite
-/// transaction per batch. Owned by the ingest thread alone.
+/// transaction per batch. Owned by the ingest thread alone. Leaves are
+/// stored sealed with `cipher`; the log hashes their plaintext.
 public final class ReadingLog {
     let db: Database
     let nodes: MerkleNodeTable
     public private(set) var range: CompactRange
     let rejectionsKept: Int
+    let cipher: LeafCipher
 
-    public init(db: Database, rejectionsKept: Int) throws {
+    public init(db: Database, rejectionsKept: Int, cipher: LeafCipher) throws {
         self.db = db
         self.nodes = MerkleNodeTable(db)
         self.rejectionsKept = rejectionsKept
+        self.cipher = cipher
         let size = try nodes.treeSize()
         self.range = try CompactRange(size: size, nodes: nodes)
         let readings = try db.scalar("SELECT COUNT(*) FROM readings")
@@ -75,27 +79,32 @@ public final class ReadingLog {
     }
 
     private func store(_ reading: Reading, receivedAt: Int64) throws -> IngestOutcome {
-        let leaf = reading.canonicalEncoding()
+        var leaf = reading.canonicalEncoding()
+        defer { sodiumZero(&leaf) }
+        let leafHash = RFC9162.hashLeaf(leaf)
         let index = range.size
         let insert = try db.cachedStatement("""
             INSERT INTO readings(leaf_index, device, boot, seq, ts, received_at, leaf) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(device, boot, seq) DO NOTHING
             """)
         try insert.run(.integer(Int64(index)), .text(reading.device), .integer(Int64(reading.boot)),
-                       .integer(Int64(reading.seq)), .integer(reading.ts), .integer(receivedAt), .blob(leaf))
+                       .integer(Int64(reading.seq)), .integer(reading.ts), .integer(receivedAt),
+                       .blob(cipher.seal(leaf, index: index)))
         if db.changes == 0 {
-            // Exactly once: (device, boot, seq) is already stored. Same bytes is a resend.
-            let existing = try db.cachedStatement("SELECT leaf FROM readings WHERE device = ? AND boot = ? AND seq = ?")
+            // Exactly once: (device, boot, seq) is already stored. Same bytes is a resend:
+            // compared by leaf hash, so the stored leaf need not be decrypted.
+            let existing = try db.cachedStatement("SELECT leaf_index FROM readings WHERE device = ? AND boot = ? AND seq = ?")
             defer { existing.reset() }
             try existing.bind(.text(reading.device), .integer(Int64(reading.boot)), .integer(Int64(reading.seq)))
-            let same = try existing.step() && existing.blob(0) == leaf
+            let same = try existing.step()
+                && (try nodes.perfectSubtree(level: 0, index: UInt64(existing.int64(0)))) == leafHash
             let reason: RejectionReason = same ? .duplicate : .conflict
             let detail = same
                 ? "seq \(reading.seq) (boot \(reading.boot)) is already stored"
                 : "seq \(reading.seq) (boot \(reading.boot)) is already stored with other content; the first is kept"
             return .rejected(Rejection(reason: reason, detail: detail, device: reading.device, boot: reading.boot, seq: reading.seq))
         }
-        let completed = range.append(RFC9162.hashLeaf(leaf))
+        let completed = range.append(leafHash)
         try nodes.insert(completed)
         return .stored(leafIndex: index)
     }

@@ -125,6 +125,21 @@ public enum Schema {
         );
         CREATE INDEX deliveries_by_batch ON deliveries(batch);
         """,
+        // 3: security (docs/security.md). Each device's broker password, as the
+        // mosquitto password-file line (a salted PBKDF2 hash, never the password),
+        // so the broker's password and ACL files can be rewritten from here; and
+        // the gateway key chain: each rotation statement is also a log leaf.
+        """
+        ALTER TABLE devices ADD COLUMN broker_line TEXT;
+        CREATE TABLE key_rotations(
+            leaf_index INTEGER PRIMARY KEY,
+            old_key TEXT NOT NULL,
+            new_key TEXT NOT NULL UNIQUE,
+            statement BLOB NOT NULL,
+            signature BLOB NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        """,
     ]
 
     /// Brings `db` to the newest schema version.

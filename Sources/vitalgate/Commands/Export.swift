@@ -1,4 +1,5 @@
 import ArgumentParser
+import Sodium
 import VitalgateAgent
 
 struct Export: ParsableCommand {
@@ -22,17 +23,21 @@ struct Export: ParsableCommand {
             guard from == nil, to == nil else { throw ValidationError("--from and --to go with --fhir") }
         }
     }
+    @OptionGroup var key: KeyOptions
 
     func run() throws {
+        // Readings are sealed at rest: opening one needs the gateway's secret key.
+        let secret = try GatewayIdentity.loadSecretKey(home: home.gatewayHome, passphraseFile: try key.resolved(home.gatewayHome))
         let db = try GatewayDatabase.open(home.gatewayHome, readOnly: true)
+        let cipher = LeafCipher(gatewayKey: secret)
         guard let seq else {
             let gatewayID = try db.meta("gateway_id") ?? ""
-            let result = try FHIRExporter(db).observations(device: device, from: from ?? .min, to: to ?? .max, gatewayID: gatewayID)
+            let result = try FHIRExporter(db, cipher: cipher).observations(device: device, from: from ?? .min, to: to ?? .max, gatewayID: gatewayID)
             for line in result.lines { Console.out(line) }
             if result.unassigned > 0 { Console.err("\(result.unassigned) readings had no patient when received and were not exported") }
             return
         }
-        let bundle = try BundleExporter(db).bundle(device: device, seq: seq, boot: boot)
+        let bundle = try BundleExporter(db, cipher: cipher).bundle(device: device, seq: seq, boot: boot)
         Console.out(bundle.json.serialized(pretty: true))
     }
 }

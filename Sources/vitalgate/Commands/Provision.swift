@@ -8,8 +8,12 @@ struct Provision: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create the gateway's identity (Ed25519 key), config file and database.",
         discussion: """
-        The secret key is written with mode 0600 and never printed. Device profiles are \
-        imported from --devices-dir. An existing identity is kept unless --force is given.
+        The secret key is written with mode 0600 and never printed; with --seal or \
+        --passphrase-file it is sealed with a passphrase (Argon2id + XChaCha20-Poly1305), so a copy \
+        of the storage alone does not give it. Device profiles are imported from --devices-dir. \
+        The agent's broker account is created: its password in <home>/broker/agent.password (0600), \
+        the broker's password and ACL files in <home>/broker/ (docs/security.md). \
+        An existing identity is kept unless --force is given.
         """)
 
     @OptionGroup var home: HomeOptions
@@ -25,6 +29,13 @@ struct Provision: ParsableCommand {
 
     @Flag(help: "Replace an existing identity: its old key is lost, and checkpoints it signed verify only with the old public key.")
     var force = false
+
+    @Flag(help: "Seal the secret key with a passphrase typed at the terminal (twice).")
+    var seal = false
+
+    @Option(name: .customLong("passphrase-file"),
+            help: ArgumentHelp("Seal the secret key with the first line of this file (mode 0600), and let `run` read it at boot.", valueName: "file"))
+    var passphraseFile: String?
 
     func validate() throws {
         guard isValidIdentifier(gatewayID) else {
@@ -45,13 +56,22 @@ struct Provision: ParsableCommand {
         try Files.makeDirectory(home.path, mode: 0o750)
         try Sodium.initialize()
         let key = try Ed25519SecretKey.generate()
-        try KeyFile.write(key, to: home.secretKeyFile, overwrite: force)
+        if seal || passphraseFile != nil {
+            var passphrase = try newPassphrase()
+            defer { sodiumZero(&passphrase) }
+            try KeyFile.writeSealed(key, to: home.secretKeyFile, passphrase: passphrase, overwrite: force)
+        } else {
+            try KeyFile.write(key, to: home.secretKeyFile, overwrite: force)
+        }
         let origin = GatewayHome.origin(gatewayID: gatewayID)
         let publicHex = Hex.encode(key.publicKey.bytes)
         let vkey = Ed25519NoteKey.verifierKey(name: origin, publicKey: key.publicKey.bytes)
         try Files.write(Array("\(publicHex)\n\(vkey)\n".utf8), to: home.publicKeyFile, overwrite: true)
 
-        var values = ["gateway_id": gatewayID]
+        let agentAccount = try BrokerSetup.createAgentAccount(home, overwrite: force)
+        var values = ["gateway_id": gatewayID, "mqtt_username": agentAccount.user,
+                      "mqtt_password_file": home.brokerDirectory + "/agent.password"]
+        if let passphraseFile { values["passphrase_file"] = passphraseFile }
         for s in settings {
             let eq = s.firstIndex(of: "=")!
             values[String(s[..<eq])] = String(s[s.index(after: eq)...])
@@ -63,10 +83,26 @@ struct Provision: ParsableCommand {
         try db.setMeta("gateway_id", gatewayID)
         try db.setMeta("public_key", publicHex)
         let imported = try importProfiles(from: devicesDir, into: DeviceTable(db))
+        try BrokerAccount.setAgent(agentAccount, in: db)
+        let broker = try brokerFiles(home)
+        try broker.write(db)
         Console.out("provisioned gateway \(gatewayID) in \(home.path)")
         Console.out("  public key    \(publicHex)")
         Console.out("  verifier key  \(vkey)")
         Console.out("  profiles      \(imported.joined(separator: ", "))")
+        Console.out("  key file      \(home.secretKeyFile) (\(seal || passphraseFile != nil ? "sealed with a passphrase" : "plain, mode 0600"))")
+        Console.out("  broker files  \(broker.passwordFile), \(broker.aclFile) (agent user \(agentAccount.user))")
+    }
+
+    /// The passphrase to seal with: from --passphrase-file, or typed twice.
+    func newPassphrase() throws -> [UInt8] {
+        if let passphraseFile { return try PassphraseSource.readFile(passphraseFile) }
+        var first = try PassphraseSource.prompt("New passphrase for the gateway key: ")
+        defer { sodiumZero(&first) }
+        var second = try PassphraseSource.prompt("Repeat the passphrase: ")
+        defer { sodiumZero(&second) }
+        guard first == second else { throw CLIError("the passphrases differ; nothing was sealed") }
+        return first
     }
 }
 

@@ -9,6 +9,7 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var home: HomeOptions
     @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var key: KeyOptions
 
     @Option(name: .customLong("mqtt-host"), help: "Broker host.") var mqttHost: String?
     @Option(name: .customLong("mqtt-port"), help: "Broker port.") var mqttPort: UInt16?
@@ -33,6 +34,7 @@ struct Run: AsyncParsableCommand {
         overrides["checkpoint_every"] = checkpointEvery.map(String.init)
         overrides["anchor_interval"] = anchorInterval.map { String($0) }
         overrides["confirmations"] = confirmations.map(String.init)
+        overrides["passphrase_file"] = key.passphraseFile
         guard Files.exists(gatewayHome.configFile) else {
             throw CLIError("\(gatewayHome.configFile) not found: run `vitalgate provision --home \(gatewayHome.path) --gateway-id ID` first")
         }
@@ -44,6 +46,9 @@ struct Run: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        // Held until exit: no second agent, and no rotate-key, while this one runs.
+        let lock = try AgentLock(home: gatewayHome, purpose: "vitalgate run")
         try await Agent.run(config: config, logger: Logger(label: "vitalgate"))
+        withExtendedLifetime(lock) {}
     }
 }

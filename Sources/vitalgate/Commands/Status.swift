@@ -46,6 +46,9 @@ struct Status: ParsableCommand {
         if let a = r.lastConfirmed {
             Console.out("  last confirmed: size \(a.treeSize), txid \(a.txid), height \(a.blockHeight ?? -1), \(a.confirmations) confirmations")
         }
+        if !r.delivery.isEmpty {
+            Console.out("delivery     " + r.delivery.map { "\($0.state) \($0.count)" }.joined(separator: ", "))
+        }
         Console.out("ingest       \(r.ingest?.state ?? "unknown (agent not run yet)")")
         Console.out("broker       \(r.broker?.state ?? "unknown (agent not run yet)")")
         Console.out("ledger       \(r.ledger?.state ?? "unknown (agent not run yet)")")

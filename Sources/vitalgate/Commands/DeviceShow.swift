@@ -1,0 +1,23 @@
+import ArgumentParser
+import VitalgateAgent
+
+struct DeviceShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one device: enrolment, broker access, last seen, counts.")
+
+    @Argument(help: "The device id.") var id: String
+    @OptionGroup var home: HomeOptions
+
+    func run() throws {
+        let db = try GatewayDatabase.open(home.gatewayHome, readOnly: true)
+        guard let d = try DeviceTable(db).show(id: id) else { throw CLIError("no device `\(id)` (see `vitalgate device list`)") }
+        Console.out("device       \(d.id)")
+        Console.out("profile      \(d.profile)")
+        Console.out("state        \(d.status)" + (d.revokedAt.map { " (revoked at \($0) ms)" } ?? ""))
+        Console.out("enrolled at  \(d.enrolledAt) ms")
+        Console.out("patient      \(d.patient ?? "-")")
+        Console.out("broker       \(d.hasBrokerCredentials ? "may connect as user \(d.id)" : "no credentials")")
+        Console.out("last seen    \(d.lastSeen.map { "\($0) ms" } ?? "never")")
+        Console.out("readings     \(d.readings)")
+        Console.out("rejected     \(d.rejectionsRecorded) (in the bounded rejection record)")
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import MQTT
+import TestSupport
+
+/// A device for the security tests: its own broker login, over TLS when
+/// given a CA file, recording what it receives.
+final class SecureDevice: @unchecked Sendable {
+    let id: String
+    let client: MQTTClient
+    private let lock = NSLock()
+    private var receivedTopics: [String] = []
+
+    /// Connects and waits up to `timeout` seconds; `connected` says whether the broker let it in.
+    init(id: String, user: String?, password: String?, port: UInt16, caFile: String?, timeout: Double = 5) throws {
+        self.id = id
+        MQTTLibrary.initialize()
+        var config = MQTTClient.Configuration(clientID: "\(id)-\(UUID().uuidString.prefix(6))", cleanSession: true)
+        config.port = port
+        config.username = user
+        config.password = password
+        config.tlsCAFile = caFile
+        config.reconnectDelay = (5, 5)
+        client = try MQTTClient(config)
+        client.onMessage = { [weak self] message in
+            guard let self else { return }
+            self.lock.withLock { self.receivedTopics.append(message.topic) }
+        }
+        // A refusal (CONNACK code, or the connection dropped, as when TLS fails) ends the wait early.
+        client.onConnect = { [weak self] rc, _ in
+            guard let self, rc != 0 else { return }
+            self.lock.withLock { self.refused = true }
+        }
+        client.onDisconnect = { [weak self] _ in
+            guard let self else { return }
+            self.lock.withLock { self.refused = true }
+        }
+        try client.start()
+        let deadline = Date().addingTimeInterval(timeout)
+        while !client.isConnected && !lock.withLock({ refused }) && Date() < deadline { usleep(20_000) }
+        connected = client.isConnected
+    }
+
+    private var refused = false
+    private(set) var connected = false
+
+    var received: [String] { lock.withLock { receivedTopics } }
+
+    /// A thermometer reading of this device (or of `device`), as JSON text.
+    static func thermometer(device: String, seq: Int, temp: String, ts: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> [UInt8] {
+        Array("{\"device\":\"\(device)\",\"boot\":1,\"seq\":\(seq),\"ts\":\(ts),\"temp\":\(temp)}".utf8)
+    }
+
+    func publish(_ topic: String, _ payload: [UInt8]) throws {
+        try client.publish(topic: topic, payload: payload, qos: 1)
+    }
+
+    func stop() { client.stop() }
+}
+
+/// Reads a file the test wrote or a command produced; "" if it is missing.
+func contents(_ path: String) -> String {
+    (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+}
+
+/// The raw bytes of a file, empty if missing (for searching SQLite files).
+func bytes(_ path: String) -> [UInt8] {
+    (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) ?? []
+}
+
+extension Array where Element == UInt8 {
+    /// Whether `needle` occurs anywhere in these bytes.
+    func contains(bytes needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return false }
+        let first = needle[0]
+        var i = 0
+        while i <= count - needle.count {
+            if self[i] == first && Array(self[i..<i + needle.count]) == needle { return true }
+            i += 1
+        }
+        return false
+    }
+}
+
+/// Writes `text` to a new file of mode 0600 (passphrase files).
+func writePrivate(_ path: String, _ text: String) throws {
+    guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+        throw HarnessError("cannot create \(path)")
+    }
+}
