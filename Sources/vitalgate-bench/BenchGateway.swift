@@ -26,8 +26,13 @@ final class BenchGateway {
         var args = ["provision", "--home", home, "--gateway-id", gatewayID, "--devices-dir", root + "/Devices"]
         for (k, v) in all.sorted(by: { $0.key < $1.key }) { args += ["--set", "\(k)=\(v)"] }
         try ChildProcess.run(vitalgate, args, logPath: directory + "/provision.log")
+        // Each device gets broker credentials; the bench's broker takes anonymous
+        // clients (Provisioning/mosquitto.conf), so the passwords go to 0600 files
+        // in the work folder, never to a log, and are removed with it.
+        try Files.makeDirectories(directory + "/device-passwords")
         for id in devices {
-            try ChildProcess.run(vitalgate, ["device", "add", id, "--profile", "smartwatch", "--home", home],
+            try ChildProcess.run(vitalgate, ["device", "add", id, "--profile", "smartwatch", "--home", home,
+                                             "--password-out", directory + "/device-passwords/" + id],
                                  logPath: directory + "/provision.log")
         }
     }
