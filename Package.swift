@@ -54,6 +54,12 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        // `make bench`: the agent against a plain subscriber on the same load (docs/performance.md).
+        .executableTarget(name: "vitalgate-bench", dependencies: [
+            "VitalgateAgent", "Merkle", "SHA2", "JSON", "SQLiteStore", "MQTT", "LedgerRPC",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // MARK: Tests: one target per module, plus integration tests against real processes.
         .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "SHA2Tests", dependencies: ["SHA2"]),

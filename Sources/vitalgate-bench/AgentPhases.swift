@@ -1,0 +1,139 @@
+/// The agent under the same loads: idle CPU, latency at a fixed rate, live
+/// ingest at full speed, and draining a backlog after an outage.
+extension BenchRun {
+    func runAgent() throws {
+        try Files.makeDirectories(directory + "/gw1")
+        let gateway = try BenchGateway(vitalgate: options.vitalgate, root: options.root, directory: directory + "/gw1",
+                                       gatewayID: "bench-gw", brokerPort: broker!.port, ledger: ledger!,
+                                       devices: Load.deviceIDs(options.devices))
+        gateways.append(gateway)
+        try gateway.startAgent()
+        let source = try chooseCommitSource(gateway)
+        report.add("commit_source", "committed = " + (source == nil ? "acked on vitals/<id>/ack" : "row visible in SQLite (poll 2 ms)"),
+                   nil, "", note: source == nil ? "end-to-end acks" : "agent publishes no acks yet")
+
+        // Idle: nothing published.
+        sleepSeconds(2)
+        let idle0 = gateway.stats
+        sleepSeconds(options.idleSeconds)
+        if let idle0, let idle1 = gateway.stats {
+            report.add("agent_idle_cpu", "agent: CPU while idle (\(Int(options.idleSeconds)) s)", (idle1.cpuSeconds - idle0.cpuSeconds) / options.idleSeconds * 100, "% of core")
+        }
+
+        // Latency at a steady rate (100 devices x 10 Hz by default).
+        let perDevice = Int(options.latencyRate * options.latencySeconds) / options.devices
+        // With acks, a poller on the database splits the latency: publish -> row
+        // visible (committed), and the rest is the ack's trip back.
+        let visibility = source == nil ? try CommitPoller(databasePath: gateway.databasePath) : nil
+        let steadyLoad = newLoad(perDevice: perDevice)
+        let visible = DeliveryTracker(load: steadyLoad)
+        visibility?.track(visible)
+        visibility?.start()
+        let steady = try measure(gateway, DeliveryTracker(load: steadyLoad, mirror: visible), rate: options.latencyRate,
+                                 label: "\(options.devices) devices x \(Int(options.latencyRate) / options.devices) Hz")
+        visibility?.stop()
+        report.add("agent_latency_p50", "agent: publish -> durable commit -> ack, p50", steady.p50, "ms")
+        report.add("agent_latency_p99", "agent: publish -> durable commit -> ack, p99", steady.p99, "ms")
+        if visibility != nil {
+            let lat = visible.latenciesMillis()
+            report.add("agent_commit_p50", "  of which publish -> row committed (poll 2 ms), p50", quantile(lat, 0.5), "ms")
+            report.add("agent_commit_p99", "  of which publish -> row committed (poll 2 ms), p99", quantile(lat, 0.99), "ms")
+        }
+        if let s = gateway.stats {
+            report.add("agent_rss_steady", "agent: peak RSS (VmHWM) after the steady load", Double(s.peakRSS) / 1048576, "MiB")
+        }
+
+        // Live at full speed.
+        let live = try measure(gateway, newLoad(perDevice: options.liveReadings / options.devices), rate: nil, key: "agent_live",
+                               label: "as fast as the publisher goes")
+        report.add("agent_live_rate", "agent: live QoS 1 committed + acked rate", live.rate, "msg/s")
+        report.add("agent_cpu_per_100k", "agent: CPU per 100k readings (live)", live.cpuPer100k, "s")
+        if let s = gateway.stats {
+            report.add("agent_rss_live", "agent: peak RSS (VmHWM) after the live load", Double(s.peakRSS) / 1048576, "MiB")
+        }
+        if let plain = report.value("plain_live_rate"), let rate = live.rate {
+            report.add("live_ratio", "live ratio agent / plain subscriber", rate / plain, "x")
+        }
+
+        try runAgentBacklog(gateway)
+        gateway.stopAgent()
+        try clearSession(gateway.clientID)
+    }
+
+    /// Stops the agent, publishes the backlog into its persistent session,
+    /// starts it again and times the drain.
+    func runAgentBacklog(_ gateway: BenchGateway) throws {
+        gateway.stopAgent()
+        let backlog = newLoad(perDevice: options.backlogReadings / options.devices)
+        let tracker = DeliveryTracker(load: backlog)
+        try publisher!.publish(tracker, rate: nil)
+        track(tracker)
+        let spawned = monotonicNanos()
+        try gateway.startAgent()
+        try? waitUntil(timeout: 180, interval: 0.01, "the backlog to be committed") { tracker.isComplete }
+        track(nil)
+        let done = tracker.isComplete
+        report.add("agent_backlog_rate", "agent: backlog drain (start to last ack)",
+                   done ? Double(backlog.total) / (Double(tracker.lastDelivery - spawned) / 1e9) : nil, "msg/s",
+                   note: "committed \(tracker.count)/\(backlog.total)")
+        report.add("agent_backlog_rate_flow", "agent: backlog drain (first to last ack)",
+                   done ? Double(backlog.total - 1) / (Double(tracker.lastDelivery - tracker.firstDelivery) / 1e9) : nil, "msg/s")
+        if let plain = report.value("plain_backlog_rate"), let rate = report.value("agent_backlog_rate") {
+            report.add("backlog_ratio", "backlog ratio agent / plain subscriber", rate / plain, "x")
+        }
+    }
+
+    struct Measured {
+        var rate: Double?
+        var p50: Double?
+        var p99: Double?
+        var cpuPer100k: Double?
+    }
+
+    /// Publishes `load` and waits until every reading is committed (acked).
+    func measure(_ gateway: BenchGateway, _ load: Load, rate: Double?, key: String, label: String) throws -> Measured {
+        try measure(gateway, DeliveryTracker(load: load), rate: rate, label: label)
+    }
+
+    func measure(_ gateway: BenchGateway, _ tracker: DeliveryTracker, rate: Double?, label: String) throws -> Measured {
+        let load = tracker.load
+        track(tracker)
+        defer { track(nil) }
+        let cpu0 = gateway.stats?.cpuSeconds
+        try publisher!.publish(tracker, rate: rate)
+        try? waitUntil(timeout: 120, interval: 0.005, "\(load.total) readings to be committed") { tracker.isComplete }
+        let cpu1 = gateway.stats?.cpuSeconds
+        let latencies = tracker.latenciesMillis()
+        var m = Measured()
+        if tracker.isComplete {
+            m.rate = Double(load.total) / (Double(tracker.lastDelivery - tracker.firstPublish) / 1e9)
+        }
+        m.p50 = quantile(latencies, 0.5)
+        m.p99 = quantile(latencies, 0.99)
+        if let cpu0, let cpu1 { m.cpuPer100k = (cpu1 - cpu0) / Double(load.total) * 1e5 }
+        print("    (\(label): committed \(tracker.count)/\(load.total))")
+        return m
+    }
+
+    /// Acks when the agent sends them (one warm-up reading per device,
+    /// 3 s to answer); otherwise a poller on its database. Nil means acks.
+    func chooseCommitSource(_ gateway: BenchGateway) throws -> CommitPoller? {
+        let warm = newLoad(perDevice: 1)
+        let tracker = DeliveryTracker(load: warm)
+        acks!.track(tracker)
+        try publisher!.publish(tracker, rate: nil)
+        try? waitUntil(timeout: 3, "acks from the agent") { tracker.isComplete }
+        acks!.track(nil)
+        if acks!.acks > 0 { return nil }
+        let poller = try CommitPoller(databasePath: gateway.databasePath)
+        poller.start()
+        pollers.append(poller)
+        return poller
+    }
+
+    /// Points the commit source (acks, or the newest poller) at `tracker`.
+    func track(_ tracker: DeliveryTracker?) {
+        acks?.track(pollers.isEmpty ? tracker : nil)
+        pollers.last?.track(tracker)
+    }
+}
