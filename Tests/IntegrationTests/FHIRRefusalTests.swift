@@ -17,6 +17,8 @@ struct FHIRRefusalTests {
         try rig.clinic.failNext([500, 502])
         try rig.publish(device, rounds: 5)
         try rig.waitForObservations(10)
+        // The server logs a request after answering it: wait for the log, not just the data.
+        try waitUntil(timeout: 15, "three requests logged") { try rig.clinic.requests().count >= 3 }
         let first = try rig.clinic.requests()
         #expect(first.prefix(3).map(\.status) == [500, 502, 200])
         // Each resend is the very Bundle sent before.

@@ -7,17 +7,15 @@ import SQLiteStore
 /// batches in log order, one at a time, each resent until the clinic commits
 /// or refuses it, with capped exponential backoff and jitter between tries.
 /// Woken by each new checkpoint; otherwise it sleeps.
-public final class DeliveryService: ThreadedPart, @unchecked Sendable {
+public final class DeliveryService: LoopingPart, @unchecked Sendable {
     let config: AgentConfig
     let clinic: ClinicSettings
     let identity: GatewayIdentity
     let logger: Logger
-    let lock = ConditionLock()
-    let thread = WorkerThread(name: "vg-delivery")
+    public let loop = PartLoop(name: "vg-delivery")
     let cancellation = HTTPCancellation()
-    // Guarded by `lock`.
+    // Guarded by `loop.lock`.
     var signals = 0
-    var stopping = false
 
     public init(config: AgentConfig, clinic: ClinicSettings, identity: GatewayIdentity, logger: Logger) {
         self.config = config
@@ -28,25 +26,16 @@ public final class DeliveryService: ThreadedPart, @unchecked Sendable {
 
     /// The checkpoint service calls this after each checkpoint: more readings may now be covered.
     public func checkpointSigned() {
-        lock.withLock {
+        loop.lock.withLock {
             signals += 1
-            lock.broadcast()
+            loop.lock.broadcast()
         }
     }
-
-    public func start() { thread.start { [self] in run() } }
 
     /// Aborts a request in flight (the batch stays pending; resending it later creates nothing twice).
-    public func stopAndJoin() {
-        lock.withLock {
-            stopping = true
-            lock.broadcast()
-        }
-        cancellation.cancel()
-        thread.join()
-    }
+    public func willStop() { cancellation.cancel() }
 
-    func run() {
+    public func run() {
         var backoff = Backoff(base: 1, cap: clinic.retryCap)
         var sender: ClinicSender?
         var seen = 0
@@ -55,21 +44,21 @@ public final class DeliveryService: ThreadedPart, @unchecked Sendable {
         var due: Double? = Clock.monotonicSeconds()
         var backingOff = false
         while true {
-            let stop = lock.withLock { () -> Bool in
-                while !stopping {
+            let stop = loop.lock.withLock { () -> Bool in
+                while !loop.stopping {
                     if !backingOff && signals != seen { break }
-                    guard let due else { lock.wait(seconds: nil); continue }
+                    guard let due else { loop.lock.wait(seconds: nil); continue }
                     let left = due - Clock.monotonicSeconds()
                     if left <= 0 { break }
-                    lock.wait(seconds: left)
+                    loop.lock.wait(seconds: left)
                 }
                 seen = signals
-                return stopping
+                return loop.stopping
             }
             if stop { return }
             do {
                 if sender == nil { sender = try ClinicSender(config: config, clinic: clinic, identity: identity, cancellation: cancellation) }
-                if try sender!.deliverAll(logger: logger, shouldStop: { lock.withLock { stopping } }) {
+                if try sender!.deliverAll(logger: logger, shouldStop: { loop.lock.withLock { loop.stopping } }) {
                     backoff.reset()
                     backingOff = false
                     due = nil

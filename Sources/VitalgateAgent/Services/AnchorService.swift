@@ -10,13 +10,11 @@ import SQLiteStore
 /// (docs/anchoring.md). A ledger outage only delays this: checkpoints wait
 /// in SQLite, and on return the newest one is anchored (it covers all
 /// before it), not one per missed interval.
-public final class AnchorService: ThreadedPart, @unchecked Sendable {
+public final class AnchorService: LoopingPart, @unchecked Sendable {
     let config: AgentConfig
     let identity: GatewayIdentity
     let logger: Logger
-    let lock = ConditionLock()
-    let thread = WorkerThread(name: "vg-anchor")
-    var stopping = false                 // guarded by `lock`
+    public let loop = PartLoop(name: "vg-anchor")
     /// Used by the anchor thread only.
     let targets: [any AnchorTarget]
 
@@ -32,28 +30,18 @@ public final class AnchorService: ThreadedPart, @unchecked Sendable {
         targets = [BitcoinAnchorTarget(endpoints: config.ledgerEndpoints, fees: fees, logger: logger)]
     }
 
-    public func start() { thread.start { [self] in run() } }
-
-    public func stopAndJoin() {
-        lock.withLock {
-            stopping = true
-            lock.broadcast()
-        }
-        thread.join()
-    }
-
     /// A new checkpoint exists; nothing to do until the interval is due.
     public func checkpointSigned() {}
 
-    func run() {
+    public func run() {
         var backoff = Backoff(base: 1, cap: 10)
         var db: Database?
         var nextAnchor = Clock.monotonicSeconds() + min(config.anchorInterval, config.checkpointInterval)
         var wait = 0.0
         while true {
-            let stop = lock.withLock { () -> Bool in
-                if !stopping && wait > 0 { lock.wait(seconds: wait) }
-                return stopping
+            let stop = loop.lock.withLock { () -> Bool in
+                if !loop.stopping && wait > 0 { loop.lock.wait(seconds: wait) }
+                return loop.stopping
             }
             if stop { return }
             do {

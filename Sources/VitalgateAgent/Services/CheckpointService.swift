@@ -7,16 +7,14 @@ import SQLiteStore
 /// soon as `checkpoint_every` readings have arrived since the last one, if
 /// the log has grown. On shutdown it signs a last one, so nothing committed
 /// waits for the next start to be covered.
-public final class CheckpointService: ThreadedPart, @unchecked Sendable {
+public final class CheckpointService: LoopingPart, @unchecked Sendable {
     let config: AgentConfig
     let identity: GatewayIdentity
     let logger: Logger
     let onSigned: @Sendable () -> Void
-    let lock = ConditionLock()
-    let thread = WorkerThread(name: "vg-checkpoint")
-    // Guarded by `lock`.
+    public let loop = PartLoop(name: "vg-checkpoint")
+    // Guarded by `loop.lock`.
     var committedSize: UInt64 = 0
-    var stopping = false
 
     public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger, onSigned: @escaping @Sendable () -> Void) {
         self.config = config
@@ -27,35 +25,25 @@ public final class CheckpointService: ThreadedPart, @unchecked Sendable {
 
     /// The ingest service reports each new log size here.
     public func logGrew(to size: UInt64) {
-        lock.withLock {
+        loop.lock.withLock {
             committedSize = size
-            lock.broadcast()
+            loop.lock.broadcast()
         }
     }
 
-    public func start() { thread.start { [self] in run() } }
-
-    public func stopAndJoin() {
-        lock.withLock {
-            stopping = true
-            lock.broadcast()
-        }
-        thread.join()
-    }
-
-    func run() {
+    public func run() {
         var backoff = Backoff(base: 1, cap: 30)
         var db: Database?
         var lastSigned: UInt64 = 0
         var due = Clock.monotonicSeconds() + config.checkpointInterval
         while true {
-            let stop = lock.withLock { () -> Bool in
-                while !stopping && committedSize < lastSigned + UInt64(config.checkpointEvery) {
+            let stop = loop.lock.withLock { () -> Bool in
+                while !loop.stopping && committedSize < lastSigned + UInt64(config.checkpointEvery) {
                     let left = due - Clock.monotonicSeconds()
                     if left <= 0 { break }
-                    lock.wait(seconds: left)
+                    loop.lock.wait(seconds: left)
                 }
-                return stopping
+                return loop.stopping
             }
             do {
                 if db == nil {
