@@ -26,6 +26,7 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Boot counter the devices report (default: seconds since the epoch, so each run is a new boot).", valueName: "n")) var boot: UInt32?
     @Option(name: .customLong("only"), help: ArgumentHelp("Simulate only these device ids (comma-separated).", valueName: "ids")) var only: String?
     @Option(name: .customLong("password-dir"), help: ArgumentHelp("Folder with one <device-id>.password file per device (broker credentials).", valueName: "dir")) var passwordDir: String?
+    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("Connect with TLS, trusting this CA file (PEM), as deployed devices do.", valueName: "file")) var tlsCA: String?
 
     func validate() throws {
         guard rate > 0 && rate <= 1000 else { throw ValidationError("--rate must be within (0, 1000] readings per second") }
@@ -44,7 +45,7 @@ struct Simulate: ParsableCommand {
         let bootCounter = boot ?? UInt32(truncatingIfNeeded: Clock.nowMillis() / 1000)
         let devices = try enrolled.map { id, profile in
             try SimulatedDevice(id: id, profile: profile, boot: bootCounter, host: mqttHost, port: mqttPort, username: id,
-                                password: passwordDir.map { try readPassword("\($0)/\(id).password") } ?? nil)
+                                password: passwordDir.map { try readPassword("\($0)/\(id).password") } ?? nil, tlsCAFile: tlsCA)
         }
         defer { devices.forEach { $0.stop() } }
         Console.out("simulating \(devices.count) devices at \(rate) Hz, boot \(bootCounter): \(enrolled.map(\.0).joined(separator: ", "))")

@@ -21,7 +21,8 @@ final class SimulatedDevice: @unchecked Sendable {
     private(set) var nextSeq: UInt64 = 1
     private(set) var resent = 0
 
-    init(id: String, profile: DeviceProfile, boot: UInt32, host: String, port: UInt16, username: String?, password: String?) throws {
+    init(id: String, profile: DeviceProfile, boot: UInt32, host: String, port: UInt16, username: String?, password: String?,
+         tlsCAFile: String? = nil) throws {
         self.id = id
         self.boot = boot
         self.generator = VitalsGenerator(device: id, profile: profile)
@@ -30,6 +31,7 @@ final class SimulatedDevice: @unchecked Sendable {
         config.port = port
         config.username = username ?? id
         config.password = password
+        config.tlsCAFile = tlsCAFile
         client = try MQTTClient(config)
         client.onMessage = { [weak self] message in self?.received(message) }
         client.onConnect = { [weak self] rc, _ in
