@@ -7,17 +7,23 @@ public enum CurlHTTP {
     /// entries is well below this.
     public static let maximumResponseBytes = 8 << 20
 
-    /// curl_global_init is not thread-safe on every build; a static let runs it once, under swift_once.
-    private static let initialized: CURLcode = curl_global_init(Int(CURL_GLOBAL_SSL))
+    /// Why libcurl could not be loaded (CCurl/shim.h loads it on first use), or
+    /// the curl_global_init result, which is not thread-safe on every build:
+    /// a static let runs both once, under swift_once.
+    private static let initialized: Result<CURLcode, HTTPFailure> = {
+        if let error = vg_curl_load() { return .failure(.transport("libcurl could not be loaded: \(String(cString: error))")) }
+        return .success(vg_curl_global_init(Int(CURL_GLOBAL_SSL)))
+    }()
 
     /// Sends `request` and waits for the answer.
     public static func post(_ request: HTTPRequest, cancellation: HTTPCancellation? = nil) throws(HTTPFailure) -> HTTPResponse {
-        guard initialized == CURLE_OK else { throw .transport("libcurl failed to initialize (\(initialized.rawValue))") }
-        guard let handle = curl_easy_init() else { throw .transport("libcurl could not create a handle") }
-        defer { curl_easy_cleanup(handle) }
+        let initCode = try initialized.get()
+        guard initCode == CURLE_OK else { throw .transport("libcurl failed to initialize (\(initCode.rawValue))") }
+        guard let handle = vg_curl_easy_init() else { throw .transport("libcurl could not create a handle") }
+        defer { vg_curl_easy_cleanup(handle) }
         var headers: UnsafeMutablePointer<curl_slist>? = nil
-        for line in request.headers { headers = curl_slist_append(headers, line) }
-        defer { curl_slist_free_all(headers) }
+        for line in request.headers { headers = vg_curl_slist_append(headers, line) }
+        defer { vg_curl_slist_free_all(headers) }
         let transfer = Transfer(cancellation: cancellation)
         let context = Unmanaged.passUnretained(transfer).toOpaque()
 
@@ -40,12 +46,12 @@ public enum CurlHTTP {
             set(vg_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context))
             set(vg_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0))
             guard rc == CURLE_OK else { return rc }
-            return curl_easy_perform(handle)
+            return vg_curl_easy_perform(handle)
         }
         if transfer.cancelled { throw .cancelled }
         if transfer.overflowed { throw .transport("\(request.url): answer larger than \(maximumResponseBytes) bytes") }
         guard code == CURLE_OK else {
-            throw .transport("\(request.url): \(String(cString: curl_easy_strerror(code)))")
+            throw .transport("\(request.url): \(String(cString: vg_curl_easy_strerror(code)))")
         }
         var status = 0
         _ = vg_curl_response_code(handle, &status)

@@ -88,31 +88,24 @@ extension IngestService {
 
     /// Tells each device which of its readings it may forget: only now, after
     /// the commit, since libmosquitto's PUBACK came before the reading was safe.
+    /// The ack thread (`IngestAcks`) publishes them while the next batch commits.
     private func acknowledge(_ items: [ReadingLog.Item], _ outcomes: [IngestOutcome]) {
-        var decided: [AckKey: (seqs: [UInt64], rejected: [(seq: UInt64, reason: String)])] = [:]
+        var decided: [AckKey: IngestAcks.Decision] = [:]
         for (item, outcome) in zip(items, outcomes) {
             switch (item.result, outcome) {
             case (.success(let r), .stored):
-                decided[AckKey(device: r.device, boot: r.boot), default: ([], [])].seqs.append(r.seq)
+                decided[AckKey(device: r.device, boot: r.boot), default: .init()].seqs.append(r.seq)
             case (_, .rejected(let r)):
                 guard let device = r.device, let seq = r.seq else { continue }  // nothing to name
                 let key = AckKey(device: device, boot: r.boot ?? 0)
-                decided[key, default: ([], [])].seqs.append(seq)
-                if r.reason != .duplicate { decided[key, default: ([], [])].rejected.append((seq, r.reason.rawValue)) }
+                decided[key, default: .init()].seqs.append(seq)
+                if r.reason != .duplicate { decided[key, default: .init()].rejected.append((seq, r.reason.rawValue)) }
             default:
                 continue
             }
         }
         guard let client else { return }
-        for (key, d) in decided {
-            let ack = Acknowledgement(boot: key.boot, seqs: d.seqs, rejected: d.rejected)
-            do {
-                try client.publish(topic: "vitals/\(key.device)/ack", payload: ack.json.serializedUTF8(pretty: false), qos: 1)
-            } catch {
-                // Not fatal: the device resends what stays unacknowledged, and it is acked as a duplicate.
-                logger.warning("ack to \(key.device) not sent: \(error)")
-            }
-        }
+        acks.send(decided, via: client)
     }
 
     /// Logs rejections by device and reason; never a value or payload.

@@ -18,6 +18,8 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     let cipher: LeafCipher
     let lock = ConditionLock()
     let thread = WorkerThread(name: "vg-ingest")
+    /// Publishes acknowledgements after each commit, off the ingest thread.
+    let acks: IngestAcks
     // Guarded by `lock`.
     var inbox: [MQTTMessage] = []
     var stopping = false
@@ -41,9 +43,11 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
         self.cipher = cipher
         self.logger = logger
         self.onCommitted = onCommitted
+        self.acks = IngestAcks(logger: logger)
     }
 
     public func start() {
+        acks.start()
         thread.start { [self] in run() }
     }
 
@@ -55,6 +59,7 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
             lock.broadcast()
         }
         thread.join()
+        acks.stopAndJoin()
     }
 
     func makeClient() throws -> MQTTClient {
