@@ -7,8 +7,7 @@ import VitalgateAgent
 /// selection. Prints a table, then one JSON line for `make bench`.
 struct DevBenchAnchor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-anchor", abstract: "Time anchor transactions on a regtest node (mines; regtest only).",
-        shouldDisplay: false)
+        commandName: "bench-anchor", abstract: "Time anchor transactions on a regtest node (mines; regtest only).")
 
     @OptionGroup var ledger: LedgerOptions
     @Option(help: "Coins the wallet holds at least while timing.") var utxos = 1000
