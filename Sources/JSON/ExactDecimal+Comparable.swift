@@ -5,9 +5,8 @@ extension ExactDecimal: Comparable {
     public static func < (a: ExactDecimal, b: ExactDecimal) -> Bool {
         if a.mantissa.signum() != b.mantissa.signum() { return a.mantissa.signum() < b.mantissa.signum() }
         if a.mantissa == 0 { return false }
-        let magnitudeLess = magnitudeIsLess(a, b)
-        let magnitudeGreater = magnitudeIsLess(b, a)
-        return a.mantissa > 0 ? magnitudeLess : magnitudeGreater
+        // Same sign: for positives the smaller magnitude is less, for negatives the larger.
+        return a.mantissa > 0 ? magnitudeIsLess(a, b) : magnitudeIsLess(b, a)
     }
 
     /// `|a| < |b|` for nonzero values.

@@ -78,23 +78,25 @@ extension ExactDecimal: CustomStringConvertible {
     /// `97`, `36.6`, `-0.05`, `1200`. It is also valid JSON number text.
     public var description: String {
         var out: [UInt8] = []
+        appendText(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `description`'s bytes to `out` (for writers on a hot path).
+    public func appendText(to out: inout [UInt8]) {
         if mantissa < 0 { out.append(UInt8(ascii: "-")) }
-        let digits = Array(String(mantissa.magnitude).utf8)
+        let start = out.count
+        JSONText.appendInteger(mantissa.magnitude, to: &out)
+        let digitCount = out.count - start
         if exponent >= 0 {
-            out += digits
             out += repeatElement(UInt8(ascii: "0"), count: Int(exponent))
         } else {
             let fraction = Int(-exponent)
-            if fraction >= digits.count {
-                out += [UInt8(ascii: "0"), UInt8(ascii: ".")]
-                out += repeatElement(UInt8(ascii: "0"), count: fraction - digits.count)
-                out += digits
+            if fraction >= digitCount {
+                out.insert(contentsOf: [UInt8(ascii: "0"), UInt8(ascii: ".")] + repeatElement(UInt8(ascii: "0"), count: fraction - digitCount), at: start)
             } else {
-                out += digits[..<(digits.count - fraction)]
-                out.append(UInt8(ascii: "."))
-                out += digits[(digits.count - fraction)...]
+                out.insert(UInt8(ascii: "."), at: out.count - fraction)
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -66,24 +66,5 @@ struct JSONWriter {
         out += repeatElement(UInt8(ascii: " "), count: 2 * indent)
     }
 
-    mutating func writeString(_ s: String) {
-        out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += #"\""#.utf8
-            case UInt8(ascii: "\\"): out += #"\\"#.utf8
-            case 0x0A: out += #"\n"#.utf8
-            case 0x0D: out += #"\r"#.utf8
-            case 0x09: out += #"\t"#.utf8
-            case 0x08: out += #"\b"#.utf8
-            case 0x0C: out += #"\f"#.utf8
-            case 0x00..<0x20:
-                out += #"\u00"#.utf8
-                out.append(Hex.digits[Int(byte >> 4)])
-                out.append(Hex.digits[Int(byte & 0x0F)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
+    mutating func writeString(_ s: String) { JSONText.appendString(s, to: &out) }
 }

@@ -45,12 +45,14 @@ struct PayloadFields {
     }
 
     mutating func takeMetric(_ key: String, _ value: JSONValue) throws(Rejection) {
-        guard Identifier.isMetricKey(key) else {
-            if Identifier.reservedKeys.contains(key) { throw reject(.unexpectedField, "member \(key) is reserved and not accepted in readings") }
-            // Not echoed: an arbitrary name could carry anything.
-            throw reject(.unexpectedField, "a member name is not a valid metric key ([a-z][a-z0-9_]{0,31})")
-        }
+        // Profile keys are valid metric keys (DeviceProfile.init checks), so the
+        // syntax check is needed only to explain a key the profile lacks.
         guard let spec = profile.metric(key) else {
+            guard Identifier.isMetricKey(key) else {
+                if Identifier.reservedKeys.contains(key) { throw reject(.unexpectedField, "member \(key) is reserved and not accepted in readings") }
+                // Not echoed: an arbitrary name could carry anything.
+                throw reject(.unexpectedField, "a member name is not a valid metric key ([a-z][a-z0-9_]{0,31})")
+            }
             throw reject(.unknownMetric, "metric \(key) is not in profile \(profile.name)")
         }
         guard case .number(let n) = value else { throw reject(.wrongType, "\(key) must be a JSON number") }

@@ -11,29 +11,44 @@ extension Reading {
         out.reserveCapacity(64 + 24 * metrics.count)
         out.append(UInt8(ascii: "{"))
         var first = true
-        func member(_ key: String, _ value: some StringProtocol, quoted: Bool = false) {
+        func key(_ k: String) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
             out.append(UInt8(ascii: "\""))
-            out += key.utf8
+            out += k.utf8
             out += "\":".utf8
-            if quoted { out.append(UInt8(ascii: "\"")) }
-            out += value.utf8
-            if quoted { out.append(UInt8(ascii: "\"")) }
         }
-        // The fixed keys in bytewise order, merged with the (already sorted) metric keys.
-        let fixed: [(key: String, value: String, quoted: Bool)] = [
-            ("boot", String(boot), false), ("device", device, true), ("seq", String(seq), false), ("ts", String(ts), false),
-        ]
+        func metric(_ i: Int) {
+            key(metrics[i].key)
+            metrics[i].value.appendText(to: &out)
+        }
+        // The fixed keys in bytewise order ("boot" < "device" < "seq" < "ts"),
+        // merged with the (already sorted) metric keys.
         var m = 0
-        for field in fixed {
-            while m < metrics.count, Identifier.bytewiseLess(metrics[m].key, field.key) {
-                member(metrics[m].key, metrics[m].value.description)
+        func metricsBefore(_ fixed: String) {
+            while m < metrics.count, Identifier.bytewiseLess(metrics[m].key, fixed) {
+                metric(m)
                 m += 1
             }
-            member(field.key, field.value, quoted: field.quoted)
         }
-        for metric in metrics[m...] { member(metric.key, metric.value.description) }
+        metricsBefore("boot")
+        key("boot")
+        JSONText.appendInteger(UInt64(boot), to: &out)
+        metricsBefore("device")
+        key("device")
+        out.append(UInt8(ascii: "\""))
+        out += device.utf8
+        out.append(UInt8(ascii: "\""))
+        metricsBefore("seq")
+        key("seq")
+        JSONText.appendInteger(seq, to: &out)
+        metricsBefore("ts")
+        key("ts")
+        JSONText.appendInteger(ts, to: &out)
+        while m < metrics.count {
+            metric(m)
+            m += 1
+        }
         out.append(UInt8(ascii: "}"))
         return out
     }

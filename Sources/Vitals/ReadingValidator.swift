@@ -53,10 +53,6 @@ public struct ReadingValidator: Sendable {
         guard case .object(let object) = value else {
             throw Rejection(reason: .notAnObject, detail: "payload must be a JSON object (or a SenML array)", device: id)
         }
-        // Read boot and seq first, so that any rejection can name the reading
-        // and the device be told it may drop it.
-        let boot = object["boot"]?.number?.uint64.flatMap { UInt32(exactly: $0) } ?? (object["boot"] == nil ? 0 : nil)
-        let seq = object["seq"]?.number?.uint64.flatMap { $0 <= Reading.maxSeq ? $0 : nil }
         do throws(Rejection) {
             var fields = PayloadFields(device: id, profile: profile)
             for member in object.members {
@@ -64,6 +60,10 @@ public struct ReadingValidator: Sendable {
             }
             return try fields.reading(nowMillis: nowMillis, policy: policy)
         } catch {
+            // Only a rejection needs boot and seq read on their own: they let it name the
+            // reading, so the device can be told it may drop it.
+            let boot = object["boot"]?.number?.uint64.flatMap { UInt32(exactly: $0) } ?? (object["boot"] == nil ? 0 : nil)
+            let seq = object["seq"]?.number?.uint64.flatMap { $0 <= Reading.maxSeq ? $0 : nil }
             throw error.about(boot: boot, seq: seq)
         }
     }

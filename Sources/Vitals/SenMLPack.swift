@@ -44,13 +44,13 @@ struct SenMLPack {
         }
         let ts = try Self.milliseconds(time ?? ExactDecimal(0), nowMillis: nowMillis, reject)
         members.append((key: "ts", value: .int(ts)))
-        let seq = members.first { $0.key == "seq" }?.value.number?.uint64
-        let boot = members.first { $0.key == "boot" }?.value.number?.uint64.flatMap { UInt32(exactly: $0) } ?? 0
         do throws(Rejection) {
             var fields = PayloadFields(device: device, profile: profile)
             for m in members { try fields.take(m.key, m.value) }
             return try fields.reading(nowMillis: nowMillis, policy: policy)
         } catch {
+            let seq = members.first { $0.key == "seq" }?.value.number?.uint64
+            let boot = members.first { $0.key == "boot" }?.value.number?.uint64.flatMap { UInt32(exactly: $0) } ?? 0
             throw error.about(boot: boot, seq: seq)
         }
     }
