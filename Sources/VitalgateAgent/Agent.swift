@@ -17,7 +17,6 @@ public enum Agent {
         let anchorer = AnchorService(config: config, identity: identity, logger: logger)
         let delivery = config.clinic.map { DeliveryService(config: config, clinic: $0, identity: identity, logger: logger) }
         let checkpointer = CheckpointService(config: config, identity: identity, logger: logger) {
-            anchorer.checkpointSigned()
             delivery?.checkpointSigned()
         }
         let ingest = IngestService(config: config, logger: logger, cipher: identity.leafCipher) { size in checkpointer.logGrew(to: size) }

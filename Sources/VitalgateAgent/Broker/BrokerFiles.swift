@@ -15,11 +15,7 @@ public struct BrokerFiles: Sendable {
     /// and `broker_pid_file` (environment first, then the config file);
     /// the first two default to `<home>/broker/passwd` and `<home>/broker/acl`.
     public init(home: GatewayHome, file: ConfigFile, environment: [String: String]) {
-        func value(_ key: String) -> String? {
-            if let v = environment["VITALGATE_" + key.uppercased()], !v.isEmpty { return v }
-            if let v = file[key], !v.isEmpty { return v }
-            return nil
-        }
+        func value(_ key: String) -> String? { Setting.resolve(key, environment: environment, file: file) }
         passwordFile = value("broker_password_file") ?? home.brokerDirectory + "/passwd"
         aclFile = value("broker_acl_file") ?? home.brokerDirectory + "/acl"
         pidFile = value("broker_pid_file")

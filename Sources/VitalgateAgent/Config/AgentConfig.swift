@@ -38,11 +38,7 @@ public struct AgentConfig: Sendable {
                 environment: [String: String]) throws {
         self.home = home
         func value(_ key: String) -> String? {
-            guard let setting = Setting.named(key) else { preconditionFailure("unknown setting \(key)") }
-            if let v = overrides[key] { return v }
-            if let v = environment[setting.environmentVariable], !v.isEmpty { return v }
-            if let v = file[key], !v.isEmpty { return v }
-            return setting.defaultValue
+            Setting.resolve(key, overrides: overrides, environment: environment, file: file)
         }
         func number<T: LosslessStringConvertible>(_ key: String, _ type: T.Type) throws -> T {
             guard let text = value(key), let n = T(text) else {

@@ -44,4 +44,15 @@ public struct Setting: Sendable {
     ]
 
     public static func named(_ key: String) -> Setting? { all.first { $0.key == key } }
+
+    /// The value of setting `key`: a flag (`overrides`), else its environment
+    /// variable, else the config file, else its default; empty values count as unset.
+    public static func resolve(_ key: String, overrides: [String: String] = [:], environment: [String: String],
+                               file: ConfigFile) -> String? {
+        guard let setting = named(key) else { preconditionFailure("unknown setting \(key)") }
+        if let v = overrides[key] { return v }
+        if let v = environment[setting.environmentVariable], !v.isEmpty { return v }
+        if let v = file[key], !v.isEmpty { return v }
+        return setting.defaultValue
+    }
 }

@@ -67,8 +67,7 @@ public struct DeliveryQueue {
     }
 
     func newestCheckpoint() throws -> (UInt64, [UInt8])? {
-        try db.prepare("SELECT tree_size, root FROM checkpoints ORDER BY tree_size DESC LIMIT 1")
-            .rows { (UInt64($0.int64(0)), $0.blob(1) ?? []) }.first
+        try CheckpointTable(db).latest().map { ($0.treeSize, $0.root) }
     }
 
     /// Fixes the batch's coverage: the best anchor (final, then confirmed,

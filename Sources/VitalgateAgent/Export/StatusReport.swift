@@ -32,9 +32,10 @@ public struct StatusReport: Sendable {
         checkpoints = try checkpointTable.count()
         lastCheckpoint = try checkpointTable.latest()
         let anchors = AnchorTable(db)
-        anchorsPending = try anchors.count(.pending) + anchors.count(.broadcast) + anchors.count(.confirmed)
-        anchorsConfirmed = try anchors.count(.final)
-        lastConfirmed = try anchors.final().last
+        let counts = try anchors.countsByState()
+        anchorsPending = [AnchorState.pending, .broadcast, .confirmed].reduce(0) { $0 + (counts[$1] ?? 0) }
+        anchorsConfirmed = counts[.final] ?? 0
+        lastConfirmed = try anchors.lastFinal()
         let states = try db.prepare("SELECT key, value, updated_at FROM agent_state").rows { ($0.text(0) ?? "", $0.text(1) ?? "", $0.int64(2)) }
         broker = states.first { $0.0 == "broker" }.map { ($0.1, $0.2) }
         ledger = states.first { $0.0 == "ledger" }.map { ($0.1, $0.2) }

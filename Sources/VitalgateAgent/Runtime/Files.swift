@@ -79,7 +79,7 @@ public enum Files {
 }
 
 /// The first line of a secret file (a password), without its newline.
-func readSecretLine(_ path: String) throws -> String {
+public func readSecretLine(_ path: String) throws -> String {
     let text = try Files.readText(path)
     return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
 }

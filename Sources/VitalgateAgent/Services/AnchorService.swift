@@ -31,7 +31,6 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
     }
 
     /// A new checkpoint exists; nothing to do until the interval is due.
-    public func checkpointSigned() {}
 
     public func run() {
         var backoff = Backoff(base: 1, cap: 10)

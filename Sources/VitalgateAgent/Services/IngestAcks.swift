@@ -12,7 +12,7 @@ import Vitals
 /// ack still never precedes the fsync. When this thread falls behind, the
 /// decisions of several commits are merged into one ack per device and boot:
 /// fewer, larger acks exactly when the load is high.
-final class IngestAcks: @unchecked Sendable {
+final class IngestAcks: LoopingPart, @unchecked Sendable {
     /// What one commit decided for one device and boot.
     struct Decision {
         var seqs: [UInt64] = []
@@ -20,30 +20,17 @@ final class IngestAcks: @unchecked Sendable {
     }
 
     let logger: Logger
-    let lock = ConditionLock()
-    let thread = WorkerThread(name: "vg-acks")
-    // Guarded by `lock`.
+    let loop = PartLoop(name: "vg-acks")
+    // Guarded by `loop.lock`.
     var pending: [AckKey: Decision] = [:]
     var client: MQTTClient?
-    var stopping = false
 
     init(logger: Logger) { self.logger = logger }
-
-    func start() { thread.start { [self] in run() } }
-
-    /// Publishes what is pending, then ends the thread.
-    func stopAndJoin() {
-        lock.withLock {
-            stopping = true
-            lock.broadcast()
-        }
-        thread.join()
-    }
 
     /// Called on the ingest thread, after the commit that made `decided` durable.
     func send(_ decided: [AckKey: Decision], via client: MQTTClient) {
         guard !decided.isEmpty else { return }
-        lock.withLock {
+        loop.lock.withLock {
             self.client = client
             let wasEmpty = pending.isEmpty
             for (key, d) in decided {
@@ -54,17 +41,17 @@ final class IngestAcks: @unchecked Sendable {
                     pending[key]!.rejected += d.rejected
                 }
             }
-            if wasEmpty { lock.broadcast() }  // the thread only waits while nothing is pending
+            if wasEmpty { loop.lock.broadcast() }  // the thread only waits while nothing is pending
         }
     }
 
-    private func run() {
+    func run() {
         while true {
-            let (work, client, done) = lock.withLock { () -> ([AckKey: Decision], MQTTClient?, Bool) in
-                while pending.isEmpty && !stopping { _ = lock.wait(seconds: nil) }
+            let (work, client, done) = loop.lock.withLock { () -> ([AckKey: Decision], MQTTClient?, Bool) in
+                while pending.isEmpty && !loop.stopping { _ = loop.lock.wait(seconds: nil) }
                 let work = pending
                 pending = [:]
-                return (work, self.client, stopping)
+                return (work, self.client, loop.stopping)
             }
             if let client { publish(work, via: client) }
             if done { return }

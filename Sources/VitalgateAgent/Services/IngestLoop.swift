@@ -46,10 +46,8 @@ extension IngestService {
         try db.setAgentState("ingest", "running", at: Clock.nowMillis())
         while true {
             let (batch, brokerState, done) = lock.withLock { () -> ([MQTTMessage], Bool?, Bool) in
-                while inbox.isEmpty && !stopping && !brokerStateChanged {
-                    lock.wait(seconds: 10)
-                    if inbox.isEmpty && !stopping { break }  // periodic device refresh
-                }
+                // Sleep until a message, a stop or a broker change; at most 10 s, for the device refresh.
+                if inbox.isEmpty && !stopping && !brokerStateChanged { lock.wait(seconds: 10) }
                 let take = min(inbox.count, Self.maxBatch)
                 let batch = Array(inbox.prefix(take))
                 let state: Bool? = brokerStateChanged ? brokerConnected : nil

@@ -63,7 +63,6 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     }
 
     func makeClient() throws -> MQTTClient {
-        MQTTLibrary.initialize()
         var mqtt = MQTTClient.Configuration(clientID: config.mqttClientID, cleanSession: false)
         mqtt.host = config.mqttHost
         mqtt.port = config.mqttPort

@@ -92,8 +92,8 @@ public struct AnchorTable {
         try select("WHERE state = 'final' AND block_height >= ? ORDER BY id", .integer(height))
     }
 
-    /// All final anchors, oldest first.
-    public func final() throws -> [AnchorRecord] { try select("WHERE state = 'final' ORDER BY id") }
+    /// The newest final anchor.
+    public func lastFinal() throws -> AnchorRecord? { try select("WHERE state = 'final' ORDER BY id DESC LIMIT 1").first }
 
     /// The final anchor with the largest tree that covers `leafIndex`.
     public func newestFinal(covering leafIndex: UInt64) throws -> AnchorRecord? {
@@ -109,6 +109,15 @@ public struct AnchorTable {
 
     public func count(_ state: AnchorState) throws -> Int64 {
         try db.scalar("SELECT COUNT(*) FROM anchors WHERE state = ?", .text(state.rawValue))
+    }
+
+    /// How many anchors are in each state, in one query.
+    public func countsByState() throws -> [AnchorState: Int64] {
+        var counts: [AnchorState: Int64] = [:]
+        for (state, n) in try db.prepare("SELECT state, COUNT(*) FROM anchors GROUP BY state").rows(map: { ($0.text(0) ?? "", $0.int64(1)) }) {
+            if let s = AnchorState(rawValue: state) { counts[s] = n }
+        }
+        return counts
     }
 
     private func select(_ clause: String, _ values: SQLiteValue...) throws -> [AnchorRecord] {

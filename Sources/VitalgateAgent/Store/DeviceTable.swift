@@ -39,8 +39,9 @@ public struct DeviceTable {
 
     /// Enrols `id`. `brokerLine` is its mosquitto password-file line (a hash).
     public func add(id: String, profile: String, patient: String?, brokerLine: String?, at millis: Int64) throws {
-        guard try profileNames().contains(profile) else {
-            throw StoreError("no profile `\(profile)`; known profiles: \(try profileNames().joined(separator: ", "))")
+        let profiles = try profileNames()
+        guard profiles.contains(profile) else {
+            throw StoreError("no profile `\(profile)`; known profiles: \(profiles.joined(separator: ", "))")
         }
         if try db.scalar("SELECT COUNT(*) FROM devices WHERE id = ?", .text(id)) > 0 {
             throw StoreError("device `\(id)` is already enrolled (see `vitalgate device list`)")

@@ -28,9 +28,11 @@ public final class ReadingLog {
         self.cipher = cipher
         let size = try nodes.treeSize()
         self.range = try CompactRange(size: size, nodes: nodes)
-        let readings = try db.scalar("SELECT COUNT(*) FROM readings")
-        guard UInt64(readings) <= size else {
-            throw StoreError("readings (\(readings)) outnumber log leaves (\(size)): the database is damaged")
+        // Every reading is a leaf: none may sit past the end of the log. (MAX on the
+        // primary key reads one index entry; COUNT(*) would scan the table at every start.)
+        let readingsEnd = try db.scalar("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM readings")
+        guard UInt64(readingsEnd) <= size else {
+            throw StoreError("a reading sits at log index \(readingsEnd - 1), past the log's \(size) leaves: the database is damaged")
         }
     }
 
@@ -69,7 +71,8 @@ public final class ReadingLog {
                 }
                 let seen = try db.cachedStatement("UPDATE devices SET last_seen = ? WHERE id = ?")
                 for (device, at) in lastSeen { try seen.run(.integer(at), .text(device)) }
-                try pruneRejections()
+                // Only a batch that recorded a rejection can have grown the record.
+                if outcomes.contains(where: { if case .rejected = $0 { true } else { false } }) { try pruneRejections() }
                 return outcomes
             }
         } catch {

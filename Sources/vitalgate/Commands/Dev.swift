@@ -26,7 +26,7 @@ struct DevMine: ParsableCommand {
     }
 
     func run() throws {
-        let auth: LedgerAuth = ledger.cookie.map { .cookieFile($0) } ?? .userPassword(ledger.user!, ledger.password!)
+        let auth = ledger.auth!
         let rpc = BitcoinRPC(endpoint: try LedgerEndpoint(url: ledger.url!, wallet: ledger.wallet ?? "vitalgate", auth: auth))
         let info = try rpc.blockchainInfo()
         guard info.chain == "regtest" else { throw CLIError("refusing to mine on chain `\(info.chain)`: regtest only") }

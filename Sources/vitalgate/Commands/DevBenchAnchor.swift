@@ -21,7 +21,7 @@ struct DevBenchAnchor: ParsableCommand {
     }
 
     func run() throws {
-        let auth: LedgerAuth = ledger.cookie.map { .cookieFile($0) } ?? .userPassword(ledger.user!, ledger.password!)
+        let auth = ledger.auth!
         let wallet = ledger.wallet ?? "vitalgate-bench"
         let rpc = BitcoinRPC(endpoint: try LedgerEndpoint(url: ledger.url!, wallet: wallet, auth: auth), timeoutSeconds: 60)
         let info = try rpc.blockchainInfo()

@@ -38,8 +38,7 @@ struct Run: AsyncParsableCommand {
         guard Files.exists(gatewayHome.configFile) else {
             throw CLIError("\(gatewayHome.configFile) not found: run `vitalgate provision --home \(gatewayHome.path) --gateway-id ID` first")
         }
-        let file = try ConfigFile(parsing: try Files.readText(gatewayHome.configFile))
-        let config = try AgentConfig(home: gatewayHome, file: file, overrides: overrides, environment: Environment.current)
+        let config = try AgentConfig(home: gatewayHome, file: try configFile(gatewayHome), overrides: overrides, environment: Environment.current)
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -41,11 +41,10 @@ struct Simulate: ParsableCommand {
             return (id, p)
         }.sorted { $0.0 < $1.0 }
         guard !enrolled.isEmpty else { throw CLIError("no enrolled devices to simulate: `vitalgate device add ID --profile NAME` first") }
-        MQTTLibrary.initialize()
         let bootCounter = boot ?? UInt32(truncatingIfNeeded: Clock.nowMillis() / 1000)
         let devices = try enrolled.map { id, profile in
             try SimulatedDevice(id: id, profile: profile, boot: bootCounter, host: mqttHost, port: mqttPort, username: id,
-                                password: passwordDir.map { try readPassword("\($0)/\(id).password") } ?? nil, tlsCAFile: tlsCA)
+                                password: passwordDir.map { try readSecretLine("\($0)/\(id).password") } ?? nil, tlsCAFile: tlsCA)
         }
         defer { devices.forEach { $0.stop() } }
         Console.out("simulating \(devices.count) devices at \(rate) Hz, boot \(bootCounter): \(enrolled.map(\.0).joined(separator: ", "))")
@@ -76,9 +75,5 @@ struct Simulate: ParsableCommand {
         let resent = devices.reduce(0) { $0 + $1.resent }
         Console.out("sent \(sent) messages, resent \(resent), unacknowledged \(pending)")
         if pending > 0 { throw CLIError("\(pending) readings were not acknowledged within \(Int(ackTimeout)) s") }
-    }
-
-    func readPassword(_ path: String) throws -> String {
-        String(try Files.readText(path).split(separator: "\n").first ?? "")
     }
 }

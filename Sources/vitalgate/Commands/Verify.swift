@@ -33,7 +33,7 @@ struct Verify: ParsableCommand {
         try Sodium.initialize()
         var view: (any LedgerView)?
         if let url = ledger.url {
-            let auth: LedgerAuth = ledger.cookie.map { .cookieFile($0) } ?? .userPassword(ledger.user!, ledger.password!)
+            let auth = ledger.auth!
             view = NodeView(rpc: BitcoinRPC(endpoint: try LedgerEndpoint(url: url, wallet: nil, auth: auth)))
         }
         let verifier = BundleVerifier(

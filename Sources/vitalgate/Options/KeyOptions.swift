@@ -13,8 +13,7 @@ struct KeyOptions: ParsableArguments {
     /// The passphrase file to use for `home`, if any.
     func resolved(_ home: GatewayHome) throws -> String? {
         if let passphraseFile { return passphraseFile }
-        if let v = Environment.value("VITALGATE_PASSPHRASE_FILE") { return v }
-        return try configFile(home)["passphrase_file"].flatMap { $0.isEmpty ? nil : $0 }
+        return Setting.resolve("passphrase_file", environment: Environment.current, file: try configFile(home))
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LedgerRPC
 
 /// How to reach a ledger node's JSON-RPC; shared by `run` and `verify`.
 struct LedgerOptions: ParsableArguments {
@@ -24,6 +25,13 @@ struct LedgerOptions: ParsableArguments {
         if cookie != nil && user != nil {
             throw ValidationError("Give --ledger-cookie or --ledger-user/--ledger-password, not both.")
         }
+    }
+
+    /// The credentials given: the cookie file, else user and password; nil if neither.
+    var auth: LedgerAuth? {
+        if let cookie { return .cookieFile(cookie) }
+        if let user, let password { return .userPassword(user, password) }
+        return nil
     }
 
     /// The values given, by config key.
