@@ -77,9 +77,9 @@ extension IngestService {
                 report(outcomes)
                 acknowledge(items, outcomes)
                 onCommitted(log.treeSize)
-            } else {
-                try devices.refreshIfStale(now: now)
             }
+            // Under steady traffic too, so a revocation takes effect within 10 s.
+            try devices.refreshIfStale(now: now)
             if done { return }
         }
     }
