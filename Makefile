@@ -2,15 +2,19 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS := pkg-config libmosquitto-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev mosquitto mosquitto-clients litecoind python3-venv openssl
+DEBS := pkg-config libmosquitto-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev mosquitto mosquitto-clients litecoind python3-venv openssl binutils
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 RELEASE_DIR = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: deps build build-tests fhir-venv test run bench release clean
+## debs: the Debian packages, one line (.ci/run installs them)
+debs:
+	@echo $(DEBS)
+
+.PHONY: debs deps build build-tests fhir-venv test run bench release clean
 
 ## deps: install the Debian packages the build, the tests and the demo need
 deps:
-	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(DEBS); do [ "$$(dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null)" = "ii " ] || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing: $$missing"; \
 		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \

@@ -73,7 +73,7 @@ sed -e "s|@TLS_BIND@|127.0.0.1|" -e "s|@TLS_PORT@|$TLS_PORT|" -e "s|@LOCAL_PORT@
     "$ROOT/Provisioning/mosquitto-gateway.conf.in" > "$BROKER/mosquitto.conf"
 # Started as root, mosquitto switches to user `mosquitto`, who cannot read this folder.
 if [ "$(id -u)" = 0 ]; then echo "user root" >> "$BROKER/mosquitto.conf"; fi
-mosquitto -c "$BROKER/mosquitto.conf" & pids+=($!)
+/usr/sbin/mosquitto -c "$BROKER/mosquitto.conf" & pids+=($!)
 for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$MQTT_PORT") 2>/dev/null && break; sleep 0.1; done
 
 echo "      enrolling five devices, each with its own broker password (the broker reloads its password and ACL files)"

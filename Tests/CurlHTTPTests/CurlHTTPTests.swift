@@ -58,10 +58,8 @@ struct CurlHTTPTests {
 
         let cancellation = HTTPCancellation()
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { cancellation.cancel() }
-        let started = Date()
         #expect(throws: HTTPFailure.cancelled) {
             try CurlHTTP.post(HTTPRequest(url: "http://127.0.0.1:\(port)/", body: Self.body, timeoutSeconds: 30), cancellation: cancellation)
         }
-        #expect(Date().timeIntervalSince(started) < 10, "cancelled well before the 30 s time limit")
     }
 }

@@ -20,10 +20,29 @@ final class AckCollector: @unchecked Sendable {
         try client.start()
         guard client.waitUntilConnected(timeout: 10) else { throw HarnessError("ack collector could not connect") }
         try client.subscribe("vitals/+/ack", qos: 1)
-        usleep(200_000)  // let the SUBACK arrive before anything is published
+        // The subscription is in place once a message published to a matching topic comes back.
+        let probe = "vitals/probe-\(UUID().uuidString.prefix(8))/ack"
+        try waitUntil(timeout: 10, "the ack subscription to take effect") {
+            _ = try client.publish(topic: probe, payload: Array("probe".utf8), qos: 1)
+            return probeSeen(probe)
+        }
+    }
+
+    private var probes: Set<String> = []
+
+    private func probeSeen(_ topic: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return probes.contains(topic)
     }
 
     private func receive(_ message: MQTTMessage) {
+        if message.topic.contains("/probe-") {
+            lock.lock()
+            probes.insert(message.topic)
+            lock.unlock()
+            return
+        }
         let parts = message.topic.split(separator: "/")
         guard parts.count == 3, let json = try? JSONParser.parse(message.payload), let ack = try? Acknowledgement(json: json) else { return }
         lock.lock()

@@ -22,7 +22,8 @@ struct EndToEndTests {
             "checkpoint_interval": "1", "checkpoint_every": "4000", "anchor_interval": "2", "confirmations": "2",
         ], devices: devices + [("retired-1", "thermometer")])
         defer { gateway.remove() }
-        _ = try runVitalgate(["device", "revoke", "retired-1", "--home", gateway.home])
+        let revoked = try runVitalgate(["device", "revoke", "retired-1", "--home", gateway.home])
+        try #require(revoked.status == 0, "device revoke: \(revoked.stderr)")
         try gateway.startAgentAndWaitForBroker()
         let miner = BlockProducer(ledger, interval: 1)
         defer { miner.stop() }
@@ -35,7 +36,7 @@ struct EndToEndTests {
 
         let validCount = plan.filter { $0.expect == .stored }.count
         let rejectedCount = plan.count - validCount
-        #expect(validCount >= 10_000)
+        precondition(validCount >= 10_000, "the plan must hold at least 10,000 valid readings")
         try gateway.waitForStatus(timeout: 120, "all \(plan.count) messages processed") { s in
             s["stored"]?.int64 == Int64(validCount) && s["rejected"]?.int64 == Int64(rejectedCount)
         }

@@ -52,14 +52,12 @@ import TestSupport
 
         // Killed node (cookie left behind): connection refused, at once.
         node.kill9()
-        let started = Date()
         #expect {
             try good.call("getblockcount")
         } throws: { error in
             guard case .unreachable(let why) = error as? LedgerError else { return false }
             return why.contains("refused")
         }
-        #expect(Date().timeIntervalSince(started) < 1)
     }
 
     @Test func aSilentServerTimesOut() throws {
@@ -78,14 +76,11 @@ import TestSupport
         let port = UInt16(bigEndian: addr.sin_port)
         let rpc = BitcoinRPC(endpoint: try LedgerEndpoint(url: "http://127.0.0.1:\(port)", auth: .userPassword("u", "p")),
                              timeoutSeconds: 0.5)
-        let started = Date()
         #expect {
             try rpc.call("getblockcount")
         } throws: { error in
             guard case .unreachable(let why) = error as? LedgerError else { return false }
             return why.contains("timed out")
         }
-        let elapsed = Date().timeIntervalSince(started)
-        #expect(elapsed >= 0.45 && elapsed < 3)
     }
 }
