@@ -42,19 +42,13 @@ struct CurlHTTPTests {
         #expect(throws: HTTPFailure.self) { try CurlHTTP.post(HTTPRequest(url: "file:///etc/hostname", body: Self.body)) }
     }
 
-    /// A server that accepts the connection and never answers: cancelling ends the wait.
+    /// A real clinic server stopped with SIGSTOP accepts the connection and never answers: cancelling ends the wait.
     @Test func cancellationAbortsARequestInFlight() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        #expect(bound == 0)
-        #expect(listen(fd, 4) == 0)
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        let port = UInt16(bigEndian: addr.sin_port)
+        let server = try ClinicServer()
+        defer { server.stop() }
+        server.process?.send(SIGSTOP)
+        defer { server.process?.send(SIGCONT) }
+        let port = server.port
 
         let cancellation = HTTPCancellation()
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { cancellation.cancel() }

@@ -60,22 +60,14 @@ import TestSupport
         }
     }
 
-    @Test func aSilentServerTimesOut() throws {
-        // A socket that accepts connections (kernel backlog) but never answers.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(fd >= 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        #expect(bound && listen(fd, 4) == 0)
-        let port = UInt16(bigEndian: addr.sin_port)
-        let rpc = BitcoinRPC(endpoint: try LedgerEndpoint(url: "http://127.0.0.1:\(port)", auth: .userPassword("u", "p")),
-                             timeoutSeconds: 0.5)
+    @Test func aHungNodeTimesOut() throws {
+        // A real node, stopped with SIGSTOP: connections are accepted, nothing is answered.
+        let node = try LedgerNode(name: "hung", matureCoins: false)
+        defer { node.stop() }
+        let rpc = BitcoinRPC(endpoint: try LedgerEndpoint(url: node.url, auth: .cookieFile(node.cookieFile)), timeoutSeconds: 0.5)
+        #expect(try rpc.call("getblockcount").int64 == 0)
+        node.freeze()
+        defer { node.thaw() }
         #expect {
             try rpc.call("getblockcount")
         } throws: { error in

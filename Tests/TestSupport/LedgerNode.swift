@@ -155,6 +155,11 @@ public final class LedgerNode: @unchecked Sendable {
     /// unflushed blocks are gone after the restart, with their coins).
     public func kill9() { process?.kill9() }
 
+    /// SIGSTOP: the node keeps its sockets (the kernel still accepts
+    /// connections) but answers nothing, like a hung node. `thaw()` resumes it.
+    public func freeze() { process?.send(SIGSTOP) }
+    public func thaw() { process?.send(SIGCONT) }
+
     /// Shuts the node down, then removes the data directory.
     ///
     /// Asks over RPC first: a child started from a test thread inherits that
