@@ -99,13 +99,8 @@ extension KeyFile {
     /// opened descriptor, so on the file actually read). The caller wipes the
     /// result (`sodiumZero`) once done.
     static func readPrivateFile(_ path: String, capacity: Int) throws(KeyFileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .systemCall(path: path, call: "open", errno: errno) }
+        let fd = try PrivateFile.open(path, as: KeyFileError.self)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .systemCall(path: path, call: "fstat", errno: errno) }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(path: path) }
-        guard info.st_mode & 0o077 == 0 else { throw .permissionsTooOpen(path: path, mode: info.st_mode & 0o7777) }
         var content = [UInt8](repeating: 0, count: capacity)
         let length: Int
         do {

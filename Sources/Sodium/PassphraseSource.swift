@@ -13,13 +13,8 @@ public enum PassphraseSource {
     /// Refuses a file group or others can read or write
     /// (`mode & 0o077 != 0`): its passphrase may already be known.
     public static func readFile(_ path: String) throws(PassphraseError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .systemCall(path: path, call: "open", errno: errno) }
+        let fd = try PrivateFile.open(path, as: PassphraseError.self)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .systemCall(path: path, call: "fstat", errno: errno) }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(path: path) }
-        guard info.st_mode & 0o077 == 0 else { throw .permissionsTooOpen(path: path, mode: info.st_mode & 0o7777) }
         return try readLine(fd, source: "passphrase file \(path)", path: path)
     }
 
