@@ -50,13 +50,6 @@ public struct BrokerFiles: Sendable {
     /// Replaces `path` atomically (temporary file, fsync, rename), mode 0640:
     /// the broker reads it, perhaps as a group member; nobody else may.
     static func replace(_ path: String, _ text: String) throws {
-        let temporary = path + ".tmp"
-        unlink(temporary)
-        try Files.write(Array(text.utf8), to: temporary, mode: 0o640, overwrite: false)
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw StoreError("cannot replace \(path): \(reason)")
-        }
+        try Files.replace(Array(text.utf8), at: path, mode: 0o640)
     }
 }

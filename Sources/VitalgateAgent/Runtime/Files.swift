@@ -48,6 +48,26 @@ public enum Files {
         guard fsync(fd) == 0 else { throw Failure(description: "cannot sync \(path): \(String(cString: strerror(errno)))") }
     }
 
+    /// Replaces `path` atomically: a new file beside it (random name, `mode`,
+    /// fsync) is renamed over it and the directory is synced, so a crash
+    /// leaves the old content or the new, never a mixture.
+    public static func replace(_ bytes: [UInt8], at path: String, mode: mode_t) throws {
+        let suffix = (0..<6).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
+        let temporary = path + ".tmp-" + suffix
+        try write(bytes, to: temporary, mode: mode, overwrite: false)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw Failure(description: "cannot replace \(path): \(reason)")
+        }
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     /// Creates a directory (and parents) with `mode` if missing.

@@ -63,10 +63,9 @@ struct Provision: ParsableCommand {
         } else {
             try KeyFile.write(key, to: home.secretKeyFile, overwrite: force)
         }
-        let origin = GatewayHome.origin(gatewayID: gatewayID)
         let publicHex = Hex.encode(key.publicKey.bytes)
-        let vkey = Ed25519NoteKey.verifierKey(name: origin, publicKey: key.publicKey.bytes)
-        try Files.write(Array("\(publicHex)\n\(vkey)\n".utf8), to: home.publicKeyFile, overwrite: true)
+        let vkey = Ed25519NoteKey.verifierKey(name: GatewayHome.origin(gatewayID: gatewayID), publicKey: key.publicKey.bytes)
+        try home.writePublicKey(key.publicKey.bytes, gatewayID: gatewayID)
 
         let agentAccount = try BrokerSetup.createAgentAccount(home, overwrite: force)
         var values = ["gateway_id": gatewayID, "mqtt_username": agentAccount.user,

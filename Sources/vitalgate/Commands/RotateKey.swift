@@ -71,8 +71,6 @@ struct RotateKey: ParsableCommand {
         guard rename(next, home.secretKeyFile) == 0 else {
             throw CLIError("cannot rename \(next) to \(home.secretKeyFile): \(String(cString: strerror(errno))); run rotate-key again")
         }
-        let origin = GatewayHome.origin(gatewayID: gatewayID)
-        let vkey = Ed25519NoteKey.verifierKey(name: origin, publicKey: key.publicKey.bytes)
-        try Files.write(Array("\(Hex.encode(key.publicKey.bytes))\n\(vkey)\n".utf8), to: home.publicKeyFile, overwrite: true)
+        try home.writePublicKey(key.publicKey.bytes, gatewayID: gatewayID)
     }
 }
