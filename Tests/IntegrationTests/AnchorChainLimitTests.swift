@@ -14,10 +14,9 @@ struct AnchorChainLimitTests {
         let ledger = try LedgerNode(name: "chainlimit")
         defer { ledger.stop() }
         let devices = [("chain-0", "thermometer"), ("chain-1", "pulse-oximeter")]
-        let gateway = try GatewayFixture(settings: [
-            "mqtt_port": String(broker.port), "ledger_url": ledger.url, "ledger_cookie": ledger.cookieFile,
+        let gateway = try GatewayFixture(settings: GatewaySettings.anchoring(to: ledger, mqttPort: broker.port, [
             "checkpoint_interval": "0.3", "checkpoint_every": "1000", "anchor_interval": "0.3", "confirmations": "1",
-        ], devices: devices)
+        ]), devices: devices)
         defer { gateway.remove() }
         try gateway.startAgentAndWaitForBroker()
         var scenario = AnchorScenario(gateway: gateway, brokerPort: broker.port, devices: devices)

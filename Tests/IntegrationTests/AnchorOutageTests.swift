@@ -14,10 +14,9 @@ struct AnchorOutageTests {
         let ledger = try LedgerNode(name: "outage")
         defer { ledger.stop() }
         let devices = (0..<10).map { ("out-\($0)", TrafficPlan.profiles[$0 % TrafficPlan.profiles.count]) }
-        let gateway = try GatewayFixture(settings: [
-            "mqtt_port": String(broker.port), "ledger_url": ledger.url, "ledger_cookie": ledger.cookieFile,
+        let gateway = try GatewayFixture(settings: GatewaySettings.anchoring(to: ledger, mqttPort: broker.port, [
             "checkpoint_interval": "1", "checkpoint_every": "1000", "anchor_interval": "1", "confirmations": "1",
-        ], devices: devices)
+        ]), devices: devices)
         defer { gateway.remove() }
         try gateway.startAgentAndWaitForBroker()
         var scenario = AnchorScenario(gateway: gateway, brokerPort: broker.port, devices: devices)

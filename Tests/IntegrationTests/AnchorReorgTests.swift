@@ -14,10 +14,9 @@ struct AnchorReorgTests {
         let ledger = try LedgerNode(name: "reorg")
         defer { ledger.stop() }
         let devices = [("reorg-0", "pulse-oximeter"), ("reorg-1", "blood-pressure-cuff")]
-        let gateway = try GatewayFixture(settings: [
-            "mqtt_port": String(broker.port), "ledger_url": ledger.url, "ledger_cookie": ledger.cookieFile,
+        let gateway = try GatewayFixture(settings: GatewaySettings.anchoring(to: ledger, mqttPort: broker.port, [
             "checkpoint_interval": "1", "checkpoint_every": "1000", "anchor_interval": "1", "confirmations": "2",
-        ], devices: devices)
+        ]), devices: devices)
         defer { gateway.remove() }
         try gateway.startAgentAndWaitForBroker()
         var scenario = AnchorScenario(gateway: gateway, brokerPort: broker.port, devices: devices)

@@ -45,9 +45,7 @@ struct AnchorScenario {
 
     /// The anchors table as the agent left it.
     func anchors() throws -> [Row] {
-        var options = Database.Options()
-        options.readOnly = true
-        let db = try Database(path: gateway.databasePath, options: options)
+        let db = try gateway.readOnlyDatabase()
         return try db.prepare("SELECT id, state, txid, COALESCE(endpoint, ''), tree_size, block_hash FROM anchors ORDER BY id").rows {
             Row(id: $0.int64(0), state: $0.text(1) ?? "", txid: $0.text(2) ?? "", endpoint: $0.text(3) ?? "", treeSize: $0.int64(4), blockHash: $0.text(5))
         }
@@ -55,9 +53,7 @@ struct AnchorScenario {
 
     /// Every logged transition: (anchor id, from, to, detail).
     func events() throws -> [(Int64, String?, String, String)] {
-        var options = Database.Options()
-        options.readOnly = true
-        let db = try Database(path: gateway.databasePath, options: options)
+        let db = try gateway.readOnlyDatabase()
         return try db.prepare("SELECT anchor_id, from_state, to_state, detail FROM anchor_events ORDER BY id").rows {
             ($0.int64(0), $0.text(1), $0.text(2) ?? "", $0.text(3) ?? "")
         }

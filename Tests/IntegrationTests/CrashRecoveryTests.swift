@@ -18,10 +18,9 @@ struct CrashRecoveryTests {
         let ledger = try LedgerNode()
         defer { ledger.stop() }
         let devices = (0..<4).map { ("crash-\($0)", TrafficPlan.profiles[$0]) }
-        let gateway = try GatewayFixture(settings: [
-            "mqtt_port": String(broker.port), "ledger_url": ledger.url, "ledger_cookie": ledger.cookieFile,
+        let gateway = try GatewayFixture(settings: GatewaySettings.anchoring(to: ledger, mqttPort: broker.port, [
             "checkpoint_interval": "1", "checkpoint_every": "500", "anchor_interval": "1", "confirmations": "1",
-        ], devices: devices)
+        ]), devices: devices)
         defer { gateway.remove() }
         let miner = BlockProducer(ledger, interval: 1)
         defer { miner.stop() }

@@ -15,10 +15,7 @@ struct DiskFullTests {
         let broker = try Broker()
         defer { broker.stop() }
         let ids = (0..<4).map { ("full-\($0)", TrafficPlan.profiles[$0]) }
-        let gateway = try GatewayFixture(settings: [
-            "mqtt_port": String(broker.port), "ledger_url": "http://127.0.0.1:9", "ledger_user": "none", "ledger_password": "none",
-            "checkpoint_interval": "2", "anchor_interval": "3600",
-        ], devices: ids, homePath: disk.path + "/home")
+        let gateway = try GatewayFixture(settings: GatewaySettings.withoutLedger(mqttPort: broker.port, ["checkpoint_interval": "2"]), devices: ids, homePath: disk.path + "/home")
         defer { gateway.remove() }
         try gateway.startAgentAndWaitForBroker()
         let acks = try AckCollector(port: broker.port)
@@ -60,16 +57,12 @@ struct DiskFullTests {
     }
 
     func storedKeys(_ gateway: GatewayFixture) throws -> Set<String> {
-        var o = Database.Options()
-        o.readOnly = true
-        let db = try Database(path: gateway.databasePath, options: o)
+        let db = try gateway.readOnlyDatabase()
         return Set(try db.prepare("SELECT device, boot, seq FROM readings").rows { "\($0.text(0) ?? "")#\($0.int64(1))#\($0.int64(2))" })
     }
 
     func integrity(_ gateway: GatewayFixture) throws -> String? {
-        var o = Database.Options()
-        o.readOnly = true
-        return try Database(path: gateway.databasePath, options: o).prepare("PRAGMA integrity_check").rows { $0.text(0) ?? "" }.first
+        try gateway.readOnlyDatabase().prepare("PRAGMA integrity_check").rows { $0.text(0) ?? "" }.first
     }
 }
 

@@ -17,10 +17,9 @@ struct EndToEndTests {
         let ledger = try LedgerNode()
         defer { ledger.stop() }
         let devices = (0..<10).map { ("dev-\($0)", TrafficPlan.profiles[$0 % TrafficPlan.profiles.count]) }
-        let gateway = try GatewayFixture(settings: [
-            "mqtt_port": String(broker.port), "ledger_url": ledger.url, "ledger_cookie": ledger.cookieFile,
+        let gateway = try GatewayFixture(settings: GatewaySettings.anchoring(to: ledger, mqttPort: broker.port, [
             "checkpoint_interval": "1", "checkpoint_every": "4000", "anchor_interval": "2", "confirmations": "2",
-        ], devices: devices + [("retired-1", "thermometer")])
+        ]), devices: devices + [("retired-1", "thermometer")])
         defer { gateway.remove() }
         let revoked = try runVitalgate(["device", "revoke", "retired-1", "--home", gateway.home])
         try #require(revoked.status == 0, "device revoke: \(revoked.stderr)")
@@ -54,7 +53,7 @@ struct EndToEndTests {
         #expect(Set(expectedReasons.keys) == Set(RejectionReason.allCases.map(\.rawValue)))
 
         // Every valid reading is stored exactly once, with the bytes sent.
-        let db = try Database(path: gateway.databasePath, options: { var o = Database.Options(); o.readOnly = true; return o }())
+        let db = try gateway.readOnlyDatabase()
         let rows = try db.prepare("SELECT device, boot, seq, COUNT(*) FROM readings GROUP BY device, boot, seq").rows {
             ("\($0.text(0) ?? "")#\($0.int64(1))#\($0.int64(2))", $0.int64(3))
         }

@@ -60,9 +60,7 @@ final class DeliveryRig: @unchecked Sendable {
     }
 
     func database() throws -> Database {
-        var options = Database.Options()
-        options.readOnly = true
-        return try Database(path: gateway.databasePath, options: options)
+        try gateway.readOnlyDatabase()
     }
 
     /// Observations the clinic created.

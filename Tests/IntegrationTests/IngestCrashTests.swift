@@ -17,10 +17,7 @@ struct IngestCrashTests {
         let broker = try Broker()
         defer { broker.stop() }
         let ids = (0..<Self.devices).map { ("dev-\($0)", TrafficPlan.profiles[$0 % TrafficPlan.profiles.count]) }
-        let gateway = try GatewayFixture(settings: [
-            "mqtt_port": String(broker.port), "ledger_url": "http://127.0.0.1:9", "ledger_user": "none", "ledger_password": "none",
-            "checkpoint_interval": "1", "checkpoint_every": "5000", "anchor_interval": "3600",
-        ], devices: ids)
+        let gateway = try GatewayFixture(settings: GatewaySettings.withoutLedger(mqttPort: broker.port, ["checkpoint_interval": "1", "checkpoint_every": "5000"]), devices: ids)
         defer { gateway.remove() }
         try gateway.startAgentAndWaitForBroker()
 

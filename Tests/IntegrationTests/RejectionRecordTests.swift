@@ -11,10 +11,7 @@ struct RejectionRecordTests {
     @Test func floodOfGarbageKeepsTheRecordBoundedAndCounted() throws {
         let broker = try Broker()
         defer { broker.stop() }
-        let gateway = try GatewayFixture(settings: [
-            "mqtt_port": String(broker.port), "ledger_url": "http://127.0.0.1:9", "ledger_user": "none", "ledger_password": "none",
-            "rejections_kept": "100", "anchor_interval": "3600",
-        ], devices: [("ox-1", "pulse-oximeter")])
+        let gateway = try GatewayFixture(settings: GatewaySettings.withoutLedger(mqttPort: broker.port, ["rejections_kept": "100"]), devices: [("ox-1", "pulse-oximeter")])
         defer { gateway.remove() }
         try gateway.startAgentAndWaitForBroker()
         let garbage: [(topic: String, payload: [UInt8])] = (0..<2000).map { i in

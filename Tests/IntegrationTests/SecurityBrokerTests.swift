@@ -72,7 +72,7 @@ struct SecurityBrokerTests {
         usleep(500_000)  // anything late would show up now
         let status = try gateway.status()
         #expect(status["rejected_by_reason"]?.object?.members.map(\.key) == ["device_mismatch"])
-        let db = try Database(path: gateway.databasePath, options: { var o = Database.Options(); o.readOnly = true; return o }())
+        let db = try gateway.readOnlyDatabase()
         let stored = try db.prepare("SELECT device, seq FROM readings ORDER BY device, seq").rows { "\($0.text(0) ?? "")#\($0.int64(1))" }
         #expect(stored == ["th-1#1", "th-1#3", "th-2#1"], "th-2 seq 1 must be th-2's own reading")
         #expect(!th1.received.contains("vitals/th-2"), "th-1 read th-2's readings: \(th1.received)")

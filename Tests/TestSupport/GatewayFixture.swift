@@ -129,3 +129,21 @@ public final class GatewayFixture: @unchecked Sendable {
 
     deinit { agent?.stop(grace: 10) }
 }
+
+/// Config settings for test gateways.
+public enum GatewaySettings {
+    /// A gateway on `mqttPort` whose ledger is a closed loopback port: ingest
+    /// and checkpoints run, anchoring only retries (for tests about ingest).
+    public static func withoutLedger(mqttPort: UInt16, _ extra: [String: String]) -> [String: String] {
+        let closed = (try? freeLoopbackPort()).map(String.init) ?? "9"
+        return ["mqtt_port": String(mqttPort), "ledger_url": "http://127.0.0.1:\(closed)",
+                "ledger_user": "none", "ledger_password": "none", "anchor_interval": "3600"]
+            .merging(extra) { _, new in new }
+    }
+
+    /// A gateway on `mqttPort` anchoring through `ledger`.
+    public static func anchoring(to ledger: LedgerNode, mqttPort: UInt16, _ extra: [String: String]) -> [String: String] {
+        ["mqtt_port": String(mqttPort), "ledger_url": ledger.url, "ledger_cookie": ledger.cookieFile]
+            .merging(extra) { _, new in new }
+    }
+}
