@@ -35,6 +35,7 @@ let package = Package(
 
         // MARK: Adapters.
         .target(name: "Threads"),
+        .target(name: "LocalProcesses", dependencies: ["Threads"]),
         .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
         .target(name: "Sodium", dependencies: ["CSodium"]),
         .target(name: "MQTT", dependencies: ["CMosquitto", "Threads"]),
@@ -57,12 +58,12 @@ let package = Package(
 
         // `make bench`: the agent against a plain subscriber on the same load (docs/performance.md).
         .executableTarget(name: "vitalgate-bench", dependencies: [
-            "VitalgateAgent", "Merkle", "SHA2", "JSON", "SQLiteStore", "MQTT", "LedgerRPC",
+            "LocalProcesses", "VitalgateAgent", "Merkle", "SHA2", "JSON", "SQLiteStore", "MQTT", "LedgerRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Tests: one target per module, plus integration tests against real processes.
-        .target(name: "TestSupport", dependencies: ["JSON"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LocalProcesses", "JSON"], path: "Tests/TestSupport"),
         .testTarget(name: "SHA2Tests", dependencies: ["SHA2"]),
         .testTarget(name: "MerkleTests", dependencies: ["Merkle", "SHA2"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),

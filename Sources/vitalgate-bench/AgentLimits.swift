@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import LocalProcesses
 import Glibc
 #endif
 

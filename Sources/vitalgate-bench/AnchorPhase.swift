@@ -1,3 +1,4 @@
+import LocalProcesses
 import JSON
 import SQLiteStore
 

@@ -1,3 +1,4 @@
+import LocalProcesses
 import ArgumentParser
 import JSON
 #if canImport(Glibc)

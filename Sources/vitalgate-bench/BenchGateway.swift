@@ -1,3 +1,4 @@
+import LocalProcesses
 import SQLiteStore
 
 /// A gateway home provisioned with the real `vitalgate` binary (provision,

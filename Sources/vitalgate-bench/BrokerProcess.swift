@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import LocalProcesses
 import Glibc
 #endif
 
@@ -14,7 +15,7 @@ final class BrokerProcess {
 
     init(root: String, directory: String) throws {
         self.directory = directory
-        port = try Loopback.freePort()
+        port = try freeLoopbackPort()
         guard let template = Files.read(root + "/Provisioning/mosquitto.conf") else {
             throw BenchError("cannot read \(root)/Provisioning/mosquitto.conf: run from the repository root or pass --root")
         }
@@ -26,7 +27,7 @@ final class BrokerProcess {
                                    arguments: ["-c", directory + "/mosquitto.conf"], logPath: directory + "/stdout.log")
         try waitUntil(timeout: 10, "mosquitto to listen on 127.0.0.1:\(port)") {
             guard process.isRunning else { throw BenchError("mosquitto exited at start-up: \(process.logTail())") }
-            return Loopback.accepts(port)
+            return loopbackPortAccepts(port)
         }
     }
 

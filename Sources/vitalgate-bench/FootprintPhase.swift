@@ -1,3 +1,4 @@
+import LocalProcesses
 /// The binary: size as built, and stripped (what a deployment ships).
 extension BenchRun {
     func runFootprint() throws {

@@ -1,3 +1,4 @@
+import LocalProcesses
 import LedgerRPC
 #if canImport(Glibc)
 import Glibc
@@ -20,9 +21,9 @@ final class LedgerProcess {
 
     init(dataDir: String) throws {
         self.dataDir = dataDir
-        rpcPort = try Loopback.freePort()
-        var p2p = try Loopback.freePort()
-        while p2p == rpcPort { p2p = try Loopback.freePort() }
+        rpcPort = try freeLoopbackPort()
+        var p2p = try freeLoopbackPort()
+        while p2p == rpcPort { p2p = try freeLoopbackPort() }
         process = try ChildProcess(name: "litecoind", executable: Self.executable, arguments: [
             "-regtest", "-datadir=\(dataDir)", "-server=1", "-printtoconsole=0",
             "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", "-rpcport=\(rpcPort)",
@@ -46,7 +47,7 @@ final class LedgerProcess {
 
     /// Asks over RPC first (litecoind flushes its state), then stops by PID.
     func stop() {
-        if (try? rpc.call("stop")) != nil { process.wait(timeout: 15) }
+        if (try? rpc.call("stop")) != nil { process.waitForExit(timeout: 15) }
         process.stop(grace: 5)
     }
 }

@@ -1,3 +1,4 @@
+import LocalProcesses
 import ArgumentParser
 import MQTT
 #if canImport(Glibc)
@@ -76,7 +77,7 @@ final class PlainSubscriberProcess {
 
     /// (received, first_ns, last_ns) once the child has exited.
     func result(timeout: Double) throws -> (received: Int, first: UInt64, last: UInt64) {
-        guard process.wait(timeout: timeout) else {
+        guard process.waitForExit(timeout: timeout) != nil else {
             process.stop(grace: 2)
             throw BenchError("the plain subscriber did not finish within \(timeout) s")
         }
