@@ -58,7 +58,7 @@ let package = Package(
 
         // `make bench`: the agent against a plain subscriber on the same load (docs/performance.md).
         .executableTarget(name: "vitalgate-bench", dependencies: [
-            "LocalProcesses", "VitalgateAgent", "Merkle", "SHA2", "JSON", "SQLiteStore", "MQTT", "LedgerRPC",
+            "LocalProcesses", "Threads", "VitalgateAgent", "Vitals", "Merkle", "SHA2", "JSON", "SQLiteStore", "MQTT", "LedgerRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

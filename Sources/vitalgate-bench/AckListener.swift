@@ -1,12 +1,14 @@
+import Threads
 import JSON
 import MQTT
+import Vitals
 
 /// Subscribes to the agent's end-to-end acknowledgements,
 /// `vitals/<device>/ack` = `{"boot":B,"acked":[[first,last],...],"rejected":[[seq,"reason"],...]}`,
 /// and marks acked seqs of boot 0 delivered in the current tracker.
 final class AckListener: @unchecked Sendable {
     let client: MQTTClient
-    private let lock = Lock()
+    private let lock = ConditionLock()
     private var tracker: DeliveryTracker?
     private(set) var acksSeen = 0
     private(set) var rejectedSeen = 0
@@ -29,18 +31,15 @@ final class AckListener: @unchecked Sendable {
     private func receive(_ message: MQTTMessage) {
         let now = monotonicNanos()
         let parts = message.topic.split(separator: "/")
-        guard parts.count == 3, let ack = try? JSONParser.parse(message.payload) else { return }
+        guard parts.count == 3, let json = try? JSONParser.parse(message.payload), let ack = try? Acknowledgement(json: json) else { return }
         let device = String(parts[1])
         let target = lock.withLock { () -> DeliveryTracker? in
             acksSeen += 1
-            rejectedSeen += ack["rejected"]?.array?.count ?? 0
+            rejectedSeen += ack.rejected.count
             return tracker
         }
-        guard (ack["boot"]?.uint64 ?? 0) == 0, let ranges = ack["acked"]?.array else { return }
-        for range in ranges {
-            guard let pair = range.array, pair.count == 2, let first = pair[0].uint64, let last = pair[1].uint64, first <= last else { continue }
-            target?.didDeliver(device: device, seqs: first...last, at: now)
-        }
+        guard ack.boot == 0 else { return }
+        for range in ack.acked { target?.didDeliver(device: device, seqs: range, at: now) }
     }
 
     func stop() { client.stop() }

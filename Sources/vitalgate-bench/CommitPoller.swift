@@ -1,3 +1,4 @@
+import Threads
 import SQLiteStore
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +10,7 @@ import Glibc
 /// Commit times are then late by up to one poll interval.
 final class CommitPoller: @unchecked Sendable {
     private let db: Database
-    private let lock = Lock()
+    private let lock = ConditionLock()
     private var tracker: DeliveryTracker?
     private var running = true
     private var thread: pthread_t?

@@ -1,9 +1,10 @@
+import Threads
 /// When each message of a `Load` was published and when it was delivered
 /// (received by a subscriber, or committed and acknowledged by the agent).
 /// Called from several threads; guarded by a lock.
 final class DeliveryTracker: @unchecked Sendable {
     let load: Load
-    private let lock = Lock()
+    private let lock = ConditionLock()
     private var index: [String: Int] = [:]
     private var published: [UInt64]
     private var delivered: [UInt64]

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Threads
 import Glibc
 #endif
 
@@ -6,7 +7,7 @@ import Glibc
 final class MinerThread: @unchecked Sendable {
     let ledger: LedgerProcess
     let every: Double
-    private let lock = Lock()
+    private let lock = ConditionLock()
     private var running = true
     private var thread: pthread_t?
 

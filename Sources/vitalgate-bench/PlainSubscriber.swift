@@ -1,3 +1,4 @@
+import Threads
 import LocalProcesses
 import ArgumentParser
 import MQTT
@@ -26,7 +27,7 @@ struct SubscribeCommand: ParsableCommand {
         var config = MQTTClient.Configuration(clientID: clientID, cleanSession: !persistent)
         config.port = port
         let client = try MQTTClient(config)
-        let lock = Lock()
+        let lock = ConditionLock()
         nonisolated(unsafe) var received = 0
         nonisolated(unsafe) var first: UInt64 = 0
         nonisolated(unsafe) var last: UInt64 = 0
