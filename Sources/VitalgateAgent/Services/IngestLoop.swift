@@ -49,7 +49,7 @@ extension IngestService {
                 // Sleep until a message, a stop or a broker change; at most 10 s, for the device refresh.
                 if inbox.isEmpty && !stopping && !brokerStateChanged { lock.wait(seconds: 10) }
                 let take = min(inbox.count, Self.maxBatch)
-                let batch = Array(inbox.prefix(take))
+                let batch = inbox.first(take)
                 let state: Bool? = brokerStateChanged ? brokerConnected : nil
                 brokerStateChanged = false
                 return (batch, state, stopping && inbox.count == take)

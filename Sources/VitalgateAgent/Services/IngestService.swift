@@ -21,7 +21,7 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     /// Publishes acknowledgements after each commit, off the ingest thread.
     let acks: IngestAcks
     // Guarded by `lock`.
-    var inbox: [MQTTMessage] = []
+    var inbox = MessageQueue()
     var stopping = false
     var brokerConnected = false
     var brokerStateChanged = true
