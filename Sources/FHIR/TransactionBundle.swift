@@ -16,7 +16,7 @@ public enum TransactionBundle {
         let entities = coverage.entities(gatewayID: gatewayID)
         let signed = ProvenanceSigning.signedBytes(gatewayID: gatewayID, recorded: recorded,
                                                    entities: entities.map(\.0), targets: observations.map(\.identifier))
-        let tag = SystemValue(system: VitalgateSystem.provenance, value: Hex.encode(SHA256.hash(signed).bytes))
+        let tag = SystemValue(system: VitalgateSystem.provenance, value: SHA256.hash(signed).hex)
         let gateway: JSONValue = ["identifier": ["system": .string(VitalgateSystem.gateway), "value": .string(gatewayID)],
                                   "display": .string("Vitalgate gateway \(gatewayID)")]
         let provenance: JSONValue = .object(JSONObject([

@@ -17,8 +17,9 @@ extension BundleVerifier {
             // With witness data some bytes would not be covered by the txid.
             return .fail(.anchorTransaction, "raw_tx must be serialized without witness data")
         }
-        guard tx.txidHex == b.anchor.txid else {
-            return .fail(.anchorTransaction, "double SHA-256 of raw_tx is \(tx.txidHex), not txid \(b.anchor.txid)")
+        let txid = tx.txidHex  // computed (hashed) on each access: once here
+        guard txid == b.anchor.txid else {
+            return .fail(.anchorTransaction, "double SHA-256 of raw_tx is \(txid), not txid \(b.anchor.txid)")
         }
         guard case .success(let (_, checkpoint)) = parsed else {
             return .fail(.anchorTransaction, "the checkpoint does not parse")
@@ -37,8 +38,9 @@ extension BundleVerifier {
     func checkTxoutProof(_ b: ProofBundle, _ tx: BitcoinTransaction) -> VerificationStep {
         do {
             let block = try MerkleBlock(parsing: b.anchor.txoutProof)
-            guard block.header.hashHex == b.anchor.blockHash else {
-                return .fail(.txoutProof, "the proof's header hashes to \(block.header.hashHex), not block_hash \(b.anchor.blockHash)")
+            let blockHash = block.header.hashHex
+            guard blockHash == b.anchor.blockHash else {
+                return .fail(.txoutProof, "the proof's header hashes to \(blockHash), not block_hash \(b.anchor.blockHash)")
             }
             guard try block.verifiedMatches().contains(tx.txid) else {
                 return .fail(.txoutProof, "the proof does not include txid \(tx.txidHex)")

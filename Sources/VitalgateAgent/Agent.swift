@@ -9,10 +9,13 @@ import ServiceLifecycle
 public enum Agent {
     public static func run(config: AgentConfig, logger: Logger) async throws {
         let identity = try GatewayIdentity(home: config.home, gatewayID: config.gatewayID, passphraseFile: config.passphraseFile)
-        // The database must exist and be migrated before the services open their own connections.
-        let db = try GatewayDatabase.open(config.home)
-        try db.setMeta("gateway_id", config.gatewayID)
-        try db.setMeta("public_key", Hex.encode(identity.publicKey.bytes))
+        // The database must exist and be migrated before the services open their own connections;
+        // this connection is only for that, and closes at the end of the block.
+        do {
+            let db = try GatewayDatabase.open(config.home)
+            try db.setMeta("gateway_id", config.gatewayID)
+            try db.setMeta("public_key", Hex.encode(identity.publicKey.bytes))
+        }
 
         let anchorer = AnchorService(config: config, identity: identity, logger: logger)
         let delivery = config.clinic.map { DeliveryService(config: config, clinic: $0, identity: identity, logger: logger) }

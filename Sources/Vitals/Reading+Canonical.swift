@@ -104,6 +104,8 @@ extension Reading {
         for metric in metrics where !keys.insert(metric.key).inserted {
             throw ReadingDecodingError("metric \(metric.key) appears twice")
         }
-        self.init(device: device, boot: boot, seq: seq, ts: ts, metrics: metrics)
+        // Every precondition of the public initializer is checked above (metric keys by the
+        // callers), so only the sorting is left to do.
+        self.init(validated: device, boot: boot, seq: seq, ts: ts, metrics: metrics)
     }
 }

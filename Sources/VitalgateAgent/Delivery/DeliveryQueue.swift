@@ -117,7 +117,7 @@ public struct DeliveryQueue {
             try db.cachedStatement("""
                 UPDATE delivery_batches SET state = ?, attempts = attempts + 1, last_status = ?, last_error = ?,
                     delivered_at = CASE WHEN ? = 'delivered' THEN ? END, updated_at = ? WHERE id = ?
-                """).run(.text(state), .integer(Int64(status)), error.map { .text($0) } ?? .null, .text(state), .integer(now),
+                """).run(.text(state), .integer(Int64(status)), SQLiteValue(error), .text(state), .integer(now),
                          .integer(now), .integer(id))
             try db.cachedStatement("UPDATE deliveries SET state = ?, updated_at = ? WHERE batch = ?")
                 .run(.text(state), .integer(now), .integer(id))

@@ -14,7 +14,7 @@ public struct PatientAssignments {
     /// the gateway received before stay with the patient of their time.
     public func assign(device: String, patient: String?) throws {
         if let patient, !PatientReference.isValid(patient) { throw StoreError(PatientReference.syntaxHelp + ", got `\(patient)`") }
-        try db.cachedStatement("UPDATE devices SET patient = ? WHERE id = ?").run(patient.map { .text($0) } ?? .null, .text(device))
+        try db.cachedStatement("UPDATE devices SET patient = ? WHERE id = ?").run(SQLiteValue(patient), .text(device))
         if db.changes == 0 { throw StoreError("no device `\(device)` (see `vitalgate device list`)") }
     }
 

@@ -37,6 +37,14 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
         var db: Database?
         var nextAnchor = Clock.monotonicSeconds() + min(config.anchorInterval, config.checkpointInterval)
         var wait = 0.0
+        var recorded: [String: (state: String, at: Double)] = [:]
+        /// Records a target's state for `status`: each is a durable commit, so only
+        /// when it changes, or once a minute to keep its time current.
+        func record(_ name: String, _ state: String) {
+            let now = Clock.monotonicSeconds()
+            if let last = recorded[name], last.state == state, now - last.at < 60 { return }
+            if (try? db?.setAgentState(name, state, at: Clock.nowMillis())) != nil { recorded[name] = (state, now) }
+        }
         while true {
             let stop = loop.lock.withLock { () -> Bool in
                 if !loop.stopping && wait > 0 { loop.lock.wait(seconds: wait) }
@@ -50,9 +58,7 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
                     for target in targets { try anchorNewest(target, db!) }
                     nextAnchor = Clock.monotonicSeconds() + config.anchorInterval
                 }
-                for target in targets {
-                    try? db!.setAgentState(target.name, "reachable \(target.reachability)", at: Clock.nowMillis())
-                }
+                for target in targets { record(target.name, "reachable \(target.reachability)") }
                 backoff.reset()
                 wait = min(pollInterval, max(0.05, nextAnchor - Clock.monotonicSeconds()))
             } catch let error as LedgerError {
@@ -61,7 +67,7 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
                     let url = target.url
                     logger.warning("ledger \(url): \(error)")
                     let state = BitcoinAnchorTarget.endpointIsDown(error) ? "unreachable" : "error"
-                    try? db?.setAgentState(target.name, "\(state) \(url): \(error)", at: Clock.nowMillis())
+                    record(target.name, "\(state) \(url): \(error)")
                     // Another endpoint is tried at once; the same one after the backoff.
                     if target.noteFailure(error) { wait = 0.05; backoff.reset() }
                 }

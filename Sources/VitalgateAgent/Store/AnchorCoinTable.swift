@@ -39,7 +39,7 @@ public struct AnchorCoinTable {
             INSERT INTO anchor_coins(endpoint, txid, vout, value, address, state, chain, funding_raw, created_at)
             VALUES (?, ?, ?, ?, ?, 'unspent', ?, ?, ?)
             """).run(.text(endpoint), .text(outPoint.txid), .integer(Int64(outPoint.vout)), .integer(value), .text(address),
-                     .integer(Int64(chain)), fundingRaw.map { .blob($0) } ?? .null, .integer(millis))
+                     .integer(Int64(chain)), SQLiteValue(fundingRaw), .integer(millis))
     }
 
     /// Unspent coins of `endpoint`, shallowest unconfirmed chain first, then largest.

@@ -59,7 +59,7 @@ public struct AnchorTable {
             INSERT INTO anchors(target, tree_size, payload, state, txid, raw_tx, endpoint, input_txid, input_vout, fee, created_at, updated_at)
             VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
             """).run(.text(target), .integer(Int64(treeSize)), .blob(payload), .text(txid), .blob(rawTx), .text(endpoint),
-                     inputTxid.map { .text($0) } ?? .null, inputVout.map { .integer(Int64($0)) } ?? .null,
+                     SQLiteValue(inputTxid), inputVout.map { .integer(Int64($0)) } ?? .null,
                      fee.map { .integer($0) } ?? .null, .integer(millis), .integer(millis))
         let id = db.lastInsertRowID
         try logEvent(id, from: nil, to: .pending, "signed tx \(txid) for tree size \(treeSize) via \(endpoint)", at: millis)
@@ -76,7 +76,7 @@ public struct AnchorTable {
                 confirmed_at = CASE WHEN ? = 'final' THEN COALESCE(confirmed_at, ?) ELSE NULL END, updated_at = ?
             WHERE id = ?
             """).run(.text(state.rawValue), block.map { .text($0.hash) } ?? .null, block.map { .integer($0.height) } ?? .null,
-                     .integer(block?.confirmations ?? 0), proof.map { .blob($0) } ?? .null, .text(state.rawValue),
+                     .integer(block?.confirmations ?? 0), SQLiteValue(proof), .text(state.rawValue),
                      .integer(millis), .integer(millis), .integer(anchor.id))
         if state != anchor.state { try logEvent(anchor.id, from: anchor.state, to: state, detail, at: millis) }
     }

@@ -47,7 +47,7 @@ public struct DeviceTable {
             throw StoreError("device `\(id)` is already enrolled (see `vitalgate device list`)")
         }
         try db.cachedStatement("INSERT INTO devices(id, profile, status, enrolled_at, patient, broker_line) VALUES (?, ?, 'enrolled', ?, ?, ?)")
-            .run(.text(id), .text(profile), .integer(millis), patient.map { .text($0) } ?? .null, brokerLine.map { .text($0) } ?? .null)
+            .run(.text(id), .text(profile), .integer(millis), SQLiteValue(patient), SQLiteValue(brokerLine))
     }
 
     /// Revokes `id` and forgets its broker credentials.

@@ -5,6 +5,10 @@ import SQLiteStore
 /// the newest schema.
 public enum GatewayDatabase {
     public static func open(_ home: GatewayHome, readOnly: Bool = false) throws -> Database {
+        // A reader on a gateway never provisioned gets a sentence, not SQLite's "unable to open".
+        if readOnly && !Files.exists(home.database) {
+            throw StoreError("no database at \(home.database): provision this gateway first (`vitalgate provision --home \(home.path) --gateway-id ID`)")
+        }
         var options = Database.Options()
         options.readOnly = readOnly
         options.synchronousFull = true

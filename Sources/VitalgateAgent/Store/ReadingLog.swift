@@ -120,7 +120,7 @@ public final class ReadingLog {
         guard rejectionsKept > 0 else { return }
         // The topic is bounded too: a hostile client picks it.
         try db.cachedStatement("INSERT INTO rejections(received_at, topic, device, reason, detail) VALUES (?, ?, ?, ?, ?)")
-            .run(.integer(millis), .text(String(topic.prefix(200))), rejection.device.map { .text($0) } ?? .null,
+            .run(.integer(millis), .text(String(topic.prefix(200))), SQLiteValue(rejection.device),
                  .text(rejection.reason.rawValue), .text(rejection.detail))
     }
 

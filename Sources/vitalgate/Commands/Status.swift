@@ -18,9 +18,6 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let gatewayHome = home.gatewayHome
-        guard Files.exists(gatewayHome.database) else {
-            throw CLIError("no database at \(gatewayHome.database): provision this gateway first")
-        }
         let db = try GatewayDatabase.open(gatewayHome, readOnly: true)
         repeat {
             let report = try StatusReport(db: db)
