@@ -13,9 +13,12 @@ import TestSupport
 enum LogAudit {
     /// leaf_index → leaf bytes, read from the SQLite file after the agent is
     /// gone and decrypted with the key beside it (leaves are sealed at rest).
-    static func leaves(_ path: String) throws -> [Int64: [UInt8]] {
-        let db = try Database(path: path)
-        let cipher = try SealedLeaves(home: String(path[..<path.lastIndex(of: "/")!]))
+    /// - Parameter cipher: how to open them (default: the plain gateway.key beside the database).
+    static func leaves(_ path: String, cipher given: SealedLeaves? = nil) throws -> [Int64: [UInt8]] {
+        var options = Database.Options()
+        options.readOnly = true
+        let db = try Database(path: path, options: options)
+        let cipher = try given ?? SealedLeaves(home: String(path[..<path.lastIndex(of: "/")!]))
         var result: [Int64: [UInt8]] = [:]
         for (i, leaf) in try db.prepare("SELECT leaf_index, leaf FROM readings").rows(map: { ($0.int64(0), $0.blob(1) ?? []) }) {
             result[i] = try cipher.open(leaf, index: i)

@@ -60,8 +60,12 @@ struct SecurityRotationTests {
 
         for seq in 1...3 { try publish(seq) }
         try gateway.waitForStatus(timeout: 60, "a confirmed anchor of 3 readings") { $0["anchors"]?["last_confirmed"]?["tree_size"]?.int64 == 3 }
+        // The leaves searched for below are the ones stored (opened with the gateway key), so the search can find them.
+        let sealedKey = try KeyFile.readSealed(from: gateway.home + "/gateway.key", passphrase: Array(Self.passphrase.utf8))
+        let stored = try LogAudit.leaves(gateway.databasePath, cipher: SealedLeaves(secretKey: sealedKey))
+        #expect((0..<3).map { stored[Int64($0)] } == leaves.map { Optional($0) }, "the hand-built leaves are the stored ones")
         // At rest, while the agent runs: neither the database nor its WAL holds a value.
-        try Self.expectNoVitals(in: gateway, leaves: leaves)
+        try Self.expectNoVitals(in: gateway, leaves: leaves, walMustExist: true)
         let provisioned = try #require(Hex.decode(String(contents(gateway.home + "/gateway.pub").prefix(64))))
         let before = try Self.export(gateway, seq: 1, scratch.file("before.json"), &cli)
         let provisionedSeed = try KeyFile.readSealed(from: gateway.home + "/gateway.key", passphrase: Array(Self.passphrase.utf8)).withSeed { Hex.encode($0) }
@@ -139,10 +143,12 @@ struct SecurityRotationTests {
     }
 
     /// The database file and its WAL hold no value and no leaf in the clear.
-    static func expectNoVitals(in gateway: GatewayFixture, leaves: [[UInt8]]) throws {
+    static func expectNoVitals(in gateway: GatewayFixture, leaves: [[UInt8]], walMustExist: Bool = false) throws {
         let files = [gateway.databasePath, gateway.databasePath + "-wal"]
         let stored = files.map(bytes)
         #expect(stored[0].count > 0)
+        // While the agent runs the WAL holds the recent commits: an empty one would make its search vacuous.
+        if walMustExist { #expect(stored[1].count > 0) }
         for (file, content) in zip(files, stored) {
             // Searched first, asserted after: #expect would print the whole file on failure.
             let values = temps.filter { content.contains(bytes: Array($0.utf8)) }
