@@ -14,7 +14,7 @@ extension Statement {
     /// replacing all earlier bindings.
     public func bind(_ values: [SQLiteValue]) throws(SQLiteError) {
         reset()  // binding a statement mid-run is SQLITE_MISUSE
-        clearBindings()
+        // Every parameter is bound below, so no earlier binding survives (no clearBindings needed).
         guard values.count == Int(parameterCount) else {
             // The message names counts only, never the values.
             throw SQLiteError(extendedCode: SQLITE_RANGE,

@@ -26,6 +26,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds of the steady 1000/s load.") var latencySeconds = 10.0
     @Option(help: "Seconds of the idle CPU measurement.") var idleSeconds = 10.0
     @Option(help: "Leaves of the Merkle log benchmark.") var merkleLeaves = 1_000_000
+    @Flag(help: "Run only the in-process ingest pipeline phase (for quick comparisons while tuning).") var ingestOnly = false
     @Flag(help: "Keep the work folder under /tmp (logs, databases) after a successful run; a failed run always keeps it.") var keep = false
 
     func run() throws {
@@ -37,6 +38,7 @@ struct RunCommand: ParsableCommand {
         options.latencySeconds = latencySeconds
         options.idleSeconds = idleSeconds
         options.merkleLeaves = merkleLeaves
+        options.ingestOnly = ingestOnly
         let bench = try BenchRun(options: options)
         try bench.run()
         let path = absolute(out)

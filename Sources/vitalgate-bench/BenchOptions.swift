@@ -12,4 +12,5 @@ struct BenchOptions {
     var piReadings = 30_000
     var merkleLeaves = 1_000_000
     var anchors = 50
+    var ingestOnly = false
 }

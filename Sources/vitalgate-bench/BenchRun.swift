@@ -31,6 +31,9 @@ final class BenchRun {
         defer { tearDown() }
         print("vitalgate-bench: work folder \(directory)")
         MachineInfo.collect(into: report, options: options)
+        section("Ingest pipeline in process (no MQTT): validate, then ReadingLog.commit")
+        try runIngestPipeline()
+        if options.ingestOnly { return }
         section("Merkle log (\(options.merkleLeaves) leaves)")
         try runMerkle()
         section("Disk: durable SQLite commits")

@@ -54,7 +54,7 @@ struct MerkleBench {
         // 2. SQLite: the agent's schema and node table; batches of 2000 leaves per
         //    fsync'd transaction, as the ingest service's group commit (maxBatch).
         let db = try GatewayDatabase.open(GatewayHome(path: directory))
-        let insert = try db.cachedStatement("INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)")
+        let table = MerkleNodeTable(db)
         var range = CompactRange()
         let s0 = monotonicNanos()
         var i = 0
@@ -62,15 +62,12 @@ struct MerkleBench {
             let end = min(leaves, i + 2000)
             try db.transaction(.immediate) {
                 for j in i..<end {
-                    for node in range.append(try nodes.perfectSubtree(level: 0, index: UInt64(j))) {
-                        try insert.run(.integer(Int64(node.level)), .integer(Int64(node.index)), .blob(node.hash.bytes))
-                    }
+                    try table.insert(range.append(try nodes.perfectSubtree(level: 0, index: UInt64(j))))
                 }
             }
             i = end
         }
         result.sqliteAppendPerSecond = Double(leaves) / seconds(since: s0)
-        let table = MerkleNodeTable(db)
         var sqliteTimes: [Double] = []
         for index in indices.prefix(1000) {
             let p0 = monotonicNanos()

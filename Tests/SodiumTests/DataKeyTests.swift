@@ -17,6 +17,21 @@ import Testing
         #expect(try key.open(key.seal([UInt8](), associatedData: associatedData), associatedData: associatedData) == [])
     }
 
+    /// Nonces from a pool: each seal opens, and no nonce repeats, across
+    /// three refills of a pool of 7 (the last one partly used).
+    @Test func pooledNoncesAreUsedOnceEach() throws {
+        let key = DataKey.generate()
+        let pool = NoncePool(batch: 7)
+        var nonces = Set<[UInt8]>()
+        for i in 0..<25 {
+            let sealed = key.seal(plaintext, associatedData: associatedData, nonces: pool)
+            #expect(try key.open(sealed, associatedData: associatedData) == plaintext, "seal \(i)")
+            nonces.insert(Array(sealed.prefix(24)))
+        }
+        #expect(nonces.count == 25)
+        #expect(!nonces.contains([UInt8](repeating: 0, count: 24)), "every nonce was filled from randombytes_buf")
+    }
+
     @Test func everySingleBitFlipFailsToOpen() throws {
         let key = DataKey.generate()
         let sealed = key.seal(plaintext, associatedData: associatedData)

@@ -25,9 +25,10 @@ public struct LeafCipher: Sendable {
         key = secretKey.deriveDataKey(id: Self.dataKeyID)
     }
 
-    /// Nonce, ciphertext and tag of `leaf` stored at `index`.
-    public func seal(_ leaf: [UInt8], index: UInt64) -> [UInt8] {
-        key.seal(leaf, associatedData: Self.associatedData(index))
+    /// Nonce, ciphertext and tag of `leaf` stored at `index`; the nonce from
+    /// `nonces` when given (the ingest thread's pool).
+    public func seal(_ leaf: [UInt8], index: UInt64, nonces: NoncePool? = nil) -> [UInt8] {
+        key.seal(leaf, associatedData: Self.associatedData(index), nonces: nonces)
     }
 
     /// The leaf stored at `index`; throws when the bytes were altered, moved
@@ -42,6 +43,9 @@ public struct LeafCipher: Sendable {
     }
 
     static func associatedData(_ index: UInt64) -> [UInt8] {
-        domain + (0..<8).reversed().map { UInt8(truncatingIfNeeded: index >> (8 * UInt64($0))) }
+        var data = domain
+        data.reserveCapacity(domain.count + 8)
+        for shift in stride(from: 56, through: 0, by: -8) { data.append(UInt8(truncatingIfNeeded: index >> UInt64(shift))) }
+        return data
     }
 }

@@ -20,12 +20,22 @@ public final class ReadingLog {
     public private(set) var range: CompactRange
     let rejectionsKept: Int
     let cipher: LeafCipher
+    /// Nonces for sealing, fetched in bulk (one getrandom(2) per 256 readings).
+    let nonces = NoncePool()
+    /// The hot path's statements, compiled once (no cache lookup per reading).
+    let insertReading: Statement
+    let findReading: Statement
 
     public init(db: Database, rejectionsKept: Int, cipher: LeafCipher) throws {
         self.db = db
         self.nodes = MerkleNodeTable(db)
         self.rejectionsKept = rejectionsKept
         self.cipher = cipher
+        insertReading = try db.prepare("""
+            INSERT INTO readings(leaf_index, device, boot, seq, ts, received_at, leaf) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(device, boot, seq) DO NOTHING
+            """)
+        findReading = try db.prepare("SELECT leaf_index FROM readings WHERE device = ? AND boot = ? AND seq = ?")
         let size = try nodes.treeSize()
         self.range = try CompactRange(size: size, nodes: nodes)
         // Every reading is a leaf: none may sit past the end of the log. (MAX on the
@@ -57,10 +67,13 @@ public final class ReadingLog {
                 var outcomes: [IngestOutcome] = []
                 outcomes.reserveCapacity(items.count)
                 var lastSeen: [String: Int64] = [:]
+                // Nodes completed by this batch, written together after its readings.
+                var completed: [(level: Int, index: UInt64, hash: SHA256Digest)] = []
+                completed.reserveCapacity(items.count + items.count / 8 + 8)
                 for item in items {
                     switch item.result {
                     case .success(let reading):
-                        let outcome = try store(reading, receivedAt: receivedAt)
+                        let outcome = try store(reading, receivedAt: receivedAt, completing: &completed)
                         if case .rejected(let r) = outcome { try record(r, topic: item.topic, at: receivedAt) }
                         outcomes.append(outcome)
                         lastSeen[reading.device] = receivedAt
@@ -69,6 +82,7 @@ public final class ReadingLog {
                         outcomes.append(.rejected(rejection))
                     }
                 }
+                try nodes.insert(completed)
                 let seen = try db.cachedStatement("UPDATE devices SET last_seen = ? WHERE id = ?")
                 for (device, at) in lastSeen { try seen.run(.integer(at), .text(device)) }
                 // Only a batch that recorded a rejection can have grown the record.
@@ -81,35 +95,38 @@ public final class ReadingLog {
         }
     }
 
-    private func store(_ reading: Reading, receivedAt: Int64) throws -> IngestOutcome {
+    private func store(_ reading: Reading, receivedAt: Int64,
+                       completing completed: inout [(level: Int, index: UInt64, hash: SHA256Digest)]) throws -> IngestOutcome {
         var leaf = reading.canonicalEncoding()
         defer { sodiumZero(&leaf) }
         let leafHash = RFC9162.hashLeaf(leaf)
         let index = range.size
-        let insert = try db.cachedStatement("""
-            INSERT INTO readings(leaf_index, device, boot, seq, ts, received_at, leaf) VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(device, boot, seq) DO NOTHING
-            """)
-        try insert.run(.integer(Int64(index)), .text(reading.device), .integer(Int64(reading.boot)),
-                       .integer(Int64(reading.seq)), .integer(reading.ts), .integer(receivedAt),
-                       .blob(cipher.seal(leaf, index: index)))
+        try insertReading.run(.integer(Int64(index)), .text(reading.device), .integer(Int64(reading.boot)),
+                              .integer(Int64(reading.seq)), .integer(reading.ts), .integer(receivedAt),
+                              .blob(cipher.seal(leaf, index: index, nonces: nonces)))
         if db.changes == 0 {
             // Exactly once: (device, boot, seq) is already stored. Same bytes is a resend:
-            // compared by leaf hash, so the stored leaf need not be decrypted.
-            let existing = try db.cachedStatement("SELECT leaf_index FROM readings WHERE device = ? AND boot = ? AND seq = ?")
+            // compared by leaf hash, so the stored leaf need not be decrypted. The nodes
+            // of this batch are not written yet: a reading stored earlier in the batch
+            // has its leaf hash in `completed`.
+            let existing = findReading
             defer { existing.reset() }
             try existing.bind(.text(reading.device), .integer(Int64(reading.boot)), .integer(Int64(reading.seq)))
-            let same = try existing.step()
-                && (try nodes.perfectSubtree(level: 0, index: UInt64(existing.int64(0)))) == leafHash
+            let same = try existing.step() && (try storedLeafHash(UInt64(existing.int64(0)), pending: completed)) == leafHash
             let reason: RejectionReason = same ? .duplicate : .conflict
             let detail = same
                 ? "seq \(reading.seq) (boot \(reading.boot)) is already stored"
                 : "seq \(reading.seq) (boot \(reading.boot)) is already stored with other content; the first is kept"
             return .rejected(Rejection(reason: reason, detail: detail, device: reading.device, boot: reading.boot, seq: reading.seq))
         }
-        let completed = range.append(leafHash)
-        try nodes.insert(completed)
+        completed += range.append(leafHash)
         return .stored(leafIndex: index)
+    }
+
+    /// The leaf hash at `index`: from this batch's unwritten nodes, or the table.
+    private func storedLeafHash(_ index: UInt64, pending: [(level: Int, index: UInt64, hash: SHA256Digest)]) throws -> SHA256Digest {
+        if let node = pending.first(where: { $0.level == 0 && $0.index == index }) { return node.hash }
+        return try nodes.perfectSubtree(level: 0, index: index)
     }
 
     private func record(_ rejection: Rejection, topic: String, at millis: Int64) throws {

@@ -208,6 +208,11 @@ public enum Schema {
         );
         CREATE INDEX anchor_coins_by_endpoint ON anchor_coins(endpoint, state, chain);
         """,
+        // 5: issue 7 (docs/performance.md). Inner Merkle nodes of levels 1 to 3 are
+        // recomputed from leaf hashes when needed (MerkleNodeTable), no longer stored.
+        """
+        DELETE FROM merkle_nodes WHERE level BETWEEN 1 AND 3;
+        """,
     ]
 
     /// Brings `db` to the newest schema version.
