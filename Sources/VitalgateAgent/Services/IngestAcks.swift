@@ -9,9 +9,13 @@ import Vitals
 /// Measured (docs/performance.md): publishing one QoS 1 ack per device per
 /// batch on the ingest thread made one ingest cycle ~4.5 ms against a 0.5 ms
 /// durable commit. Decisions are only handed over after their commit, so an
-/// ack still never precedes the fsync. When this thread falls behind, the
-/// decisions of several commits are merged into one ack per device and boot:
-/// fewer, larger acks exactly when the load is high.
+/// ack still never precedes the fsync.
+///
+/// Pacing (`AckPacing`): a device sending slowly gets its ack as soon as the
+/// commit is done; a fast one gets one ack per `batchSeqs` readings or per
+/// `maxHold`. Each ack is a QoS 1 message the broker routes and the device
+/// answers, so one per commit per device made acks a quarter of all broker
+/// traffic at full speed.
 final class IngestAcks: LoopingPart, @unchecked Sendable {
     /// What one commit decided for one device and boot.
     struct Decision {
@@ -22,38 +26,42 @@ final class IngestAcks: LoopingPart, @unchecked Sendable {
     let logger: Logger
     let loop = PartLoop(name: "vg-acks")
     // Guarded by `loop.lock`.
-    var pending: [AckKey: Decision] = [:]
+    var pending: [AckKey: AckPacing.Pending] = [:]
     var client: MQTTClient?
+    // Owned by the ack thread.
+    var pacing = AckPacing()
 
     init(logger: Logger) { self.logger = logger }
 
     /// Called on the ingest thread, after the commit that made `decided` durable.
     func send(_ decided: [AckKey: Decision], via client: MQTTClient) {
         guard !decided.isEmpty else { return }
+        let now = Clock.monotonicSeconds()
         loop.lock.withLock {
             self.client = client
-            let wasEmpty = pending.isEmpty
             for (key, d) in decided {
-                if pending[key] == nil {
-                    pending[key] = d
-                } else {
-                    pending[key]!.seqs += d.seqs
-                    pending[key]!.rejected += d.rejected
-                }
+                pending[key, default: AckPacing.Pending(since: now)].decision.merge(d)
             }
-            if wasEmpty { loop.lock.broadcast() }  // the thread only waits while nothing is pending
+            loop.lock.broadcast()
         }
     }
 
     func run() {
         while true {
-            let (work, client, done) = loop.lock.withLock { () -> ([AckKey: Decision], MQTTClient?, Bool) in
-                while pending.isEmpty && !loop.stopping { _ = loop.lock.wait(seconds: nil) }
-                let work = pending
-                pending = [:]
-                return (work, self.client, loop.stopping)
+            let (due, client, done) = loop.lock.withLock { () -> ([AckKey: Decision], MQTTClient?, Bool) in
+                while true {
+                    if loop.stopping {
+                        let all = pending.mapValues(\.decision)
+                        pending = [:]
+                        return (all, self.client, true)
+                    }
+                    let now = Clock.monotonicSeconds()
+                    let (due, wake) = pacing.take(from: &pending, now: now)
+                    if !due.isEmpty { return (due, self.client, false) }
+                    _ = loop.lock.wait(seconds: wake.map { max(0.001, $0 - now) })
+                }
             }
-            if let client { publish(work, via: client) }
+            if let client { publish(due, via: client) }
             if done { return }
         }
     }
@@ -68,5 +76,12 @@ final class IngestAcks: LoopingPart, @unchecked Sendable {
                 logger.warning("ack to \(key.device) not sent: \(error)")
             }
         }
+    }
+}
+
+extension IngestAcks.Decision {
+    mutating func merge(_ other: IngestAcks.Decision) {
+        seqs += other.seqs
+        rejected += other.rejected
     }
 }

@@ -1,0 +1,49 @@
+/// When each device's end-to-end acknowledgement goes out (see `IngestAcks`).
+///
+/// A device whose readings were committed at no more than `fastRate` per
+/// second since its last ack gets the next one at once: at 10 Hz that is one
+/// ack per reading, as soon as it is durable. A faster device gets one ack
+/// per `batchSeqs` readings, or `maxHold` seconds after its oldest pending
+/// decision, whichever comes first. The device's rate is estimated from what
+/// is pending and the time since its previous ack, so a device that slows
+/// down waits at most one `maxHold` before it is treated as slow again.
+/// Devices resend after seconds (Devices/README.md), far above `maxHold`.
+struct AckPacing {
+    var fastRate = 50.0
+    var batchSeqs = 20
+    var maxHold = 0.1
+
+    /// Decisions waiting for one (device, boot), and since when (monotonic seconds).
+    struct Pending {
+        var decision = IngestAcks.Decision()
+        let since: Double
+        init(since: Double) { self.since = since }
+    }
+
+    /// When each key's previous ack was sent (monotonic seconds).
+    private var lastSent: [AckKey: Double] = [:]
+
+    /// Removes the decisions due at `now` from `pending` and returns them,
+    /// with the time the earliest held one falls due (nil if none is held).
+    mutating func take(from pending: inout [AckKey: Pending], now: Double) -> (due: [AckKey: IngestAcks.Decision], wake: Double?) {
+        var due: [AckKey: IngestAcks.Decision] = [:]
+        var wake: Double?
+        for (key, p) in pending {
+            let count = p.decision.seqs.count
+            let fast = lastSent[key].map { Double(count) / max(now - $0, 1e-6) > fastRate } ?? false
+            let deadline = p.since + maxHold
+            if !fast || count >= batchSeqs || now >= deadline {
+                due[key] = p.decision
+            } else {
+                wake = min(wake ?? deadline, deadline)
+            }
+        }
+        for key in due.keys {
+            pending[key] = nil
+            lastSent[key] = now
+        }
+        // Keys of devices long gone (or of earlier boots) are forgotten.
+        if lastSent.count > 4096 { lastSent = lastSent.filter { now - $0.value < 60 } }
+        return (due, wake)
+    }
+}
