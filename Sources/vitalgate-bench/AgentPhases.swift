@@ -44,9 +44,12 @@ extension BenchRun {
         }
 
         // Live at full speed.
+        let acksBefore = acks!.acks
         let live = try measure(gateway, newLoad(perDevice: options.liveReadings / options.devices), rate: nil, key: "agent_live",
                                label: "as fast as the publisher goes")
         report.add("agent_live_rate", "agent: live QoS 1 committed + acked rate", live.rate, "msg/s")
+        report.add("agent_live_acks", "agent: ack messages per 100 readings (live)",
+                   Double(acks!.acks - acksBefore) / Double(options.liveReadings) * 100, "")
         report.add("agent_cpu_per_100k", "agent: CPU per 100k readings (live)", live.cpuPer100k, "s")
         if let s = gateway.stats {
             report.add("agent_rss_live", "agent: peak RSS (VmHWM) after the live load", Double(s.peakRSS) / 1048576, "MiB")

@@ -63,12 +63,12 @@ struct IngestBench {
         result.sealMicros = micros(since: s0, per: leaves.count)
         if sink == 0x5a { print("", terminator: "") }  // keeps the loops' work observable
 
-        for batch in [2000, 20] {
+        for batch in [2000, 200, 20] {
             let home = directory + "/batch\(batch)"
             try Files.makeDirectories(home)
             let db = try GatewayDatabase.open(GatewayHome(path: home))
             let log = try ReadingLog(db: db, rejectionsKept: 1000, cipher: cipher)
-            let count = batch == 2000 ? items.count : min(items.count, 20_000)
+            let count = batch >= 200 ? items.count : min(items.count, 20_000)
             let c0 = monotonicNanos(), cpu0 = threadCPUNanos()
             var i = 0
             while i < count {

@@ -44,10 +44,13 @@ extension IngestService {
             logger.info("ingest: log size \(log.treeSize); connecting to \(config.mqttHost):\(config.mqttPort) as \(config.mqttClientID)")
         }
         try db.setAgentState("ingest", "running", at: Clock.nowMillis())
+        var grouping = false
+        var lastCommitStart = Clock.monotonicSeconds()
         while true {
             let (batch, brokerState, done) = lock.withLock { () -> ([MQTTMessage], Bool?, Bool) in
                 // Sleep until a message, a stop or a broker change; at most 10 s, for the device refresh.
                 if inbox.isEmpty && !stopping && !brokerStateChanged { lock.wait(seconds: 10) }
+                if grouping { waitForGroup(since: lastCommitStart) }
                 let take = min(inbox.count, Self.maxBatch)
                 let batch = inbox.first(take)
                 let state: Bool? = brokerStateChanged ? brokerConnected : nil
@@ -55,6 +58,8 @@ extension IngestService {
                 return (batch, state, stopping && inbox.count == take)
             }
             let now = Clock.nowMillis()
+            lastCommitStart = Clock.monotonicSeconds()
+            grouping = batch.count >= Self.groupingThreshold
             if let brokerState {
                 try db.setAgentState("broker", brokerState ? "connected" : "disconnected", at: now)
             }
@@ -81,6 +86,18 @@ extension IngestService {
             // Under steady traffic too, so a revocation takes effect within 10 s.
             try devices.refreshIfStale(now: now)
             if done { return }
+        }
+    }
+
+    /// Under load: waits (holding `lock` only while not waiting) until a full
+    /// batch is in or `groupWindow` has passed since the last commit began.
+    private func waitForGroup(since start: Double) {
+        wakeAt = Self.maxBatch
+        defer { wakeAt = 1 }
+        while inbox.count < Self.maxBatch && !stopping {
+            let left = start + Self.groupWindow - Clock.monotonicSeconds()
+            if left <= 0 { return }
+            _ = lock.wait(seconds: left)
         }
     }
 

@@ -22,6 +22,10 @@ public final class ReadingLog {
     let cipher: LeafCipher
     /// Nonces for sealing, fetched in bulk (one getrandom(2) per 256 readings).
     let nonces = NoncePool()
+    /// When each device's `last_seen` was last written. It is written at most
+    /// once a second per device (`device list` shows it to the second): one
+    /// UPDATE per device per commit was a tenth of a live commit's work.
+    private var lastSeenWritten: [String: Int64] = [:]
     /// The hot path's statements, compiled once (no cache lookup per reading).
     let insertReading: Statement
     let findReading: Statement
@@ -62,8 +66,9 @@ public final class ReadingLog {
     /// batch is kept, in the database or in memory, and the error is thrown.
     public func commit(_ items: [Item], receivedAt: Int64) throws -> [IngestOutcome] {
         let saved = range
+        var seenWritten: [String] = []
         do {
-            return try db.transaction(.immediate) {
+            let outcomes = try db.transaction(.immediate) {
                 var outcomes: [IngestOutcome] = []
                 outcomes.reserveCapacity(items.count)
                 var lastSeen: [String: Int64] = [:]
@@ -84,11 +89,16 @@ public final class ReadingLog {
                 }
                 try nodes.insert(completed)
                 let seen = try db.cachedStatement("UPDATE devices SET last_seen = ? WHERE id = ?")
-                for (device, at) in lastSeen { try seen.run(.integer(at), .text(device)) }
+                for (device, at) in lastSeen where lastSeenWritten[device].map({ at - $0 >= 1000 }) ?? true {
+                    try seen.run(.integer(at), .text(device))
+                    seenWritten.append(device)
+                }
                 // Only a batch that recorded a rejection can have grown the record.
                 if outcomes.contains(where: { if case .rejected = $0 { true } else { false } }) { try pruneRejections() }
                 return outcomes
             }
+            for device in seenWritten { lastSeenWritten[device] = receivedAt }
+            return outcomes
         } catch {
             range = saved
             throw error
