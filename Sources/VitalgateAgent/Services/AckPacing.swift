@@ -38,12 +38,15 @@ struct AckPacing {
                 wake = min(wake ?? deadline, deadline)
             }
         }
-        for key in due.keys {
-            pending[key] = nil
-            lastSent[key] = now
-        }
+        for key in due.keys { pending[key] = nil }
+        sent(due.keys, at: now)
+        return (due, wake)
+    }
+
+    /// Records that acks for `keys` went out at `now` (also when flushed without pacing).
+    mutating func sent(_ keys: some Sequence<AckKey>, at now: Double) {
+        for key in keys { lastSent[key] = now }
         // Keys of devices long gone (or of earlier boots) are forgotten.
         if lastSent.count > 4096 { lastSent = lastSent.filter { now - $0.value < 60 } }
-        return (due, wake)
     }
 }

@@ -28,17 +28,23 @@ final class IngestAcks: LoopingPart, @unchecked Sendable {
     // Guarded by `loop.lock`.
     var pending: [AckKey: AckPacing.Pending] = [:]
     var client: MQTTClient?
+    /// Set when the ingest thread found no more messages waiting: everything
+    /// pending goes out at once (the end of a burst is not held).
+    var flushRequested = false
     // Owned by the ack thread.
     var pacing = AckPacing()
 
     init(logger: Logger) { self.logger = logger }
 
+    private var pendingIsEmpty: Bool { loop.lock.withLock { pending.isEmpty } }
+
     /// Called on the ingest thread, after the commit that made `decided` durable.
-    func send(_ decided: [AckKey: Decision], via client: MQTTClient) {
-        guard !decided.isEmpty else { return }
+    func send(_ decided: [AckKey: Decision], via client: MQTTClient, flush: Bool) {
+        guard !decided.isEmpty || (flush && !pendingIsEmpty) else { return }
         let now = Clock.monotonicSeconds()
         loop.lock.withLock {
             self.client = client
+            if flush { flushRequested = true }
             for (key, d) in decided {
                 pending[key, default: AckPacing.Pending(since: now)].decision.merge(d)
             }
@@ -50,10 +56,12 @@ final class IngestAcks: LoopingPart, @unchecked Sendable {
         while true {
             let (due, client, done) = loop.lock.withLock { () -> ([AckKey: Decision], MQTTClient?, Bool) in
                 while true {
-                    if loop.stopping {
+                    if loop.stopping || flushRequested {
                         let all = pending.mapValues(\.decision)
                         pending = [:]
-                        return (all, self.client, true)
+                        flushRequested = false
+                        pacing.sent(all.keys, at: Clock.monotonicSeconds())
+                        return (all, self.client, loop.stopping)
                     }
                     let now = Clock.monotonicSeconds()
                     let (due, wake) = pacing.take(from: &pending, now: now)

@@ -47,15 +47,17 @@ extension IngestService {
         var grouping = false
         var lastCommitStart = Clock.monotonicSeconds()
         while true {
-            let (batch, brokerState, done) = lock.withLock { () -> ([MQTTMessage], Bool?, Bool) in
+            let (batch, brokerState, done, drained) = lock.withLock { () -> ([MQTTMessage], Bool?, Bool, Bool) in
                 // Sleep until a message, a stop or a broker change; at most 10 s, for the device refresh.
                 if inbox.isEmpty && !stopping && !brokerStateChanged { lock.wait(seconds: 10) }
-                if grouping { waitForGroup(since: lastCommitStart) }
+                // Pacing may hold acks while the stream flows; once it pauses (or the
+                // load is light) the batch's acks and any held ones go out at once.
+                let paused = grouping ? waitForGroup(since: lastCommitStart) : true
                 let take = min(inbox.count, Self.maxBatch)
                 let batch = inbox.first(take)
                 let state: Bool? = brokerStateChanged ? brokerConnected : nil
                 brokerStateChanged = false
-                return (batch, state, stopping && inbox.count == take)
+                return (batch, state, stopping && inbox.count == take, paused && inbox.count == take)
             }
             let now = Clock.nowMillis()
             lastCommitStart = Clock.monotonicSeconds()
@@ -80,7 +82,7 @@ extension IngestService {
                     try? db.setAgentState("ingest", "running", at: now)
                 }
                 report(outcomes)
-                acknowledge(items, outcomes)
+                acknowledge(items, outcomes, flush: drained)
                 onCommitted(log.treeSize)
             }
             // Under steady traffic too, so a revocation takes effect within 10 s.
@@ -90,21 +92,30 @@ extension IngestService {
     }
 
     /// Under load: waits (holding `lock` only while not waiting) until a full
-    /// batch is in or `groupWindow` has passed since the last commit began.
-    private func waitForGroup(since start: Double) {
+    /// batch is in or `groupWindow` has passed since the last commit began,
+    /// checking every `groupSlice`: once no message came in a slice, the
+    /// stream has paused and waiting longer would only delay the acks.
+    /// Returns true if it ended because the stream paused.
+    private func waitForGroup(since start: Double) -> Bool {
         wakeAt = Self.maxBatch
         defer { wakeAt = 1 }
+        var seen = inbox.count
         while inbox.count < Self.maxBatch && !stopping {
             let left = start + Self.groupWindow - Clock.monotonicSeconds()
-            if left <= 0 { return }
-            _ = lock.wait(seconds: left)
+            if left <= 0 { return false }
+            _ = lock.wait(seconds: min(left, Self.groupSlice))
+            if inbox.count == seen { return true }
+            seen = inbox.count
         }
+        return false
     }
 
     /// Tells each device which of its readings it may forget: only now, after
     /// the commit, since libmosquitto's PUBACK came before the reading was safe.
     /// The ack thread (`IngestAcks`) publishes them while the next batch commits.
-    private func acknowledge(_ items: [ReadingLog.Item], _ outcomes: [IngestOutcome]) {
+    /// `flush`: this batch emptied the inbox, so nothing held for pacing
+    /// would gain company by waiting longer.
+    private func acknowledge(_ items: [ReadingLog.Item], _ outcomes: [IngestOutcome], flush: Bool) {
         var decided: [AckKey: IngestAcks.Decision] = [:]
         for (item, outcome) in zip(items, outcomes) {
             switch (item.result, outcome) {
@@ -120,7 +131,7 @@ extension IngestService {
             }
         }
         guard let client else { return }
-        acks.send(decided, via: client)
+        acks.send(decided, via: client, flush: flush)
     }
 
     /// Logs rejections by device and reason; never a value or payload.

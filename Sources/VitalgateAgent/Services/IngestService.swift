@@ -47,6 +47,7 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     /// batches this large, so its latency is unchanged.
     static let groupingThreshold = 100
     static let groupWindow = 0.05
+    static let groupSlice = 0.005
     static let subscription = "vitals/+"
 
     /// - Parameter onCommitted: called on the ingest thread with the log size after each commit.
