@@ -8,7 +8,7 @@ import Testing
     }
 
     @Test func keepsOrderAcrossBatchesAndCompactions() {
-        var queue = MessageQueue()
+        var queue = MessageQueue<MQTTMessage>()
         var next = 0, expected = 0
         // Interleave appends and batch removals across several compactions.
         for round in 0..<20 {

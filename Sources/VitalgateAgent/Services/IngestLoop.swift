@@ -32,11 +32,8 @@ extension IngestService {
         let log = try ReadingLog(db: db, rejectionsKept: config.rejectionsKept, cipher: cipher)
         var devices = DeviceCache(table: DeviceTable(db))
         try devices.reload()
-        var policy = ValidationPolicy()
-        policy.maxPayloadBytes = config.maxPayloadBytes
-        policy.maxFutureSkewMillis = config.maxFutureSkewMillis
-        policy.maxPastSkewMillis = config.maxPastSkewMillis
-        let validator = ReadingValidator(policy: policy)
+        publishDevices(devices.statuses)
+        var published = devices.loadedAt
         if client == nil {
             let client = try makeClient()
             self.client = client
@@ -47,7 +44,7 @@ extension IngestService {
         var grouping = false
         var lastCommitStart = Clock.monotonicSeconds()
         while true {
-            let (batch, brokerState, done, drained) = lock.withLock { () -> ([MQTTMessage], Bool?, Bool, Bool) in
+            let (batch, brokerState, done, drained) = lock.withLock { () -> ([InboxItem], Bool?, Bool, Bool) in
                 // Sleep until a message, a stop or a broker change; at most 10 s, for the device refresh.
                 if inbox.isEmpty && !stopping && !brokerStateChanged { lock.wait(seconds: 10) }
                 // Pacing may hold acks while the stream flows; once it pauses (or the
@@ -66,10 +63,15 @@ extension IngestService {
                 try db.setAgentState("broker", brokerState ? "connected" : "disconnected", at: now)
             }
             if !batch.isEmpty {
-                let items = batch.map { message in
-                    ReadingLog.Item(topic: message.topic, result: message.payload.withUnsafeBytes { payload in
-                        validator.validate(topic: message.topic, payload: payload, nowMillis: now) { devices.status($0, now: now) }
-                    })
+                let items = batch.map { item in
+                    switch item {
+                    case .validated(let validated):
+                        return validated
+                    case .raw(let message):
+                        return ReadingLog.Item(topic: message.topic, result: message.payload.withUnsafeBytes { payload in
+                            validator.validate(topic: message.topic, payload: payload, nowMillis: now) { devices.status($0, now: now) }
+                        })
+                    }
                 }
                 let outcomes = try log.commit(items, receivedAt: now)
                 lock.withLock {
@@ -87,6 +89,10 @@ extension IngestService {
             }
             // Under steady traffic too, so a revocation takes effect within 10 s.
             try devices.refreshIfStale(now: now)
+            if devices.loadedAt != published {
+                publishDevices(devices.statuses)
+                published = devices.loadedAt
+            }
             if done { return }
         }
     }
@@ -147,9 +153,11 @@ struct AckKey: Hashable {
     let boot: UInt32
 }
 
-/// Enrolment state of devices, reloaded from the database when an unknown
-/// device shows up (at most once a second) and every 10 s, so `device add`
-/// and `device revoke` take effect while the agent runs.
+/// Enrolment state of devices, reloaded from the database when a device
+/// not in the cache turns out to have a row (a one-row lookup per message
+/// from an unknown ID, so a flood of made-up IDs costs no reloads) and every
+/// 10 s, so `device add` takes effect at its device's first message and
+/// `device revoke` within 10 s while the agent runs.
 struct DeviceCache {
     let table: DeviceTable
     var statuses: [String: DeviceStatus] = [:]
@@ -168,7 +176,7 @@ struct DeviceCache {
 
     mutating func status(_ id: String, now: Int64) -> DeviceStatus {
         if let s = statuses[id] { return s }
-        if now - loadedAt >= 1_000 { try? reload() }
+        if (try? table.exists(id)) == true { try? reload() }
         return statuses[id] ?? .unknown
     }
 }

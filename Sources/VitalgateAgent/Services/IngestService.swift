@@ -8,8 +8,15 @@ import Vitals
 /// device's profile and commits them in batches (group commit: one fsync'd
 /// transaction for all messages waiting), then wakes the checkpointer.
 ///
-/// libmosquitto's network thread only copies each message into `inbox`; the
-/// ingest thread does the rest, so a slow disk never stalls the MQTT socket.
+/// libmosquitto's network thread validates each message against a snapshot
+/// of device enrolment and queues the result in `inbox`; the ingest thread
+/// encodes, hashes, seals and commits. Splitting the work this way lets a
+/// backlog drain use both cores (docs/performance.md: also moving encoding
+/// and hashing made the network thread the slower one). A message from
+/// a device not in the snapshot is queued raw and checked on the ingest
+/// thread, which reloads enrolment from the database (so a device enrolled a
+/// moment ago is accepted at once). A slow disk never stalls the MQTT socket
+/// until `maxInbox` messages wait.
 public final class IngestService: ThreadedPart, @unchecked Sendable {
     let config: AgentConfig
     let logger: Logger
@@ -20,14 +27,22 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     let thread = WorkerThread(name: "vg-ingest")
     /// Publishes acknowledgements after each commit, off the ingest thread.
     let acks: IngestAcks
+    /// Checks payloads against device profiles (policy from the configuration).
+    let validator: ReadingValidator
     // Guarded by `lock`.
-    var inbox = MessageQueue()
+    var inbox = MessageQueue<InboxItem>()
+    /// Device enrolment as the ingest thread last loaded it, for the network thread.
+    var deviceSnapshot: [String: DeviceStatus] = [:]
+    var snapshotVersion = 0
     var stopping = false
     var brokerConnected = false
     var brokerStateChanged = true
     /// The inbox size at which `receive` wakes the ingest thread: 1, or
     /// `maxBatch` while it groups a commit (so it is not woken per message).
     var wakeAt = 1
+    // Owned by libmosquitto's network thread (its copy of `deviceSnapshot`).
+    var networkStatuses: [String: DeviceStatus] = [:]
+    var networkVersion = -1
     // Owned by the ingest thread.
     var client: MQTTClient?
     var paused = false
@@ -35,7 +50,7 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     /// Messages held in memory before the network thread waits for room.
     /// What waits then stays with the broker (persistent session), and
     /// devices keep what is not acknowledged, so nothing is lost.
-    static let maxInbox = 50_000
+    static let maxInbox = 20_000
 
     static let maxBatch = 2000
     /// Group commit under load: after a batch of at least `groupingThreshold`
@@ -57,6 +72,11 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
         self.logger = logger
         self.onCommitted = onCommitted
         self.acks = IngestAcks(logger: logger)
+        var policy = ValidationPolicy()
+        policy.maxPayloadBytes = config.maxPayloadBytes
+        policy.maxFutureSkewMillis = config.maxFutureSkewMillis
+        policy.maxPastSkewMillis = config.maxPastSkewMillis
+        validator = ReadingValidator(policy: policy)
     }
 
     public func start() {
@@ -101,12 +121,37 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
         return client
     }
 
-    /// Called on libmosquitto's thread: hand over and return at once.
+    /// Called on libmosquitto's thread: validate, hand over.
     func receive(_ message: MQTTMessage) {
+        let item = prepare(message)
         lock.withLock {
             while inbox.count >= Self.maxInbox && !stopping { lock.wait(seconds: 1) }
-            inbox.append(message)
+            inbox.append(item)
             if inbox.count >= wakeAt { lock.broadcast() }
+            if networkVersion != snapshotVersion {
+                networkStatuses = deviceSnapshot
+                networkVersion = snapshotVersion
+            }
+        }
+    }
+
+    /// A message from a device in the snapshot, validated at the time it
+    /// arrived; otherwise the raw message.
+    private func prepare(_ message: MQTTMessage) -> InboxItem {
+        guard let id = ReadingValidator.deviceID(inTopic: message.topic), let status = networkStatuses[id] else {
+            return .raw(message)
+        }
+        let result = message.payload.withUnsafeBytes { payload in
+            validator.validate(topic: message.topic, payload: payload, nowMillis: Clock.nowMillis()) { _ in status }
+        }
+        return .validated(ReadingLog.Item(topic: message.topic, result: result))
+    }
+
+    /// Makes `statuses` the network thread's view of enrolment (from its next message on).
+    func publishDevices(_ statuses: [String: DeviceStatus]) {
+        lock.withLock {
+            deviceSnapshot = statuses
+            snapshotVersion += 1
         }
     }
 
@@ -124,4 +169,12 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
             lock.broadcast()
         }
     }
+}
+
+/// What the network thread queues for the ingest thread.
+enum InboxItem {
+    /// Validated against the enrolment snapshot.
+    case validated(ReadingLog.Item)
+    /// From a device the snapshot did not know: validated on the ingest thread.
+    case raw(MQTTMessage)
 }

@@ -33,6 +33,14 @@ public struct DeviceTable {
         return profile
     }
 
+    /// Whether `id` has a row (enrolled or revoked): one index lookup.
+    public func exists(_ id: String) throws -> Bool {
+        let st = try db.cachedStatement("SELECT 1 FROM devices WHERE id = ?")
+        defer { st.reset() }
+        try st.bind(.text(id))
+        return try st.step()
+    }
+
     public func profileNames() throws -> [String] {
         try db.prepare("SELECT name FROM profiles ORDER BY name").rows { $0.text(0) ?? "" }
     }
