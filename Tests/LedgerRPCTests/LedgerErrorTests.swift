@@ -66,7 +66,7 @@ import TestSupport
         defer { node.stop() }
         let rpc = BitcoinRPC(endpoint: try LedgerEndpoint(url: node.url, auth: .cookieFile(node.cookieFile)), timeoutSeconds: 0.5)
         #expect(try rpc.call("getblockcount").int64 == 0)
-        node.freeze()
+        try node.freeze()
         defer { node.thaw() }
         #expect {
             try rpc.call("getblockcount")

@@ -157,8 +157,12 @@ public final class LedgerNode: @unchecked Sendable {
 
     /// SIGSTOP: the node keeps its sockets (the kernel still accepts
     /// connections) but answers nothing, like a hung node. `thaw()` resumes it.
-    public func freeze() { process?.send(SIGSTOP) }
-    public func thaw() { process?.send(SIGCONT) }
+    public func freeze() throws {
+        guard process?.freeze() ?? false else {
+            throw HarnessError("litecoind (pid \(process?.pid ?? -1)) did not stop within 10 s of SIGSTOP")
+        }
+    }
+    public func thaw() { process?.thaw() }
 
     /// Shuts the node down, then removes the data directory.
     ///
