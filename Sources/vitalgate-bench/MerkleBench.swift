@@ -53,6 +53,8 @@ struct MerkleBench {
 
         // 2. SQLite: the agent's schema and node table; batches of 2000 leaves per
         //    fsync'd transaction, as the ingest service's group commit (maxBatch).
+        //    Leaf hashes go to merkle_nodes (as a key rotation's does) rather than
+        //    into reading rows: a proof reads them by primary key either way.
         let db = try GatewayDatabase.open(GatewayHome(path: directory))
         let table = MerkleNodeTable(db)
         var range = CompactRange()

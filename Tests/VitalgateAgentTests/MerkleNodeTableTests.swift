@@ -62,6 +62,78 @@ import Testing
         #expect(try db.scalar("SELECT COUNT(*) FROM merkle_nodes WHERE level >= 4") == 34)
     }
 
+    /// As the agent stores them: readings carry their leaf hash in their row,
+    /// other leaves (every 37th here, like key rotations) in merkle_nodes.
+    @Test func leafHashesFromReadingsAndOtherLeavesAgreeWithTheFullTree() throws {
+        let dir = NSTemporaryDirectory() + "/merkle-table-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try Database(path: dir + "/db.sqlite")
+        try Schema.migrate(db)
+        let table = MerkleNodeTable(db)
+        var memory = InMemoryNodes()
+        var range = CompactRange()
+        try db.transaction(.immediate) {
+            for i in 0..<300 {
+                let leafHash = RFC9162.hashLeaf(Array("leaf \(i)".utf8))
+                memory.append(leafHash: leafHash)
+                let completed = range.append(leafHash)
+                if i % 37 == 5 {
+                    try table.insert(completed)
+                } else {
+                    try db.prepare("INSERT INTO readings(leaf_index, device, boot, seq, ts, received_at, leaf, leaf_hash) VALUES (?, 'd', 0, ?, 0, 0, x'00', ?)")
+                        .run(.integer(Int64(i)), .integer(Int64(i)), .blob(leafHash.bytes))
+                    try table.insertAboveLeaves(completed)
+                }
+            }
+        }
+        #expect(try table.treeSize() == 300)
+        #expect(try db.scalar("SELECT COUNT(*) FROM merkle_nodes WHERE level = 0") == 8)
+        for level in 0...8 {
+            for index in 0..<(UInt64(300) >> UInt64(level)) {
+                #expect(try table.perfectSubtree(level: level, index: index) == memory.perfectSubtree(level: level, index: index),
+                        "level \(level) index \(index)")
+            }
+        }
+        for size in UInt64(1)...300 {
+            #expect(try MerkleTree.root(size: size, nodes: table) == MerkleTree.root(size: size, nodes: memory), "size \(size)")
+        }
+    }
+
+    /// Migration 6 moves the leaf hashes of readings into their rows and keeps other leaves' hashes.
+    @Test func migrationSixMovesReadingLeafHashesIntoTheirRows() throws {
+        let dir = NSTemporaryDirectory() + "/merkle-table-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try Database(path: dir + "/db.sqlite")
+        for (version, sql) in Schema.migrations.prefix(5).enumerated() {
+            try db.execute(sql)
+            try db.setUserVersion(Int32(version + 1))
+        }
+        var memory = InMemoryNodes()
+        var range = CompactRange()
+        for i in 0..<40 {
+            let leafHash = RFC9162.hashLeaf(Array("leaf \(i)".utf8))
+            memory.append(leafHash: leafHash)
+            for node in range.append(leafHash) where node.level == 0 || node.level >= 4 {
+                try db.prepare("INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)")
+                    .run(.integer(Int64(node.level)), .integer(Int64(node.index)), .blob(node.hash.bytes))
+            }
+            if i != 20 {  // leaf 20 is not a reading (a key rotation)
+                try db.prepare("INSERT INTO readings(leaf_index, device, boot, seq, ts, received_at, leaf) VALUES (?, 'd', 0, ?, 0, 0, x'00')")
+                    .run(.integer(Int64(i)), .integer(Int64(i)))
+            }
+        }
+        try Schema.migrate(db)
+        #expect(try db.scalar("SELECT COUNT(*) FROM readings WHERE leaf_hash IS NULL") == 0)
+        #expect(try db.prepare("SELECT idx FROM merkle_nodes WHERE level = 0").rows { $0.int64(0) } == [20])
+        let table = MerkleNodeTable(db)
+        #expect(try table.treeSize() == 40)
+        for size in UInt64(1)...40 {
+            #expect(try MerkleTree.root(size: size, nodes: table) == MerkleTree.root(size: size, nodes: memory), "size \(size)")
+        }
+    }
+
     @Test func aMissingLeafHashIsReportedNotComputedAround() throws {
         let (table, memory, db, dir) = try filled(40)
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -36,18 +36,13 @@ public final class ReadingLog {
         self.rejectionsKept = rejectionsKept
         self.cipher = cipher
         insertReading = try db.prepare("""
-            INSERT INTO readings(leaf_index, device, boot, seq, ts, received_at, leaf) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO readings(leaf_index, device, boot, seq, ts, received_at, leaf, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(device, boot, seq) DO NOTHING
             """)
-        findReading = try db.prepare("SELECT leaf_index FROM readings WHERE device = ? AND boot = ? AND seq = ?")
-        let size = try nodes.treeSize()
-        self.range = try CompactRange(size: size, nodes: nodes)
-        // Every reading is a leaf: none may sit past the end of the log. (MAX on the
-        // primary key reads one index entry; COUNT(*) would scan the table at every start.)
-        let readingsEnd = try db.scalar("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM readings")
-        guard UInt64(readingsEnd) <= size else {
-            throw StoreError("a reading sits at log index \(readingsEnd - 1), past the log's \(size) leaves: the database is damaged")
-        }
+        findReading = try db.prepare("SELECT leaf_hash FROM readings WHERE device = ? AND boot = ? AND seq = ?")
+        // The log's end is one past its last leaf; building the compact range reads the
+        // right edge's perfect subtrees, so a damaged end is found here, at start-up.
+        self.range = try CompactRange(size: try nodes.treeSize(), nodes: nodes)
     }
 
     public var treeSize: UInt64 { range.size }
@@ -87,7 +82,7 @@ public final class ReadingLog {
                         outcomes.append(.rejected(rejection))
                     }
                 }
-                try nodes.insert(completed)
+                try nodes.insertAboveLeaves(completed)
                 let seen = try db.cachedStatement("UPDATE devices SET last_seen = ? WHERE id = ?")
                 for (device, at) in lastSeen where lastSeenWritten[device].map({ at - $0 >= 1000 }) ?? true {
                     try seen.run(.integer(at), .text(device))
@@ -111,18 +106,20 @@ public final class ReadingLog {
         defer { sodiumZero(&leaf) }
         let leafHash = RFC9162.hashLeaf(leaf)
         let index = range.size
-        try insertReading.run(.integer(Int64(index)), .text(reading.device), .integer(Int64(reading.boot)),
-                              .integer(Int64(reading.seq)), .integer(reading.ts), .integer(receivedAt),
-                              .blob(cipher.seal(leaf, index: index, nonces: nonces)))
+        try leafHash.withUnsafeBytes { hash in
+            try insertReading.bind(.integer(Int64(index)), .text(reading.device), .integer(Int64(reading.boot)),
+                                   .integer(Int64(reading.seq)), .integer(reading.ts), .integer(receivedAt),
+                                   .blob(cipher.seal(leaf, index: index, nonces: nonces)), .null)
+            try insertReading.bind(blob: hash, at: 8)
+        }
+        try insertReading.run()
         if db.changes == 0 {
             // Exactly once: (device, boot, seq) is already stored. Same bytes is a resend:
-            // compared by leaf hash, so the stored leaf need not be decrypted. The nodes
-            // of this batch are not written yet: a reading stored earlier in the batch
-            // has its leaf hash in `completed`.
+            // compared by leaf hash, so the stored leaf need not be decrypted.
             let existing = findReading
             defer { existing.reset() }
             try existing.bind(.text(reading.device), .integer(Int64(reading.boot)), .integer(Int64(reading.seq)))
-            let same = try existing.step() && (try storedLeafHash(UInt64(existing.int64(0)), pending: completed)) == leafHash
+            let same = try existing.step() && existing.blob(0).flatMap { SHA256Digest(bytes: $0) } == leafHash
             let reason: RejectionReason = same ? .duplicate : .conflict
             let detail = same
                 ? "seq \(reading.seq) (boot \(reading.boot)) is already stored"
@@ -133,11 +130,6 @@ public final class ReadingLog {
         return .stored(leafIndex: index)
     }
 
-    /// The leaf hash at `index`: from this batch's unwritten nodes, or the table.
-    private func storedLeafHash(_ index: UInt64, pending: [(level: Int, index: UInt64, hash: SHA256Digest)]) throws -> SHA256Digest {
-        if let node = pending.first(where: { $0.level == 0 && $0.index == index }) { return node.hash }
-        return try nodes.perfectSubtree(level: 0, index: index)
-    }
 
     private func record(_ rejection: Rejection, topic: String, at millis: Int64) throws {
         try db.cachedStatement("""

@@ -213,6 +213,14 @@ public enum Schema {
         """
         DELETE FROM merkle_nodes WHERE level BETWEEN 1 AND 3;
         """,
+        // 6: issue 7. A reading's leaf hash is kept in its own row instead of a
+        // merkle_nodes row of level 0 (one B-tree insert fewer per reading); leaves
+        // that are not readings (key rotations) keep theirs in merkle_nodes.
+        """
+        ALTER TABLE readings ADD COLUMN leaf_hash BLOB;
+        UPDATE readings SET leaf_hash = (SELECT hash FROM merkle_nodes WHERE level = 0 AND idx = readings.leaf_index);
+        DELETE FROM merkle_nodes WHERE level = 0 AND idx IN (SELECT leaf_index FROM readings);
+        """,
     ]
 
     /// Brings `db` to the newest schema version.
