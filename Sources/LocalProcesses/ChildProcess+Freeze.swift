@@ -29,19 +29,10 @@ extension ChildProcess {
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             guard let first = name.utf8.first, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else { continue }
-            guard let stat = Self.readSmallFile("/proc/\(pid)/task/\(name)/stat"),
+            guard let stat = Self.readFile("/proc/\(pid)/task/\(name)/stat"),
                   let close = stat.lastIndex(of: UInt8(ascii: ")")), close + 2 < stat.count else { continue }
             states.append(stat[close + 2])  // "pid (comm) S ..."
         }
         return states
-    }
-
-    private static func readSmallFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        return n > 0 ? Array(buffer[0..<n]) : nil
     }
 }

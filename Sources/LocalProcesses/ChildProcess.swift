@@ -121,8 +121,13 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// The process's output so far.
     public func output() -> String {
-        let fd = open(logPath, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return "" }
+        String(decoding: Self.readFile(logPath) ?? [], as: UTF8.self)
+    }
+
+    /// The whole file at `path` (its log, a /proc entry), or nil if it cannot be opened.
+    static func readFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
@@ -131,7 +136,7 @@ public final class ChildProcess: @unchecked Sendable {
             if n <= 0 { break }
             bytes += chunk[0..<n]
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// The end of the output, for error messages.

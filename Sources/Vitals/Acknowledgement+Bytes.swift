@@ -11,25 +11,31 @@ extension Acknowledgement {
         out.reserveCapacity(32 + 24 * acked.count + 32 * rejected.count)
         out += #"{"boot":"#.utf8
         JSONText.appendInteger(UInt64(boot), to: &out)
-        out += #","acked":["#.utf8
-        for (i, r) in acked.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "["))
+        out += #","acked":"#.utf8
+        Self.appendPairs(acked, to: &out) { r, out in
             JSONText.appendInteger(r.lowerBound, to: &out)
             out.append(UInt8(ascii: ","))
             JSONText.appendInteger(r.upperBound, to: &out)
-            out.append(UInt8(ascii: "]"))
         }
-        out += #"],"rejected":["#.utf8
-        for (i, r) in rejected.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "["))
+        out += #","rejected":"#.utf8
+        Self.appendPairs(rejected, to: &out) { r, out in
             JSONText.appendInteger(r.seq, to: &out)
             out.append(UInt8(ascii: ","))
             JSONText.appendString(r.reason, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `[[a,b],[c,d],...]`: `body` writes each element's two members and the comma between them.
+    private static func appendPairs<Element>(_ elements: [Element], to out: inout [UInt8], _ body: (Element, inout [UInt8]) -> Void) {
+        out.append(UInt8(ascii: "["))
+        for (i, element) in elements.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            body(element, &out)
             out.append(UInt8(ascii: "]"))
         }
-        out += "]}".utf8
-        return out
+        out.append(UInt8(ascii: "]"))
     }
 }

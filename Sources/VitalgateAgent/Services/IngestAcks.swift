@@ -36,11 +36,9 @@ final class IngestAcks: LoopingPart, @unchecked Sendable {
 
     init(logger: Logger) { self.logger = logger }
 
-    private var pendingIsEmpty: Bool { loop.lock.withLock { pending.isEmpty } }
-
     /// Called on the ingest thread, after the commit that made `decided` durable.
     func send(_ decided: [AckKey: Decision], via client: MQTTClient, flush: Bool) {
-        guard !decided.isEmpty || (flush && !pendingIsEmpty) else { return }
+        guard !decided.isEmpty || flush else { return }
         let now = Clock.monotonicSeconds()
         loop.lock.withLock {
             self.client = client

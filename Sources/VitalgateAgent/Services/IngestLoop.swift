@@ -30,10 +30,8 @@ extension IngestService {
     private func runSession() throws {
         let db = try GatewayDatabase.open(config.home)
         let log = try ReadingLog(db: db, rejectionsKept: config.rejectionsKept, cipher: cipher)
-        var devices = DeviceCache(table: DeviceTable(db))
+        var devices = DeviceCache(table: DeviceTable(db)) { [self] in publishDevices($0) }
         try devices.reload()
-        publishDevices(devices.statuses)
-        var published = devices.loadedAt
         if client == nil {
             let client = try makeClient()
             self.client = client
@@ -89,10 +87,6 @@ extension IngestService {
             }
             // Under steady traffic too, so a revocation takes effect within 10 s.
             try devices.refreshIfStale(now: now)
-            if devices.loadedAt != published {
-                publishDevices(devices.statuses)
-                published = devices.loadedAt
-            }
             if done { return }
         }
     }
@@ -157,17 +151,23 @@ struct AckKey: Hashable {
 /// not in the cache turns out to have a row (a one-row lookup per message
 /// from an unknown ID, so a flood of made-up IDs costs no reloads) and every
 /// 10 s, so `device add` takes effect at its device's first message and
-/// `device revoke` within 10 s while the agent runs.
+/// `device revoke` within 10 s while the agent runs. Each reload is handed
+/// to `onReload` (the network thread's snapshot).
 struct DeviceCache {
     let table: DeviceTable
+    let onReload: ([String: DeviceStatus]) -> Void
     var statuses: [String: DeviceStatus] = [:]
     var loadedAt: Int64 = 0
 
-    init(table: DeviceTable) { self.table = table }
+    init(table: DeviceTable, onReload: @escaping ([String: DeviceStatus]) -> Void) {
+        self.table = table
+        self.onReload = onReload
+    }
 
     mutating func reload() throws {
         statuses = try table.statuses()
         loadedAt = Clock.nowMillis()
+        onReload(statuses)
     }
 
     mutating func refreshIfStale(now: Int64) throws {

@@ -33,16 +33,15 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     var inbox = MessageQueue<InboxItem>()
     /// Device enrolment as the ingest thread last loaded it, for the network thread.
     var deviceSnapshot: [String: DeviceStatus] = [:]
-    var snapshotVersion = 0
     var stopping = false
     var brokerConnected = false
     var brokerStateChanged = true
     /// The inbox size at which `receive` wakes the ingest thread: 1, or
     /// `maxBatch` while it groups a commit (so it is not woken per message).
     var wakeAt = 1
-    // Owned by libmosquitto's network thread (its copy of `deviceSnapshot`).
+    // Owned by libmosquitto's network thread: `deviceSnapshot` as of its last
+    // message (taking it is a reference copy, under the lock it holds anyway).
     var networkStatuses: [String: DeviceStatus] = [:]
-    var networkVersion = -1
     // Owned by the ingest thread.
     var client: MQTTClient?
     var paused = false
@@ -128,31 +127,24 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
             while inbox.count >= Self.maxInbox && !stopping { lock.wait(seconds: 1) }
             inbox.append(item)
             if inbox.count >= wakeAt { lock.broadcast() }
-            if networkVersion != snapshotVersion {
-                networkStatuses = deviceSnapshot
-                networkVersion = snapshotVersion
-            }
+            networkStatuses = deviceSnapshot
         }
     }
 
-    /// A message from a device in the snapshot, validated at the time it
-    /// arrived; otherwise the raw message.
+    /// The message validated at the time it arrived, unless its device is not
+    /// in the snapshot: then the raw message, for the ingest thread to check
+    /// against the database.
     private func prepare(_ message: MQTTMessage) -> InboxItem {
-        guard let id = ReadingValidator.deviceID(inTopic: message.topic), let status = networkStatuses[id] else {
-            return .raw(message)
-        }
         let result = message.payload.withUnsafeBytes { payload in
-            validator.validate(topic: message.topic, payload: payload, nowMillis: Clock.nowMillis()) { _ in status }
+            validator.validate(topic: message.topic, payload: payload, nowMillis: Clock.nowMillis()) { networkStatuses[$0] ?? .unknown }
         }
+        if case .failure(let rejection) = result, rejection.reason == .unknownDevice { return .raw(message) }
         return .validated(ReadingLog.Item(topic: message.topic, result: result))
     }
 
     /// Makes `statuses` the network thread's view of enrolment (from its next message on).
     func publishDevices(_ statuses: [String: DeviceStatus]) {
-        lock.withLock {
-            deviceSnapshot = statuses
-            snapshotVersion += 1
-        }
+        lock.withLock { deviceSnapshot = statuses }
     }
 
     /// Says in the database that ingest is paused, when the database takes

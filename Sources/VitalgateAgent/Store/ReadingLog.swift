@@ -106,13 +106,9 @@ public final class ReadingLog {
         defer { sodiumZero(&leaf) }
         let leafHash = RFC9162.hashLeaf(leaf)
         let index = range.size
-        try leafHash.withUnsafeBytes { hash in
-            try insertReading.bind(.integer(Int64(index)), .text(reading.device), .integer(Int64(reading.boot)),
-                                   .integer(Int64(reading.seq)), .integer(reading.ts), .integer(receivedAt),
-                                   .blob(cipher.seal(leaf, index: index, nonces: nonces)), .null)
-            try insertReading.bind(blob: hash, at: 8)
-        }
-        try insertReading.run()
+        try insertReading.run(.integer(Int64(index)), .text(reading.device), .integer(Int64(reading.boot)),
+                              .integer(Int64(reading.seq)), .integer(reading.ts), .integer(receivedAt),
+                              .blob(cipher.seal(leaf, index: index, nonces: nonces)), .blob(leafHash.bytes))
         if db.changes == 0 {
             // Exactly once: (device, boot, seq) is already stored. Same bytes is a resend:
             // compared by leaf hash, so the stored leaf need not be decrypted.
