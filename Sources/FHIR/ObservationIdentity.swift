@@ -15,6 +15,10 @@ public enum VitalgateSystem {
     public static let anchorBlock = "urn:vitalgate:anchor-block"
     /// `<gateway>/<leaf index>/<leaf hash hex>`: a reading's leaf in the gateway's log.
     public static let leaf = "urn:vitalgate:leaf"
+    /// The URL of the Observation extension whose `valueBase64Binary` is the
+    /// reading's leaf data (docs/encoding.md), salt included, so the clinic
+    /// recomputes the leaf hash the Provenance names (docs/fhir.md).
+    public static let leafData = "urn:vitalgate:leaf-data"
     /// Provenance `meta.tag` code: hex SHA-256 of the signed bytes (its conditional-create key).
     public static let provenance = "urn:vitalgate:provenance"
 }

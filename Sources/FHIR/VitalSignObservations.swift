@@ -30,7 +30,10 @@ public struct ObservationContext: Sendable {
 public enum VitalSignObservations {
     /// Metrics are taken in the profile's order; a metric the profile does
     /// not declare is not delivered (the validator rejected such readings).
-    public static func make(_ reading: Reading, _ context: ObservationContext) -> [BuiltObservation] {
+    /// Each Observation carries the reading's leaf data (`VitalgateSystem.leafData`).
+    public static func make(_ leaf: ReadingLeaf, _ context: ObservationContext) -> [BuiltObservation] {
+        let reading = leaf.reading
+        let leafData = Base64.encode(leaf.bytes)
         var result: [BuiltObservation] = []
         let pressures = [VitalSign.systolicLOINC, VitalSign.diastolicLOINC]
         var panelDone = false
@@ -42,43 +45,46 @@ public enum VitalSignObservations {
                 let parts = pressures.compactMap { code in
                     context.profile.metrics.first { $0.loinc == code }.flatMap { s in reading.value(of: s.key).map { (s, $0) } }
                 }
-                result.append(panel(reading, context, components: parts))
+                result.append(panel(reading, context, leafData, components: parts))
             } else {
-                result.append(single(reading, context, spec: spec, value: value))
+                result.append(single(reading, context, leafData, spec: spec, value: value))
             }
         }
         return result
     }
 
-    static func single(_ reading: Reading, _ context: ObservationContext, spec: MetricSpec, value: ExactDecimal) -> BuiltObservation {
+    static func single(_ reading: Reading, _ context: ObservationContext, _ leafData: String, spec: MetricSpec, value: ExactDecimal) -> BuiltObservation {
         let sign = VitalSign.forLOINC(spec.loinc)
         var codings = [coding(spec.loinc, spec.display)]
         for extra in sign?.additionalCodings ?? [] { codings.append(coding(extra.code, extra.display)) }
         var profiles: [JSONValue] = [.string(VitalSign.baseProfile)]
         if let sign { profiles.append(.string(sign.profile)) }
-        return build(reading, context, loinc: spec.loinc, profiles: profiles,
+        return build(reading, context, leafData, loinc: spec.loinc, profiles: profiles,
                      code: ["coding": .array(codings), "text": .string(spec.display)],
                      value: ("valueQuantity", quantity(value, unit: spec.unit)))
     }
 
-    static func panel(_ reading: Reading, _ context: ObservationContext, components: [(MetricSpec, ExactDecimal)]) -> BuiltObservation {
+    static func panel(_ reading: Reading, _ context: ObservationContext, _ leafData: String, components: [(MetricSpec, ExactDecimal)]) -> BuiltObservation {
         let p = VitalSign.bloodPressurePanel
         let parts: [JSONValue] = components.map { spec, value in
             ["code": ["coding": [coding(spec.loinc, spec.display)], "text": .string(spec.display)],
              "valueQuantity": quantity(value, unit: spec.unit)]
         }
-        return build(reading, context, loinc: p.loinc, profiles: [.string(VitalSign.baseProfile), .string(p.profile)],
+        return build(reading, context, leafData, loinc: p.loinc, profiles: [.string(VitalSign.baseProfile), .string(p.profile)],
                      code: ["coding": [coding(p.loinc, p.display)], "text": "Blood pressure"],
                      value: ("component", .array(parts)))
     }
 
-    static func build(_ reading: Reading, _ context: ObservationContext, loinc: String, profiles: [JSONValue],
+    static func build(_ reading: Reading, _ context: ObservationContext, _ leafData: String, loinc: String, profiles: [JSONValue],
                       code: JSONValue, value: (key: String, json: JSONValue)) -> BuiltObservation {
         let identifier = SystemValue(system: VitalgateSystem.observation,
                                      value: "\(context.gatewayID)/\(reading.device)/\(reading.boot)/\(reading.seq)/\(loinc)")
         let resource: JSONValue = .object(JSONObject([
             ("resourceType", "Observation"),
             ("meta", ["profile": .array(profiles)]),
+            // The leaf, salt included: only the Observation's own reader needs it (its values
+            // are in the Observation anyway); the leaf hashes elsewhere stay opaque.
+            ("extension", [["url": .string(VitalgateSystem.leafData), "valueBase64Binary": .string(leafData)]]),
             ("identifier", [["system": .string(identifier.system), "value": .string(identifier.value)]]),
             ("status", "final"),
             ("category", [["coding": [["system": .string(VitalSign.categorySystem), "code": "vital-signs", "display": "Vital Signs"]],

@@ -35,7 +35,7 @@ public struct BundleVerifier {
     }
 
     public func verify(_ b: ProofBundle) -> [VerificationStep] {
-        var steps: [VerificationStep] = [.pass(.bundle, ProofBundle.format)]
+        var steps: [VerificationStep] = [.pass(.bundle, "every field present, leaf version \(b.leafVersion)")]
         steps.append(checkReading(b))
         let parsed = parseCheckpoint(b)
         steps.append(checkInclusion(b, parsed))
@@ -47,11 +47,12 @@ public struct BundleVerifier {
     }
 
     func checkReading(_ b: ProofBundle) -> VerificationStep {
-        let encoded = b.reading.canonicalEncoding()
+        let encoded = (b.salt.map { ReadingLeaf(reading: b.reading, salt: $0) } ?? ReadingLeaf(version1: b.reading)).bytes
         guard encoded == b.leaf else {
-            return .fail(.reading, "the leaf is not the canonical encoding of the reading (docs/encoding.md)")
+            return .fail(.reading, "the leaf is not the canonical encoding of the reading\(b.salt == nil ? "" : " and its salt") (docs/encoding.md)")
         }
-        return .pass(.reading, "\(b.reading.device) seq \(b.reading.seq), \(b.leaf.count) bytes")
+        let kind = b.salt == nil ? "leaf version 1 (unsalted)" : "leaf version 2 (salted)"
+        return .pass(.reading, "\(b.reading.device) seq \(b.reading.seq), \(b.leaf.count) bytes, \(kind)")
     }
 
     func parseCheckpoint(_ b: ProofBundle) -> Result<(note: SignedNote, checkpoint: Checkpoint), Error> {

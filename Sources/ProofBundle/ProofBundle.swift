@@ -5,7 +5,12 @@ import Vitals
 /// reading → leaf → inclusion proof → signed checkpoint → anchor transaction
 /// → txout proof → block. Its JSON form is documented in docs/proof-bundle.md.
 public struct ProofBundle: Sendable {
-    public static let format = "vitalgate-proof-bundle/1"
+    /// What `export` writes: format 2 names the leaf's version and, for a
+    /// salted (version 2) leaf, carries its salt.
+    public static let format = "vitalgate-proof-bundle/2"
+    /// Bundles exported before leaves were salted: always version 1 leaves,
+    /// no `leaf_version`, no `salt`. `verify` still reads them.
+    public static let format1 = "vitalgate-proof-bundle/1"
 
     public struct Anchor: Sendable, Equatable {
         public var txid: String
@@ -25,6 +30,9 @@ public struct ProofBundle: Sendable {
     }
 
     public var reading: Reading
+    /// The leaf's secret salt (`ReadingLeaf`), disclosed in this bundle only;
+    /// nil for a version 1 leaf.
+    public var salt: [UInt8]?
     public var leaf: [UInt8]
     public var leafIndex: UInt64
     public var treeSize: UInt64
@@ -37,9 +45,13 @@ public struct ProofBundle: Sendable {
     /// provisioned key is first rotated.
     public var keyChain: [KeyChainLink]
 
-    public init(reading: Reading, leaf: [UInt8], leafIndex: UInt64, treeSize: UInt64, inclusion: [[UInt8]],
+    /// The leaf's version: 2 when it is salted.
+    public var leafVersion: Int { salt == nil ? 1 : 2 }
+
+    public init(reading: Reading, salt: [UInt8]?, leaf: [UInt8], leafIndex: UInt64, treeSize: UInt64, inclusion: [[UInt8]],
                 checkpoint: String, gatewayPublicKey: [UInt8], anchor: Anchor, keyChain: [KeyChainLink] = []) {
         self.reading = reading
+        self.salt = salt
         self.leaf = leaf
         self.leafIndex = leafIndex
         self.treeSize = treeSize
@@ -51,9 +63,13 @@ public struct ProofBundle: Sendable {
     }
 
     public var json: JSONValue {
-        .object(JSONObject([
+        var head: [(key: String, value: JSONValue)] = [
             (key: "format", value: .string(Self.format)),
+            (key: "leaf_version", value: .int(leafVersion)),
             (key: "reading", value: reading.json),
+        ]
+        if let salt { head.append((key: "salt", value: .string(Hex.encode(salt)))) }
+        return .object(JSONObject(head + [
             (key: "leaf", value: .string(Hex.encode(leaf))),
             (key: "leaf_index", value: .int(leafIndex)),
             (key: "tree_size", value: .int(treeSize)),

@@ -10,7 +10,10 @@ extension ProofBundle {
     /// Reads a bundle from its JSON form; every field must be present and well-formed.
     public init(json: JSONValue) throws {
         guard let root = json.object else { throw FormatError("the bundle is not a JSON object") }
-        guard root["format"]?.string == Self.format else { throw FormatError("`format` is not \(Self.format)") }
+        let format = root["format"]?.string
+        guard format == Self.format || format == Self.format1 else {
+            throw FormatError("`format` is neither \(Self.format) nor \(Self.format1)")
+        }
         func hex(_ value: JSONValue?, _ name: String) throws -> [UInt8] {
             guard let text = value?.string, let bytes = Hex.decode(text) else { throw FormatError("`\(name)` is not hex") }
             return bytes
@@ -21,6 +24,23 @@ extension ProofBundle {
         }
         guard let readingJSON = root["reading"] else { throw FormatError("`reading` is missing") }
         do { reading = try Reading(json: readingJSON) } catch { throw FormatError("`reading`: \(error)") }
+        if format == Self.format1 {
+            // Written before leaves were salted: its leaf is version 1.
+            guard root["leaf_version"] == nil, root["salt"] == nil else { throw FormatError("a \(Self.format1) bundle has no `leaf_version` or `salt`") }
+            salt = nil
+        } else {
+            switch root["leaf_version"]?.int64 {
+            case 1:
+                guard root["salt"] == nil else { throw FormatError("a version 1 leaf has no `salt`") }
+                salt = nil
+            case 2:
+                let bytes = try hex(root["salt"], "salt")
+                guard bytes.count == ReadingLeaf.saltByteCount else { throw FormatError("`salt` is not \(ReadingLeaf.saltByteCount) bytes") }
+                salt = bytes
+            default:
+                throw FormatError("`leaf_version` is not 1 or 2")
+            }
+        }
         leaf = try hex(root["leaf"], "leaf")
         let index = try int(root["leaf_index"], "leaf_index")
         let size = try int(root["tree_size"], "tree_size")

@@ -56,8 +56,8 @@ public final class DataKey: @unchecked Sendable {
     /// bind the record's identity here so sealed values cannot be swapped).
     /// Returns nonce (24 bytes) || ciphertext || tag (16 bytes).
     /// The nonce comes from `nonces` when given (batched system calls, see
-    /// `NoncePool`), otherwise from its own `randombytes_buf` call.
-    public func seal(_ plaintext: some Collection<UInt8>, associatedData: [UInt8], nonces: NoncePool? = nil) -> [UInt8] {
+    /// `RandomPool`), otherwise from its own `randombytes_buf` call.
+    public func seal(_ plaintext: some Collection<UInt8>, associatedData: [UInt8], nonces: RandomPool? = nil) -> [UInt8] {
         if let sealed = plaintext.withContiguousStorageIfAvailable({ seal(buffer: $0, associatedData, nonces) }) {
             return sealed
         }
@@ -66,11 +66,11 @@ public final class DataKey: @unchecked Sendable {
         return copy.withUnsafeBufferPointer { seal(buffer: $0, associatedData, nonces) }
     }
 
-    private func seal(buffer message: UnsafeBufferPointer<UInt8>, _ associatedData: [UInt8], _ nonces: NoncePool?) -> [UInt8] {
+    private func seal(buffer message: UnsafeBufferPointer<UInt8>, _ associatedData: [UInt8], _ nonces: RandomPool?) -> [UInt8] {
         let total = Self.nonceByteCount + message.count + Self.tagByteCount
         return [UInt8](unsafeUninitializedCapacity: total) { out, count in
             let nonce = out.baseAddress!
-            if let nonces { nonces.take(into: nonce) } else { randombytes_buf(nonce, Self.nonceByteCount) }
+            if let nonces { nonces.take(into: nonce, count: Self.nonceByteCount) } else { randombytes_buf(nonce, Self.nonceByteCount) }
             var length: UInt64 = 0
             // An empty message may have no base address; pass a valid pointer with length 0.
             let status = withUnsafePointer(to: 0 as UInt8) { fallback in

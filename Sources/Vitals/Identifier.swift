@@ -3,8 +3,9 @@
 /// JSON, in MQTT topics or in log lines.
 public enum Identifier {
     /// Payload members that are not measurements; no metric may use these names
-    /// (`type` and `v` are held back for future envelope fields).
-    public static let reservedKeys: Set<String> = ["device", "boot", "seq", "ts", "type", "v"]
+    /// (`salt` is the leaf's secret salt, docs/encoding.md, which no device may
+    /// supply; `type` and `v` are held back for future envelope fields).
+    public static let reservedKeys: Set<String> = ["device", "boot", "salt", "seq", "ts", "type", "v"]
 
     /// `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`: a device ID, as in topic `vitals/<device-id>`.
     public static func isDeviceID(_ s: String) -> Bool {

@@ -1,14 +1,22 @@
 import JSON
 
 extension Reading {
-    /// The Merkle leaf data (docs/encoding.md): compact JSON of one flat
+    /// The version 1 leaf data (docs/encoding.md): compact JSON of one flat
     /// object whose keys (`boot`, `device`, `seq`, `ts` and the metric keys)
     /// are sorted bytewise; integers in plain decimal; metric values in
     /// `ExactDecimal`'s canonical text. Keys and device IDs are drawn from
     /// sets that never need escaping, so the text is built directly.
+    /// New leaves are salted (version 2, `ReadingLeaf`); this unsalted form is
+    /// what logs written before hold, and what a reading is compared by.
     public func canonicalEncoding() -> [UInt8] {
+        canonicalEncoding(salt: nil)
+    }
+
+    /// The leaf data with, when `salt` is given, a `salt` member holding it
+    /// as lowercase hex, in its bytewise place among the keys (version 2).
+    func canonicalEncoding(salt: [UInt8]?) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(64 + 24 * metrics.count)
+        out.reserveCapacity(64 + 24 * metrics.count + (salt == nil ? 0 : 48))
         out.append(UInt8(ascii: "{"))
         var first = true
         func key(_ k: String) {
@@ -22,7 +30,7 @@ extension Reading {
             key(metrics[i].key)
             metrics[i].value.appendText(to: &out)
         }
-        // The fixed keys in bytewise order ("boot" < "device" < "seq" < "ts"),
+        // The fixed keys in bytewise order ("boot" < "device" < "salt" < "seq" < "ts"),
         // merged with the (already sorted) metric keys.
         var m = 0
         func metricsBefore(_ fixed: String) {
@@ -39,6 +47,13 @@ extension Reading {
         out.append(UInt8(ascii: "\""))
         out += device.utf8
         out.append(UInt8(ascii: "\""))
+        if let salt {
+            metricsBefore("salt")
+            key("salt")
+            out.append(UInt8(ascii: "\""))
+            Hex.append(salt, to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
         metricsBefore("seq")
         key("seq")
         JSONText.appendInteger(seq, to: &out)
@@ -53,10 +68,18 @@ extension Reading {
         return out
     }
 
-    /// The reading whose `canonicalEncoding()` is exactly `bytes`. Anything
-    /// else, even an equivalent JSON text (other key order, whitespace,
-    /// `97.0` for `97`), is rejected: one reading, one leaf.
+    /// The reading whose `canonicalEncoding()` is exactly `bytes` (a version 1
+    /// leaf; `ReadingLeaf(bytes:)` reads either version). Anything else, even
+    /// an equivalent JSON text (other key order, whitespace, `97.0` for `97`),
+    /// is rejected: one reading, one leaf.
     public init(canonicalEncoding bytes: [UInt8]) throws(ReadingDecodingError) {
+        let (reading, salt) = try Self.decodeLeaf(bytes)
+        guard salt == nil else { throw ReadingDecodingError("leaf data has a salt: it is a version 2 leaf (docs/encoding.md)") }
+        self = reading
+    }
+
+    /// The reading and salt (nil for version 1) whose encoding is exactly `bytes`.
+    static func decodeLeaf(_ bytes: [UInt8]) throws(ReadingDecodingError) -> (Reading, [UInt8]?) {
         let value: JSONValue
         do {
             var limits = JSONParser.Limits()
@@ -70,8 +93,19 @@ extension Reading {
         for member in object.members where !Identifier.reservedKeys.contains(member.key) {
             metrics.append((member.key, try Self.metricValue(member.key, member.value)))
         }
-        try self.init(checking: object, metrics: metrics, bootRequired: true)
-        guard canonicalEncoding() == bytes else { throw ReadingDecodingError("leaf data is not in canonical form (see docs/encoding.md)") }
+        var salt: [UInt8]?
+        if let value = object["salt"] {
+            guard case .string(let text) = value, let bytes = Hex.decode(text), bytes.count == ReadingLeaf.saltByteCount else {
+                throw ReadingDecodingError("salt must be \(ReadingLeaf.saltByteCount * 2) lowercase hex digits")
+            }
+            salt = bytes
+        }
+        let reading = try Reading(checking: object, metrics: metrics, bootRequired: true)
+        // Also rejects a `type`, a `v` or an upper-case salt: none is ever written.
+        guard reading.canonicalEncoding(salt: salt) == bytes else {
+            throw ReadingDecodingError("leaf data is not in canonical form (see docs/encoding.md)")
+        }
+        return (reading, salt)
     }
 
     static func metricValue(_ key: String, _ value: JSONValue) throws(ReadingDecodingError) -> ExactDecimal {

@@ -57,7 +57,7 @@ struct IngestBench {
         for leaf in leaves { sink ^= RFC9162.hashLeaf(leaf).bytes[0] }
         result.leafHashMicros = micros(since: h0, per: leaves.count)
         let cipher = LeafCipher(key: DataKey.generate())
-        let nonces = NoncePool()
+        let nonces = RandomPool()
         let s0 = monotonicNanos()
         for (i, leaf) in leaves.enumerated() { sink ^= cipher.seal(leaf, index: UInt64(i), nonces: nonces)[0] }
         result.sealMicros = micros(since: s0, per: leaves.count)

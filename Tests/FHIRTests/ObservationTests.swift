@@ -20,6 +20,22 @@ struct ObservationTests {
         #expect(made[0].fullUrl != made[1].fullUrl)
     }
 
+    /// Every Observation of a reading carries its leaf, salt included, so the
+    /// clinic recomputes the leaf hash the Provenance names (docs/fhir.md).
+    @Test func everyObservationCarriesItsReadingsLeaf() throws {
+        let leaf = Samples.reading("w-1", [("hr", "90"), ("rr", "16"), ("spo2", "95.5")])
+        let made = VitalSignObservations.make(leaf, Samples.context(try Samples.profile("smartwatch")))
+        #expect(made.count == 3)
+        for observation in made {
+            let ext = observation.resource["extension"]?.array ?? []
+            #expect(ext.count == 1)
+            #expect(ext.first?["url"]?.string == "urn:vitalgate:leaf-data")
+            let data = try #require(ext.first?["valueBase64Binary"]?.string.flatMap(Base64.decode))
+            #expect(data == leaf.bytes)
+            #expect(try ReadingLeaf(bytes: data) == leaf)
+        }
+    }
+
     @Test func bloodPressureIsOnePanelWithTwoComponentsAndNoValue() throws {
         let profile = try Samples.profile("blood-pressure-cuff")
         let made = VitalSignObservations.make(Samples.reading("bp-1", [("sys", "121"), ("dia", "79"), ("hr", "64")]), Samples.context(profile))

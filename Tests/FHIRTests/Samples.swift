@@ -11,13 +11,15 @@ enum Samples {
         return try DeviceProfile.parse(Array(bytes))
     }
 
-    static func reading(_ device: String, seq: UInt64 = 17, _ metrics: [(String, String)]) -> Reading {
-        Reading(device: device, boot: 2, seq: seq, ts: 1_764_072_000_123,
-                metrics: metrics.map { ($0.0, ExactDecimal(text: $0.1)!) })
+    /// A salted (version 2) leaf of a reading; the salt is fixed so Bundles compare.
+    static func reading(_ device: String, seq: UInt64 = 17, _ metrics: [(String, String)]) -> ReadingLeaf {
+        ReadingLeaf(reading: Reading(device: device, boot: 2, seq: seq, ts: 1_764_072_000_123,
+                                     metrics: metrics.map { ($0.0, ExactDecimal(text: $0.1)!) }),
+                    salt: Array(repeating: 0x5A, count: ReadingLeaf.saltByteCount))
     }
 
     /// One reading per device profile in Devices/, with every metric it declares.
-    static func everyProfile() throws -> [(Reading, DeviceProfile)] {
+    static func everyProfile() throws -> [(ReadingLeaf, DeviceProfile)] {
         [
             (reading("ox-1", [("spo2", "97"), ("hr", "72")]), try profile("pulse-oximeter")),
             (reading("bp-1", [("sys", "121"), ("dia", "79"), ("hr", "64")]), try profile("blood-pressure-cuff")),

@@ -23,7 +23,7 @@ import Vitals
             Ed25519PublicKey(bytes: key)!.isValidSignature(signature, for: message)
         }, trustedKeys: pins.map { $0.map { k[$0] } })
         let reading = Reading(device: "th-1", boot: 0, seq: 1, ts: 1, metrics: [(key: "temp", value: ExactDecimal(text: "36.6")!)])
-        let bundle = ProofBundle(reading: reading, leaf: reading.canonicalEncoding(), leafIndex: 0, treeSize: 1, inclusion: [],
+        let bundle = ProofBundle(reading: reading, salt: nil, leaf: reading.canonicalEncoding(), leafIndex: 0, treeSize: 1, inclusion: [],
                                  checkpoint: "", gatewayPublicKey: k[key],
                                  anchor: .init(txid: "", blockHash: "", blockHeight: 0, confirmations: 0, rawTx: [], txoutProof: []),
                                  keyChain: chain)
@@ -91,7 +91,7 @@ import Vitals
     @Test func bundleJSONCarriesTheChain() throws {
         let reading = Reading(device: "th-1", boot: 0, seq: 1, ts: 1, metrics: [(key: "temp", value: ExactDecimal(text: "36.6")!)])
         let chain = [link(1, from: 0, to: 1)]
-        let bundle = ProofBundle(reading: reading, leaf: reading.canonicalEncoding(), leafIndex: 0, treeSize: 1, inclusion: [],
+        let bundle = ProofBundle(reading: reading, salt: nil, leaf: reading.canonicalEncoding(), leafIndex: 0, treeSize: 1, inclusion: [],
                                  checkpoint: "c", gatewayPublicKey: k[1],
                                  anchor: .init(txid: "t", blockHash: "b", blockHeight: 1, confirmations: 1, rawTx: [1], txoutProof: [2]),
                                  keyChain: chain)

@@ -18,17 +18,19 @@ import Testing
     }
 
     /// Nonces from a pool: each seal opens, and no nonce repeats, across
-    /// three refills of a pool of 7 (the last one partly used).
+    /// several refills of a small pool (the last one partly used), with
+    /// salts drawn from the same pool in between (as the ingest thread does).
     @Test func pooledNoncesAreUsedOnceEach() throws {
         let key = DataKey.generate()
-        let pool = NoncePool(batch: 7)
+        let pool = RandomPool(batchBytes: 7 * 24)
         var nonces = Set<[UInt8]>()
         for i in 0..<25 {
             let sealed = key.seal(plaintext, associatedData: associatedData, nonces: pool)
             #expect(try key.open(sealed, associatedData: associatedData) == plaintext, "seal \(i)")
             nonces.insert(Array(sealed.prefix(24)))
+            nonces.insert(pool.bytes(16) + [UInt8](repeating: 0xff, count: 8))
         }
-        #expect(nonces.count == 25)
+        #expect(nonces.count == 50)
         #expect(!nonces.contains([UInt8](repeating: 0, count: 24)), "every nonce was filled from randombytes_buf")
     }
 

@@ -9,7 +9,7 @@ enum BatchBundle {
         var observations: [BuiltObservation] = []
         for item in batch.items {
             let context = ObservationContext(gatewayID: identity.gatewayID, patient: item.patient, profile: item.profile)
-            observations += VitalSignObservations.make(item.reading, context)
+            observations += VitalSignObservations.make(item.leaf, context)
         }
         let bundle = TransactionBundle.make(gatewayID: identity.gatewayID, recordedMillis: batch.createdAt,
                                             observations: observations, coverage: batch.coverage, sign: identity.sign)

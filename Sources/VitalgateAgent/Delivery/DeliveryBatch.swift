@@ -8,7 +8,8 @@ import Vitals
 public struct DeliveryBatch: Sendable {
     public struct Item: Sendable {
         public let leafIndex: UInt64
-        public let reading: Reading
+        /// The reading and its salt (none in a version 1 leaf).
+        public let leaf: ReadingLeaf
         public let leafHash: [UInt8]
         public let patient: String
         public let profile: DeviceProfile
@@ -47,7 +48,7 @@ public struct DeliveryBatch: Sendable {
                 profile = try DeviceProfile.parse(st.blob(4) ?? [])
                 profiles[name] = profile
             }
-            return Item(leafIndex: UInt64(st.int64(0)), reading: try Reading(canonicalEncoding: leaf),
+            return Item(leafIndex: UInt64(st.int64(0)), leaf: try ReadingLeaf(bytes: leaf),
                         leafHash: RFC9162.hashLeaf(leaf).bytes, patient: st.text(2) ?? "", profile: profile)
         }
         let anchor = txid.map { DeliveryCoverage.Anchor(txid: $0, blockHeight: height, blockHash: hash) }

@@ -39,9 +39,9 @@ public struct FHIRExporter {
                 unassigned += 1
                 continue
             }
-            let reading = try Reading(canonicalEncoding: try cipher.open(sealed, index: index))
+            let leaf = try ReadingLeaf(bytes: try cipher.open(sealed, index: index))
             let context = ObservationContext(gatewayID: gatewayID, patient: patient, profile: profile)
-            lines += VitalSignObservations.make(reading, context).map { $0.resource.serialized() }
+            lines += VitalSignObservations.make(leaf, context).map { $0.resource.serialized() }
         }
         return Result(lines: lines, unassigned: unassigned)
     }

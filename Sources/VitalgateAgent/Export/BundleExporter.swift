@@ -25,6 +25,7 @@ public struct BundleExporter {
         return try db.transaction(.deferred) {
             let (leafIndex, sealed) = try findReading(device: device, seq: seq, boot: boot)
             let leaf = try cipher.open(sealed, index: leafIndex)
+            let decoded = try ReadingLeaf(bytes: leaf)
             guard let anchor = try AnchorTable(db).newestFinal(covering: leafIndex) else {
                 throw StoreError("reading \(device) seq \(seq) is stored (leaf \(leafIndex)) but no confirmed anchor covers it yet; try again after the next anchor confirms (see `vitalgate status`)")
             }
@@ -37,7 +38,7 @@ public struct BundleExporter {
             let key = try keys.signer(of: checkpoint.note)
             let path = try MerkleTree.inclusionProof(index: leafIndex, size: anchor.treeSize, nodes: MerkleNodeTable(db))
             return ProofBundle(
-                reading: try Reading(canonicalEncoding: leaf), leaf: leaf, leafIndex: leafIndex, treeSize: anchor.treeSize,
+                reading: decoded.reading, salt: decoded.salt, leaf: leaf, leafIndex: leafIndex, treeSize: anchor.treeSize,
                 inclusion: path.map(\.bytes), checkpoint: checkpoint.note, gatewayPublicKey: key,
                 anchor: .init(txid: anchor.txid, blockHash: blockHash, blockHeight: height,
                               confirmations: anchor.confirmations,

@@ -27,7 +27,7 @@ public struct LeafCipher: Sendable {
 
     /// Nonce, ciphertext and tag of `leaf` stored at `index`; the nonce from
     /// `nonces` when given (the ingest thread's pool).
-    public func seal(_ leaf: [UInt8], index: UInt64, nonces: NoncePool? = nil) -> [UInt8] {
+    public func seal(_ leaf: [UInt8], index: UInt64, nonces: RandomPool? = nil) -> [UInt8] {
         key.seal(leaf, associatedData: Self.associatedData(index), nonces: nonces)
     }
 

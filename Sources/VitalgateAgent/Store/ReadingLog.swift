@@ -20,8 +20,9 @@ public final class ReadingLog {
     public private(set) var range: CompactRange
     let rejectionsKept: Int
     let cipher: LeafCipher
-    /// Nonces for sealing, fetched in bulk (one getrandom(2) per 256 readings).
-    let nonces = NoncePool()
+    /// Nonces for sealing and leaf salts, fetched in bulk (one getrandom(2)
+    /// per 256 readings).
+    let random = RandomPool()
     /// When each device's `last_seen` was last written. It is written at most
     /// once a second per device (`device list` shows it to the second): one
     /// UPDATE per device per commit was a tenth of a live commit's work.
@@ -39,7 +40,7 @@ public final class ReadingLog {
             INSERT INTO readings(leaf_index, device, boot, seq, ts, received_at, leaf, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(device, boot, seq) DO NOTHING
             """)
-        findReading = try db.prepare("SELECT leaf_hash FROM readings WHERE device = ? AND boot = ? AND seq = ?")
+        findReading = try db.prepare("SELECT leaf_index, leaf FROM readings WHERE device = ? AND boot = ? AND seq = ?")
         // The log's end is one past its last leaf; building the compact range reads the
         // right edge's perfect subtrees, so a damaged end is found here, at start-up.
         self.range = try CompactRange(size: try nodes.treeSize(), nodes: nodes)
@@ -102,20 +103,24 @@ public final class ReadingLog {
 
     private func store(_ reading: Reading, receivedAt: Int64,
                        completing completed: inout [(level: Int, index: UInt64, hash: SHA256Digest)]) throws -> IngestOutcome {
-        var leaf = reading.canonicalEncoding()
-        defer { sodiumZero(&leaf) }
+        // A version 2 leaf (docs/encoding.md): salted, so that its hash, stored in the
+        // clear and shown in neighbours' proofs, says nothing about the values.
+        var salt = random.bytes(ReadingLeaf.saltByteCount)
+        var leaf = ReadingLeaf(reading: reading, salt: salt).bytes
+        defer {
+            sodiumZero(&leaf)
+            sodiumZero(&salt)
+        }
         let leafHash = RFC9162.hashLeaf(leaf)
         let index = range.size
         try insertReading.run(.integer(Int64(index)), .text(reading.device), .integer(Int64(reading.boot)),
                               .integer(Int64(reading.seq)), .integer(reading.ts), .integer(receivedAt),
-                              .blob(cipher.seal(leaf, index: index, nonces: nonces)), .blob(leafHash.bytes))
+                              .blob(cipher.seal(leaf, index: index, nonces: random)), .blob(leafHash.bytes))
         if db.changes == 0 {
-            // Exactly once: (device, boot, seq) is already stored. Same bytes is a resend:
-            // compared by leaf hash, so the stored leaf need not be decrypted.
-            let existing = findReading
-            defer { existing.reset() }
-            try existing.bind(.text(reading.device), .integer(Int64(reading.boot)), .integer(Int64(reading.seq)))
-            let same = try existing.step() && existing.blob(0).flatMap { SHA256Digest(bytes: $0) } == leafHash
+            // Exactly once: (device, boot, seq) is already stored. The same reading is a
+            // resend. Each leaf has its own salt, so the stored one is opened and the
+            // readings compared (resends are rare; the hot path never decrypts).
+            let same = try storedReading(device: reading.device, boot: reading.boot, seq: reading.seq) == reading
             let reason: RejectionReason = same ? .duplicate : .conflict
             let detail = same
                 ? "seq \(reading.seq) (boot \(reading.boot)) is already stored"
@@ -126,6 +131,16 @@ public final class ReadingLog {
         return .stored(leafIndex: index)
     }
 
+    /// The stored reading `(device, boot, seq)`, opened; nil if there is none.
+    private func storedReading(device: String, boot: UInt32, seq: UInt64) throws -> Reading? {
+        let existing = findReading
+        defer { existing.reset() }
+        try existing.bind(.text(device), .integer(Int64(boot)), .integer(Int64(seq)))
+        guard try existing.step(), let sealed = existing.blob(1) else { return nil }
+        var leaf = try cipher.open(sealed, index: UInt64(existing.int64(0)))
+        defer { sodiumZero(&leaf) }
+        return try ReadingLeaf(bytes: leaf).reading
+    }
 
     private func record(_ rejection: Rejection, topic: String, at millis: Int64) throws {
         try db.cachedStatement("""
