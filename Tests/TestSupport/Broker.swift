@@ -47,7 +47,9 @@ public final class Broker: @unchecked Sendable {
     }
 
     /// The deployment configuration with `security`'s files, both listeners on 127.0.0.1.
-    public init(secured security: BrokerSecurity, extraConfig: [String] = []) throws {
+    /// `removing` drops every line setting one of those options (for
+    /// controls that show what a shipped setting prevents).
+    public init(secured security: BrokerSecurity, extraConfig: [String] = [], removing: Set<String> = []) throws {
         temporary = try TemporaryDirectory("vitalgate-mosquitto")
         directory = temporary.path
         port = try freeLoopbackPort()
@@ -65,7 +67,8 @@ public final class Broker: @unchecked Sendable {
         guard text.range(of: "@[A-Z_]+@", options: .regularExpression) == nil else {
             throw HarnessError("mosquitto-gateway.conf.in has a placeholder this harness does not fill")
         }
-        let lines = text.components(separatedBy: "\n").filter { !$0.hasPrefix("log_dest") }
+        let lines = text.components(separatedBy: "\n")
+            .filter { !$0.hasPrefix("log_dest") && !removing.contains(String($0.prefix { $0 != " " })) }
             + ["log_dest stderr", "log_type information"]
         try start(lines + extraConfig)
     }
