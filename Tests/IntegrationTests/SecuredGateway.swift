@@ -14,9 +14,10 @@ final class SecuredGateway: @unchecked Sendable {
 
     /// - Parameters:
     ///   - devices: (id, profile) to enrol through `vitalgate device add`.
-    ///   - brokerConfig: lines appended to the broker's configuration.
+    ///   - brokerConfig: lines appended to the broker's configuration, given the gateway's home.
     ///   - removing: options dropped from the shipped configuration (controls).
-    init(devices: [(String, String)], brokerConfig: [String] = [], removing: Set<String> = []) throws {
+    init(devices: [(String, String)], brokerConfig: (_ home: String) -> [String] = { _ in [] },
+         removing: Set<String> = []) throws {
         certificates = try TestCertificates()
         let pidFile = certificates.directory.file("mosquitto.pid")
         do {
@@ -38,7 +39,7 @@ final class SecuredGateway: @unchecked Sendable {
             }
             broker = try Broker(secured: BrokerSecurity(
                 passwordFile: gateway.home + "/broker/passwd", aclFile: gateway.home + "/broker/acl", pidFile: pidFile,
-                certificates: certificates), extraConfig: brokerConfig, removing: removing)
+                certificates: certificates), extraConfig: brokerConfig(gateway.home), removing: removing)
         } catch {
             gateway.remove()
             certificates.remove()

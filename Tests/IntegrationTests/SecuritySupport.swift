@@ -13,6 +13,7 @@ final class SecureDevice: @unchecked Sendable {
     private var receivedTopics: [String] = []
     private var ackedSeqs: Set<UInt64> = []
     private var lostConnections = 0
+    private var pubacks = 0
 
     /// Connects and waits up to `timeout` seconds; `connected` says whether the broker let it in.
     /// `clientID` is the MQTT client id it sends (default: `id` and a random suffix).
@@ -40,6 +41,10 @@ final class SecureDevice: @unchecked Sendable {
             guard let self, rc != 0 else { return }
             self.lock.withLock { self.refused = true }
         }
+        client.onPublish = { [weak self] _ in
+            guard let self else { return }
+            self.lock.withLock { self.pubacks += 1 }
+        }
         client.onDisconnect = { [weak self] _ in
             guard let self else { return }
             self.lock.withLock {
@@ -63,6 +68,9 @@ final class SecureDevice: @unchecked Sendable {
 
     /// How often its connection went down (the broker closed it, or `stop()`).
     var disconnects: Int { lock.withLock { lostConnections } }
+
+    /// QoS 1 publishes the broker has acknowledged (PUBACK).
+    var acknowledgedByBroker: Int { lock.withLock { pubacks } }
 
     /// A thermometer reading of this device (or of `device`), as JSON text.
     static func thermometer(device: String, seq: Int, temp: String, ts: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> [UInt8] {
