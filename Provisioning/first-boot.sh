@@ -87,7 +87,7 @@ fi
 sed -e "s|@TLS_BIND@|0.0.0.0|" -e "s|@TLS_PORT@|$TLS_PORT|" -e "s|@LOCAL_PORT@|$LOCAL_PORT|" \
     -e "s|@CA_FILE@|$TLS/ca.crt|" -e "s|@CERT_FILE@|$TLS/broker.crt|" -e "s|@KEY_FILE@|$TLS/broker.key|" \
     -e "s|@PASSWORD_FILE@|$BROKER_DIR/passwd|" -e "s|@ACL_FILE@|$BROKER_DIR/acl|" \
-    -e "s|@PID_FILE@|/run/vitalgate-broker/mosquitto.pid|" -e "s|@STATE@|$BROKER_DIR|" \
+    -e "s|@PID_FILE@|/run/vitalgate-broker/mosquitto.pid|" \
     "$HERE/mosquitto-gateway.conf.in" > "$BROKER_DIR/mosquitto.conf"
 chown vitalgate:vitalgate "$BROKER_DIR/mosquitto.conf"
 if grep -q '@[A-Z_]*@' "$BROKER_DIR/mosquitto.conf"; then echo "unfilled placeholder in mosquitto.conf" >&2; exit 1; fi

@@ -69,7 +69,7 @@ openssl x509 -req -in "$BROKER/broker.csr" -CA "$BROKER/ca.crt" -CAkey "$BROKER/
 sed -e "s|@TLS_BIND@|127.0.0.1|" -e "s|@TLS_PORT@|$TLS_PORT|" -e "s|@LOCAL_PORT@|$MQTT_PORT|" \
     -e "s|@CA_FILE@|$BROKER/ca.crt|" -e "s|@CERT_FILE@|$BROKER/broker.crt|" -e "s|@KEY_FILE@|$BROKER/broker.key|" \
     -e "s|@PASSWORD_FILE@|$HOME_DIR/broker/passwd|" -e "s|@ACL_FILE@|$HOME_DIR/broker/acl|" \
-    -e "s|@PID_FILE@|$BROKER/mosquitto.pid|" -e "s|@STATE@|$BROKER|" -e "s|^log_dest syslog|log_dest file $BROKER/mosquitto.log|" \
+    -e "s|@PID_FILE@|$BROKER/mosquitto.pid|" -e "s|^log_dest syslog|log_dest file $BROKER/mosquitto.log|" \
     "$ROOT/Provisioning/mosquitto-gateway.conf.in" > "$BROKER/mosquitto.conf"
 # Started as root, mosquitto switches to user `mosquitto`, who cannot read this folder.
 if [ "$(id -u)" = 0 ]; then echo "user root" >> "$BROKER/mosquitto.conf"; fi

@@ -1,6 +1,8 @@
 import Foundation
+import JSON
 import MQTT
 import TestSupport
+import Vitals
 
 /// A device for the security tests: its own broker login, over TLS when
 /// given a CA file, recording what it receives.
@@ -9,12 +11,17 @@ final class SecureDevice: @unchecked Sendable {
     let client: MQTTClient
     private let lock = NSLock()
     private var receivedTopics: [String] = []
+    private var ackedSeqs: Set<UInt64> = []
+    private var lostConnections = 0
+    private var pubacks = 0
 
     /// Connects and waits up to `timeout` seconds; `connected` says whether the broker let it in.
-    init(id: String, user: String?, password: String?, port: UInt16, caFile: String?, timeout: Double = 5) throws {
+    /// `clientID` is the MQTT client id it sends (default: `id` and a random suffix).
+    init(id: String, user: String?, password: String?, port: UInt16, caFile: String?, timeout: Double = 5,
+         clientID: String? = nil) throws {
         self.id = id
         MQTTLibrary.initialize()
-        var config = MQTTClient.Configuration(clientID: "\(id)-\(UUID().uuidString.prefix(6))", cleanSession: true)
+        var config = MQTTClient.Configuration(clientID: clientID ?? "\(id)-\(UUID().uuidString.prefix(6))", cleanSession: true)
         config.port = port
         config.username = user
         config.password = password
@@ -23,16 +30,27 @@ final class SecureDevice: @unchecked Sendable {
         client = try MQTTClient(config)
         client.onMessage = { [weak self] message in
             guard let self else { return }
-            self.lock.withLock { self.receivedTopics.append(message.topic) }
+            let ack = (try? JSONParser.parse(message.payload)).flatMap { try? Acknowledgement(json: $0) }
+            self.lock.withLock {
+                self.receivedTopics.append(message.topic)
+                for range in ack?.acked ?? [] { self.ackedSeqs.formUnion(range) }
+            }
         }
         // A refusal (CONNACK code, or the connection dropped, as when TLS fails) ends the wait early.
         client.onConnect = { [weak self] rc, _ in
             guard let self, rc != 0 else { return }
             self.lock.withLock { self.refused = true }
         }
+        client.onPublish = { [weak self] _ in
+            guard let self else { return }
+            self.lock.withLock { self.pubacks += 1 }
+        }
         client.onDisconnect = { [weak self] _ in
             guard let self else { return }
-            self.lock.withLock { self.refused = true }
+            self.lock.withLock {
+                self.refused = true
+                self.lostConnections += 1
+            }
         }
         try client.start()
         let deadline = Date().addingTimeInterval(timeout)
@@ -44,6 +62,15 @@ final class SecureDevice: @unchecked Sendable {
     private(set) var connected = false
 
     var received: [String] { lock.withLock { receivedTopics } }
+
+    /// Every seq acknowledged end to end on the ack topics it reads.
+    var acked: Set<UInt64> { lock.withLock { ackedSeqs } }
+
+    /// How often its connection went down (the broker closed it, or `stop()`).
+    var disconnects: Int { lock.withLock { lostConnections } }
+
+    /// QoS 1 publishes the broker has acknowledged (PUBACK).
+    var acknowledgedByBroker: Int { lock.withLock { pubacks } }
 
     /// A thermometer reading of this device (or of `device`), as JSON text.
     static func thermometer(device: String, seq: Int, temp: String, ts: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> [UInt8] {

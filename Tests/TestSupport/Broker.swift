@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// A real mosquitto broker for tests, listening on 127.0.0.1 only, with its
-/// configuration, persistence file and logs in its own temporary directory.
+/// configuration and logs in its own temporary directory (the shipped
+/// configurations keep nothing else on disk: persistence is off).
 ///
 /// It runs the configuration the project ships (Provisioning/mosquitto.conf,
 /// with its queue limits that keep QoS 1 bursts from being dropped), with
@@ -17,8 +18,8 @@ public final class Broker: @unchecked Sendable {
     public let port: UInt16
     /// The TLS listener of a `secured` broker.
     public let tlsPort: UInt16?
-    /// The temporary directory holding `mosquitto.conf`, the persistence
-    /// file `mosquitto.db` and one log per run (`mosquitto-<n>.log`).
+    /// The temporary directory holding `mosquitto.conf` and one log per run
+    /// (`mosquitto-<n>.log`).
     public let directory: String
     private let temporary: TemporaryDirectory
     private let lock = NSLock()
@@ -47,7 +48,9 @@ public final class Broker: @unchecked Sendable {
     }
 
     /// The deployment configuration with `security`'s files, both listeners on 127.0.0.1.
-    public init(secured security: BrokerSecurity, extraConfig: [String] = []) throws {
+    /// `removing` drops every line setting one of those options (for
+    /// controls that show what a shipped setting prevents).
+    public init(secured security: BrokerSecurity, extraConfig: [String] = [], removing: Set<String> = []) throws {
         temporary = try TemporaryDirectory("vitalgate-mosquitto")
         directory = temporary.path
         port = try freeLoopbackPort()
@@ -58,14 +61,15 @@ public final class Broker: @unchecked Sendable {
             "@TLS_BIND@": "127.0.0.1", "@TLS_PORT@": String(tls), "@LOCAL_PORT@": String(port),
             "@CA_FILE@": security.certificates.caFile, "@CERT_FILE@": security.certificates.certFile,
             "@KEY_FILE@": security.certificates.keyFile, "@PASSWORD_FILE@": security.passwordFile,
-            "@ACL_FILE@": security.aclFile, "@PID_FILE@": security.pidFile, "@STATE@": directory,
+            "@ACL_FILE@": security.aclFile, "@PID_FILE@": security.pidFile,
         ]
         var text = try String(contentsOfFile: repositoryRoot() + "/Provisioning/mosquitto-gateway.conf.in", encoding: .utf8)
         for (name, value) in values { text = text.replacingOccurrences(of: name, with: value) }
         guard text.range(of: "@[A-Z_]+@", options: .regularExpression) == nil else {
             throw HarnessError("mosquitto-gateway.conf.in has a placeholder this harness does not fill")
         }
-        let lines = text.components(separatedBy: "\n").filter { !$0.hasPrefix("log_dest") }
+        let lines = text.components(separatedBy: "\n")
+            .filter { !$0.hasPrefix("log_dest") && !removing.contains(String($0.prefix { $0 != " " })) }
             + ["log_dest stderr", "log_type information"]
         try start(lines + extraConfig)
     }
@@ -106,14 +110,14 @@ public final class Broker: @unchecked Sendable {
     /// The current run's log (for failure messages).
     public func output() -> String { lock.withLock { process?.output() ?? "" } }
 
-    /// SIGTERM: mosquitto saves its persistence file and exits.
+    /// SIGTERM: mosquitto exits (saving a persistence file only if a test turned persistence on).
     public func stop() { lock.withLock { process }?.stop(grace: 10) }
 
     /// SIGKILL: the broker dies without saving, as in a crash or power loss.
     public func kill9() { lock.withLock { process }?.kill9() }
 
     /// Stops the broker if it runs, then starts it again on the same port
-    /// with the same configuration and persistence file.
+    /// with the same configuration; without persistence, nothing queued survives.
     public func restart() throws {
         stop()
         try launch()

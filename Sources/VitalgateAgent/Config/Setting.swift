@@ -12,7 +12,7 @@ public struct Setting: Sendable {
         Setting(key: "gateway_id", defaultValue: nil, help: "This gateway's name; the checkpoint origin is `vitalgate/<gateway_id>`."),
         Setting(key: "mqtt_host", defaultValue: "127.0.0.1", help: "MQTT broker the devices publish to."),
         Setting(key: "mqtt_port", defaultValue: "1883", help: "Broker port."),
-        Setting(key: "mqtt_client_id", defaultValue: nil, help: "Fixed client id for the persistent session (default vitalgate-<gateway_id>)."),
+        Setting(key: "mqtt_client_id", defaultValue: nil, help: "Fixed client id for the persistent session (default vitalgate-<gateway_id>); a broker with use_username_as_clientid, as the shipped gateway configuration, uses mqtt_username instead."),
         Setting(key: "mqtt_username", defaultValue: nil, help: "Broker user for the agent, if the broker requires one."),
         Setting(key: "mqtt_password_file", defaultValue: nil, help: "File holding the agent's broker password (mode 0600)."),
         Setting(key: "passphrase_file", defaultValue: nil, help: "File holding the passphrase of a sealed gateway.key (mode 0600, readable by the service user only); without it `run` prompts."),

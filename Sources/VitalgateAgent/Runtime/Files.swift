@@ -70,6 +70,32 @@ public enum Files {
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// Creates an empty file with `mode` unless something exists at `path`.
+    public static func createIfMissing(_ path: String, mode: mode_t) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        if fd >= 0 {
+            close(fd)
+        } else if errno != EEXIST {
+            throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Clears every permission bit of `path` that `allowed` lacks (a file
+    /// left wider by an older release, or by a wider umask); keeps narrower
+    /// modes; does nothing if the file is missing.
+    public static func restrictMode(_ path: String, to allowed: mode_t) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return }
+            throw Failure(description: "cannot stat \(path): \(String(cString: strerror(errno)))")
+        }
+        let mode = info.st_mode & 0o7777
+        guard mode & ~allowed != 0 else { return }
+        guard chmod(path, mode & allowed) == 0 else {
+            throw Failure(description: "cannot restrict \(path) to mode \(String(allowed, radix: 8)): \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Creates a directory (and parents) with `mode` if missing.
     public static func makeDirectory(_ path: String, mode: mode_t = 0o750) throws {
         var prefix = path.hasPrefix("/") ? "" : "."

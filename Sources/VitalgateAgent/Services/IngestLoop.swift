@@ -36,7 +36,7 @@ extension IngestService {
             let client = try makeClient()
             self.client = client
             try client.start()
-            logger.info("ingest: log size \(log.treeSize); connecting to \(config.mqttHost):\(config.mqttPort) as \(config.mqttClientID)")
+            logger.info("ingest: log size \(log.treeSize); connecting to \(config.mqttHost):\(config.mqttPort) as client id \(config.mqttClientID)\(config.mqttUsername.map { ", user \($0)" } ?? "")")
         }
         try db.setAgentState("ingest", "running", at: Clock.nowMillis())
         var grouping = false

@@ -1,20 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SQLiteStore
 
 /// Opening the gateway's SQLite file: WAL and `synchronous=FULL` (so a commit
 /// survives power loss, which is the point of safety for every reading), and
 /// the newest schema.
 public enum GatewayDatabase {
+    /// The widest mode of the database and its `-wal` and `-shm`: they hold
+    /// device ids, patient references and (sealed) readings, so the owner
+    /// writes, the group may read (backups), others get nothing.
+    public static let fileMode: mode_t = 0o640
+
     public static func open(_ home: GatewayHome, readOnly: Bool = false) throws -> Database {
         // A reader on a gateway never provisioned gets a sentence, not SQLite's "unable to open".
         if readOnly && !Files.exists(home.database) {
             throw StoreError("no database at \(home.database): provision this gateway first (`vitalgate provision --home \(home.path) --gateway-id ID`)")
         }
+        try restrictModes(home, create: !readOnly)
         var options = Database.Options()
         options.readOnly = readOnly
         options.synchronousFull = true
         let db = try Database(path: home.database, options: options)
         if !readOnly { try Schema.migrate(db) }
         return db
+    }
+}
+
+extension GatewayDatabase {
+    /// SQLite creates a new database 0644 (less the umask) and gives `-wal`
+    /// and `-shm` the main file's mode when it creates them. So the main file
+    /// is created empty with `fileMode` before SQLite opens it (an empty file
+    /// is an empty database), and files an older release left wider are
+    /// narrowed on every open. A reader that does not own them (chmod
+    /// refused) opens them anyway; the agent and every command that writes fail.
+    static func restrictModes(_ home: GatewayHome, create: Bool) throws {
+        do {
+            if create { try Files.createIfMissing(home.database, mode: fileMode) }
+            for path in [home.database, home.database + "-wal", home.database + "-shm"] {
+                try Files.restrictMode(path, to: fileMode)
+            }
+        } catch let failure as Files.Failure {
+            if create { throw StoreError(failure.description) }
+        }
     }
 }
 
