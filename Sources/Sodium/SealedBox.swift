@@ -10,8 +10,9 @@ import CSodium
 public struct SealedBoxPublicKey: Sendable, Equatable, Hashable {
     /// `crypto_box_PUBLICKEYBYTES`.
     public static let byteCount = Int(crypto_box_PUBLICKEYBYTES)
-    /// `crypto_box_SEALBYTES`: what sealing adds to a message.
-    public static let overheadByteCount = crypto_box_sealbytes()  // the macro is an expression Swift does not import
+    /// `crypto_box_SEALBYTES`, what sealing adds to a message, from its
+    /// function: the macro is an expression, which Swift does not import.
+    public static let overheadByteCount = crypto_box_sealbytes()
 
     /// The 32 key bytes.
     public let bytes: [UInt8]

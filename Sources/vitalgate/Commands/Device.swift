@@ -6,7 +6,11 @@ import VitalgateAgent
 struct Device: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Enrol, list, show, assign and revoke devices.",
-        discussion: "add and revoke rewrite the broker's password and ACL files and reload the broker (docs/security.md).",
+        discussion: """
+        add and revoke rewrite the broker's password and ACL files and reload the broker. Patient references \
+        are sealed at rest: add and assign need no secret key; list and show print them only with --reveal, \
+        which needs the gateway key (docs/security.md).
+        """,
         subcommands: [DeviceAdd.self, DeviceList.self, DeviceShow.self, DeviceAssign.self, DeviceRevoke.self])
 }
 
