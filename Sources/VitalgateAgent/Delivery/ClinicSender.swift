@@ -15,7 +15,7 @@ struct ClinicSender {
 
     init(config: AgentConfig, clinic: ClinicSettings, identity: GatewayIdentity, cancellation: HTTPCancellation) throws {
         db = try GatewayDatabase.open(config.home)
-        queue = DeliveryQueue(db, cipher: identity.leafCipher)
+        queue = DeliveryQueue(db, cipher: identity.leafCipher, patients: identity.patientCipher)
         self.clinic = clinic
         self.identity = identity
         self.cancellation = cancellation

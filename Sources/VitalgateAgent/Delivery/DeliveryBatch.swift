@@ -23,7 +23,7 @@ public struct DeliveryBatch: Sendable {
 
     /// Loads batch `id`. Throws if a stored leaf or profile no longer parses:
     /// the database was changed outside vitalgate.
-    static func load(_ db: Database, id: Int64, cipher: LeafCipher) throws -> DeliveryBatch? {
+    static func load(_ db: Database, id: Int64, cipher: LeafCipher, patients: PatientCipher) throws -> DeliveryBatch? {
         let head = try db.prepare("""
             SELECT created_at, attempts, checkpoint_size, checkpoint_root, anchor_txid, anchor_block_height, anchor_block_hash
             FROM delivery_batches WHERE id = ?
@@ -33,8 +33,11 @@ public struct DeliveryBatch: Sendable {
         }.first
         guard let (createdAt, attempts, size, root, txid, height, hash) = head else { return nil }
         var profiles: [String: DeviceProfile] = [:]
+        // A batch's readings share few assignments: each sealed patient is opened
+        // once per device (the device too, so the cache cannot skip the binding check).
+        var opened: [String: [StoredPatient: String]] = [:]
         let items = try db.prepare("""
-            SELECT d.leaf_index, r.leaf, d.patient, p.name, p.json
+            SELECT d.leaf_index, r.leaf, d.patient, p.name, p.json, r.device
             FROM deliveries d JOIN readings r ON r.leaf_index = d.leaf_index
             JOIN devices v ON v.id = r.device JOIN profiles p ON p.name = v.profile
             WHERE d.batch = ? ORDER BY d.leaf_index
@@ -48,8 +51,11 @@ public struct DeliveryBatch: Sendable {
                 profile = try DeviceProfile.parse(st.blob(4) ?? [])
                 profiles[name] = profile
             }
+            let device = st.text(5) ?? "", stored = try StoredPatient.from(st.value(2)) ?? .clear("")
+            let patient = try opened[device]?[stored] ?? patients.open(stored, device: device)
+            opened[device, default: [:]][stored] = patient
             return Item(leafIndex: UInt64(st.int64(0)), leaf: try ReadingLeaf(bytes: leaf),
-                        leafHash: RFC9162.hashLeaf(leaf).bytes, patient: st.text(2) ?? "", profile: profile)
+                        leafHash: RFC9162.hashLeaf(leaf).bytes, patient: patient, profile: profile)
         }
         let anchor = txid.map { DeliveryCoverage.Anchor(txid: $0, blockHeight: height, blockHash: hash) }
         let coverage = DeliveryCoverage(checkpointSize: size, checkpointRoot: root, anchor: anchor,

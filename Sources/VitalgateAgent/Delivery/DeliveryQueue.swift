@@ -8,10 +8,15 @@ public struct DeliveryQueue {
     let db: Database
     /// Readings are sealed at rest; batches open them to make Observations.
     let cipher: LeafCipher
+    /// So are patients; `deliveries.patient` gets the assignment's sealed
+    /// blob as it is (bound to the device, whose reading it is), opened when
+    /// a batch is loaded.
+    let patients: PatientCipher
 
-    public init(_ db: Database, cipher: LeafCipher) {
+    public init(_ db: Database, cipher: LeafCipher, patients: PatientCipher) {
         self.db = db
         self.cipher = cipher
+        self.patients = patients
     }
 
     /// Most readings looked at per call, so one call never holds the write
@@ -42,7 +47,7 @@ public struct DeliveryQueue {
             }
             guard !candidates.isEmpty else { return .idle }
             let assignments = PatientAssignments(db)
-            var taken: [(leaf: Int64, patient: String)] = []
+            var taken: [(leaf: Int64, patient: StoredPatient)] = []
             var looked = 0
             let unassigned = try db.cachedStatement("INSERT INTO deliveries(leaf_index, state, updated_at) VALUES (?, 'unassigned', ?)")
             for (leaf, device, receivedAt) in candidates {
@@ -57,7 +62,7 @@ public struct DeliveryQueue {
             guard let last = taken.last else { return .progress }
             let id = try insertBatch(coveringUpTo: UInt64(last.leaf), newest: (size, root), now: now)
             let insert = try db.cachedStatement("INSERT INTO deliveries(leaf_index, patient, state, batch, updated_at) VALUES (?, ?, 'pending', ?, ?)")
-            for t in taken { try insert.run(.integer(t.leaf), .text(t.patient), .integer(id), .integer(now)) }
+            for t in taken { try insert.run(.integer(t.leaf), t.patient.value, .integer(id), .integer(now)) }
             return .batch(id)
         }
     }
@@ -93,7 +98,7 @@ public struct DeliveryQueue {
         return db.lastInsertRowID
     }
 
-    public func batch(_ id: Int64) throws -> DeliveryBatch? { try DeliveryBatch.load(db, id: id, cipher: cipher) }
+    public func batch(_ id: Int64) throws -> DeliveryBatch? { try DeliveryBatch.load(db, id: id, cipher: cipher, patients: patients) }
 
     /// The clinic committed the batch.
     public func markDelivered(_ id: Int64, status: Int, now: Int64) throws {

@@ -8,10 +8,12 @@ import Vitals
 public struct FHIRExporter {
     let db: Database
     let cipher: LeafCipher
+    let patients: PatientCipher
 
-    public init(_ db: Database, cipher: LeafCipher) {
+    public init(_ db: Database, cipher: LeafCipher, patients: PatientCipher) {
         self.db = db
         self.cipher = cipher
+        self.patients = patients
     }
 
     public struct Result {
@@ -32,13 +34,17 @@ public struct FHIRExporter {
         let assignments = PatientAssignments(db)
         var lines: [String] = []
         var unassigned = 0
+        // One device's readings share few assignments: open each blob once.
+        var opened: [StoredPatient: String] = [:]
         let rows = try db.prepare("SELECT leaf, received_at, leaf_index FROM readings WHERE device = ? AND ts >= ? AND ts < ? ORDER BY leaf_index")
             .rows(.text(device), .integer(from), .integer(to)) { ($0.blob(0) ?? [], $0.int64(1), UInt64($0.int64(2))) }
         for (sealed, receivedAt, index) in rows {
-            guard let patient = try assignments.patient(of: device, at: receivedAt) else {
+            guard let stored = try assignments.patient(of: device, at: receivedAt) else {
                 unassigned += 1
                 continue
             }
+            let patient = try opened[stored] ?? patients.open(stored, device: device)
+            opened[stored] = patient
             let leaf = try ReadingLeaf(bytes: try cipher.open(sealed, index: index))
             let context = ObservationContext(gatewayID: gatewayID, patient: patient, profile: profile)
             lines += VitalSignObservations.make(leaf, context).map { $0.resource.serialized() }

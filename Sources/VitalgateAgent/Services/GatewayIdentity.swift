@@ -9,6 +9,8 @@ public final class GatewayIdentity: Sendable {
     public var publicKey: Ed25519PublicKey { secretKey.publicKey }
     /// Seals and opens reading leaves at rest (derived from the secret key).
     public let leafCipher: LeafCipher
+    /// Opens patient references at rest (the delivery thread's).
+    public let patientCipher: PatientCipher
 
     /// Loads the secret key from the home folder (see `loadSecretKey`).
     public init(home: GatewayHome, gatewayID: String, passphraseFile: String?) throws {
@@ -17,6 +19,7 @@ public final class GatewayIdentity: Sendable {
         self.origin = GatewayHome.origin(gatewayID: gatewayID)
         self.secretKey = try Self.loadSecretKey(home: home, passphraseFile: passphraseFile)
         self.leafCipher = LeafCipher(gatewayKey: secretKey)
+        self.patientCipher = PatientCipher(gatewayKey: secretKey)
     }
 
     /// The gateway's secret key, plain or sealed (KeyFile.load). A sealed

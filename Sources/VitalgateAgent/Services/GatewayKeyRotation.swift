@@ -13,7 +13,8 @@ public enum GatewayKeyRotation {
     /// In one transaction: signs the rotation statement with `old`, appends
     /// it to the log as a leaf (the next checkpoint, signed with `new`, and
     /// its anchor cover it), records it in the key chain, re-seals every
-    /// stored reading under `new`'s data key and makes `new` the current key.
+    /// stored reading under `new`'s data key and every patient reference to
+    /// `new`'s patient key, and makes `new` the current key.
     /// Precondition: `old` is the database's current key (checked).
     public static func commit(db: Database, gatewayID: String, old: Ed25519SecretKey, new: Ed25519SecretKey,
                               at millis: Int64) throws -> KeyRotation {
@@ -26,6 +27,7 @@ public enum GatewayKeyRotation {
                                        oldKey: old.publicKey.bytes, newKey: new.publicKey.bytes)
             let statement = rotation.canonicalEncoding()
             try reseal(db, from: LeafCipher(gatewayKey: old), to: LeafCipher(gatewayKey: new))
+            try PatientSealing.rotate(db, from: PatientCipher(gatewayKey: old), to: PatientCipher(gatewayKey: new))
             let nodes = MerkleNodeTable(db)
             var range = try CompactRange(size: try nodes.treeSize(), nodes: nodes)
             let index = range.size

@@ -8,7 +8,9 @@ public struct DeviceRecord: Sendable, Equatable {
     public let status: String
     public let enrolledAt: Int64
     public let revokedAt: Int64?
-    public let patient: String?
+    /// Its patient as stored: sealed (open it with `PatientCipher`), or in the
+    /// clear in a database an earlier release made and nothing has sealed yet.
+    public let patient: StoredPatient?
     public let lastSeen: Int64?
     public let readings: Int64
     /// Whether the broker password file has an entry for it.
@@ -46,6 +48,7 @@ public struct DeviceTable {
     }
 
     /// Enrols `id`. `brokerLine` is its mosquitto password-file line (a hash).
+    /// `patient` is sealed to the database's patient key (see `PatientAssignments.assign`).
     public func add(id: String, profile: String, patient: String?, brokerLine: String?, at millis: Int64) throws {
         let profiles = try profileNames()
         guard profiles.contains(profile) else {
@@ -54,8 +57,9 @@ public struct DeviceTable {
         if try db.scalar("SELECT COUNT(*) FROM devices WHERE id = ?", .text(id)) > 0 {
             throw StoreError("device `\(id)` is already enrolled (see `vitalgate device list`)")
         }
+        let sealed = try patient.map { SQLiteValue.blob(try PatientAssignments.sealer(db).seal($0, device: id)) } ?? .null
         try db.cachedStatement("INSERT INTO devices(id, profile, status, enrolled_at, patient, broker_line) VALUES (?, ?, 'enrolled', ?, ?, ?)")
-            .run(.text(id), .text(profile), .integer(millis), SQLiteValue(patient), SQLiteValue(brokerLine))
+            .run(.text(id), .text(profile), .integer(millis), sealed, SQLiteValue(brokerLine))
     }
 
     /// Revokes `id` and forgets its broker credentials.
@@ -86,7 +90,7 @@ public struct DeviceTable {
         while try st.step() {
             result.append(DeviceRecord(id: st.text(0) ?? "", profile: st.text(1) ?? "", status: st.text(2) ?? "",
                                        enrolledAt: st.int64(3), revokedAt: st.isNull(4) ? nil : st.int64(4),
-                                       patient: st.text(5), lastSeen: st.isNull(6) ? nil : st.int64(6), readings: st.int64(7),
+                                       patient: try StoredPatient.from(st.value(5)), lastSeen: st.isNull(6) ? nil : st.int64(6), readings: st.int64(7),
                                        hasBrokerCredentials: st.int64(8) != 0, rejectionsRecorded: st.int64(9)))
         }
         return result

@@ -19,6 +19,8 @@ struct DeviceAdd: ParsableCommand {
             help: ArgumentHelp("Write the device's broker password to this new file (mode 0600) instead of printing it.", valueName: "file"))
     var passwordOut: String?
     @OptionGroup var home: HomeOptions
+    /// Only for a database from before patient sealing (see `preparePatientSealing`).
+    @OptionGroup var key: KeyOptions
 
     func validate() throws {
         guard isValidIdentifier(id) else {
@@ -31,6 +33,7 @@ struct DeviceAdd: ParsableCommand {
     func run() throws {
         let gatewayHome = home.gatewayHome
         let db = try GatewayDatabase.open(gatewayHome)
+        if patient != nil { try preparePatientSealing(gatewayHome, db, key) }
         let (account, password) = BrokerAccount.issue(user: id)
         try DeviceTable(db).add(id: id, profile: profile, patient: patient, brokerLine: account.line, at: Clock.nowMillis())
         let broker = try brokerFiles(gatewayHome)

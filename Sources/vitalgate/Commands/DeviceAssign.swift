@@ -11,6 +11,8 @@ struct DeviceAssign: ParsableCommand {
     @Option(help: "The FHIR patient, e.g. Patient/123.") var patient: String?
     @Flag(help: "Unassign: the device's readings are not delivered to any patient.") var none = false
     @OptionGroup var home: HomeOptions
+    /// Only for a database from before patient sealing (see `preparePatientSealing`).
+    @OptionGroup var key: KeyOptions
 
     func validate() throws {
         guard (patient != nil) != none else { throw ValidationError("give either --patient Patient/<id> or --none") }
@@ -19,6 +21,7 @@ struct DeviceAssign: ParsableCommand {
 
     func run() throws {
         let db = try GatewayDatabase.open(home.gatewayHome)
+        if patient != nil { try preparePatientSealing(home.gatewayHome, db, key) }
         try PatientAssignments(db).assign(device: id, patient: patient)
         Console.out(patient.map { "assigned \(id) to \($0)" } ?? "unassigned \(id)")
     }

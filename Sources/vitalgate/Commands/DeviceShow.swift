@@ -6,15 +6,17 @@ struct DeviceShow: ParsableCommand {
 
     @Argument(help: "The device id.") var id: String
     @OptionGroup var home: HomeOptions
+    @OptionGroup var reveal: RevealOptions
 
     func run() throws {
+        let cipher = try reveal.cipher(home.gatewayHome)
         let db = try GatewayDatabase.open(home.gatewayHome, readOnly: true)
         guard let d = try DeviceTable(db).show(id: id) else { throw CLIError("no device `\(id)` (see `vitalgate device list`)") }
         Console.out("device       \(d.id)")
         Console.out("profile      \(d.profile)")
         Console.out("state        \(d.status)" + (d.revokedAt.map { " (revoked at \($0) ms)" } ?? ""))
         Console.out("enrolled at  \(d.enrolledAt) ms")
-        Console.out("patient      \(d.patient ?? "-")")
+        Console.out("patient      \(try patientText(d.patient, device: d.id, cipher))")
         Console.out("broker       \(d.hasBrokerCredentials ? "may connect as user \(d.id)" : "no credentials")")
         Console.out("last seen    \(d.lastSeen.map { "\($0) ms" } ?? "never")")
         Console.out("readings     \(d.readings)")

@@ -32,7 +32,7 @@ struct Export: ParsableCommand {
         let cipher = LeafCipher(gatewayKey: secret)
         guard let seq else {
             let gatewayID = try db.meta("gateway_id") ?? ""
-            let result = try FHIRExporter(db, cipher: cipher).observations(device: device, from: from ?? .min, to: to ?? .max, gatewayID: gatewayID)
+            let result = try FHIRExporter(db, cipher: cipher, patients: PatientCipher(gatewayKey: secret)).observations(device: device, from: from ?? .min, to: to ?? .max, gatewayID: gatewayID)
             for line in result.lines { Console.out(line) }
             if result.unassigned > 0 { Console.err("\(result.unassigned) readings had no patient when received and were not exported") }
             return

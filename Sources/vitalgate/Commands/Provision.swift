@@ -81,6 +81,8 @@ struct Provision: ParsableCommand {
         let db = try GatewayDatabase.open(home)
         try db.setMeta("gateway_id", gatewayID)
         try db.setMeta("public_key", publicHex)
+        // Patient references are sealed to this from the first one on (docs/security.md).
+        try db.setMeta(PatientSealing.metaKey, Hex.encode(PatientCipher(gatewayKey: key).sealer.publicKey.bytes))
         let imported = try importProfiles(from: devicesDir, into: DeviceTable(db))
         try BrokerAccount.setAgent(agentAccount, in: db)
         let broker = try brokerFiles(home)

@@ -51,6 +51,9 @@ struct RotateKey: ParsableCommand {
             }
             unlink(next)
         }
+        // References an earlier release left in the clear are sealed first, the
+        // old text zeroed (PatientSealing.setUp); the rotation then re-seals them all.
+        try PatientSealing.setUp(db, cipher: PatientCipher(gatewayKey: old))
         new = try Ed25519SecretKey.generate()
         if let passphrase {
             try KeyFile.writeSealed(new, to: next, passphrase: passphrase, overwrite: false)
