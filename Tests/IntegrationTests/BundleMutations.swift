@@ -4,9 +4,9 @@ import Sodium
 import Vitals
 
 /// Mutation probes on a valid bundle: every single-byte change to its data
-/// (leaf, each inclusion hash, checkpoint note, gateway key, txid, block
-/// hash, raw transaction, txout proof) and to each reading field must make
-/// verification fail. Returns the mutations that did not.
+/// (leaf, salt, each inclusion hash, checkpoint note, gateway key, txid, block
+/// hash, raw transaction, txout proof), to each reading field and to the leaf
+/// version must make verification fail. Returns the mutations that did not.
 enum BundleMutations {
     static func probe(_ original: ProofBundle) throws -> [String] {
         try Sodium.initialize()
@@ -21,6 +21,12 @@ enum BundleMutations {
             if verifier.verify(b).allSatisfy(\.passed) { survivors.append(name) }
         }
         for i in original.leaf.indices { check("leaf[\(i)]") { $0.leaf[i] ^= 0x01 } }
+        if let salt = original.salt {
+            for i in salt.indices { check("salt[\(i)]") { $0.salt![i] ^= 0x01 } }
+            check("salt dropped (leaf version 1)") { $0.salt = nil }
+        } else {
+            check("salt added (leaf version 2)") { $0.salt = [UInt8](repeating: 0, count: ReadingLeaf.saltByteCount) }
+        }
         for (h, hash) in original.inclusion.enumerated() {
             for i in hash.indices { check("inclusion[\(h)][\(i)]") { $0.inclusion[h][i] ^= 0x80 } }
         }

@@ -80,6 +80,7 @@ struct EndToEndTests {
 
         // A one-byte change anywhere in a bundle's data fails verification.
         let bundle = try ProofBundle(json: JSONParser.parse(try String(contentsOfFile: gateway.directory.file("bundle-dev-3-500.json"), encoding: .utf8)))
+        #expect(bundle.leafVersion == 2 && bundle.salt?.count == ReadingLeaf.saltByteCount, "new readings have salted leaves")
         let failures = try BundleMutations.probe(bundle)
         #expect(failures.isEmpty, "mutations that still verified: \(failures.prefix(10))")
 
