@@ -4,6 +4,7 @@ import Merkle
 import SQLiteStore
 import Sodium
 import Testing
+import Vitals
 import TestSupport
 
 /// A gateway delivering to the test clinic server: broker, agent, clinic,
@@ -198,6 +199,23 @@ struct FHIRDeliveryTests {
                 let stored = try db.prepare("SELECT leaf FROM readings WHERE leaf_index = ?").rows(.integer(index)) { $0.blob(0) ?? [] }.first ?? []
                 let data = try sealed.open(stored, index: index)
                 #expect(RFC9162.hashLeaf(data).hex == String(parts.last!))
+            }
+            // As the clinic would (docs/fhir.md): each Observation's leaf data hashes to a leaf the
+            // signed Provenance names, and is the reading the Observation reports.
+            let named = Set(checked.entities.filter { $0.hasPrefix("urn:vitalgate:leaf|") }.map { String($0.split(separator: "/").last!) })
+            let bundle = try parseLarge(rig.clinic.bundlePath(request.n))
+            for entry in bundle["entry"]?.array ?? [] where entry["resource"]?["resourceType"]?.string == "Observation" {
+                let observation = try #require(entry["resource"])
+                let ext = observation["extension"]?.array?.first { $0["url"]?.string == "urn:vitalgate:leaf-data" }
+                let data = try #require(ext?["valueBase64Binary"]?.string.flatMap(Base64.decode), "an Observation without its leaf")
+                #expect(named.contains(RFC9162.hashLeaf(data).hex), "an Observation's leaf is not named by its Provenance")
+                let leaf = try ReadingLeaf(bytes: data)
+                #expect(leaf.version == 2, "new readings are delivered with salted leaves")
+                let id = observation["identifier"]?.array?.first?["value"]?.string ?? ""
+                #expect(id.hasPrefix("test-gw/\(leaf.reading.device)/\(leaf.reading.boot)/\(leaf.reading.seq)/"))
+                if let value = observation["valueQuantity"]?["value"]?.number?.text {
+                    #expect(leaf.reading.metrics.contains { $0.value.description == value }, "the Observation's value is not in its leaf")
+                }
             }
             if let anchor = checked.entities.first(where: { $0.hasPrefix("urn:vitalgate:anchor|") }) {
                 anchored += 1
