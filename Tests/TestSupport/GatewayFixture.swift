@@ -70,6 +70,28 @@ public final class GatewayFixture: @unchecked Sendable {
         }
     }
 
+    /// A gateway home unpacked from `archive` (a `tar.gz` holding one folder
+    /// `home`, as `Tests/fixtures/pre-salt/make.sh` writes it): a gateway an
+    /// earlier release provisioned and ran, for migration tests.
+    public init(unpacking archive: String) throws {
+        directory = try TemporaryDirectory("vitalgate-gw")
+        home = directory.file("home")
+        let untar = try runTool("/bin/tar", ["-xzf", archive, "-C", directory.path])
+        guard untar.status == 0, FileManager.default.fileExists(atPath: home) else {
+            throw HarnessError("tar -xzf \(archive): no home folder: \(untar.output)")
+        }
+        // vitalgate.conf names files by absolute path (provision wrote the home it was
+        // given): point them into the unpacked home.
+        let conf = home + "/vitalgate.conf"
+        let text = try String(contentsOfFile: conf, encoding: .utf8)
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("mqtt_password_file = ") }),
+              line.hasSuffix("/broker/agent.password") else {
+            throw HarnessError("\(conf) has no mqtt_password_file inside its home")
+        }
+        let oldHome = String(line.dropFirst("mqtt_password_file = ".count).dropLast("/broker/agent.password".count))
+        try text.replacingOccurrences(of: oldHome + "/", with: home + "/").write(toFile: conf, atomically: true, encoding: .utf8)
+    }
+
     @discardableResult
     func check(_ r: CommandResult, _ what: String) throws -> CommandResult {
         guard r.status == 0 else { throw HarnessError("\(what) failed (\(r.status)): \(r.stderr)\(r.stdout)") }

@@ -30,7 +30,11 @@ public final class LedgerNode: @unchecked Sendable {
     /// Starts the node, waits until RPC answers, creates (or, after a restart,
     /// loads) `wallet`, and with `matureCoins` mines 101 blocks to it so its
     /// first coinbase can be spent (COINBASE_MATURITY = 100).
-    public init(name: String = "ledger", wallet: String = "vitalgate", matureCoins: Bool = true, peers: [LedgerNode] = []) throws {
+    /// - Parameter restoring: a `tar.gz` of a regtest data folder (its `regtest/`
+    ///   folder, as `Tests/fixtures/pre-salt/make.sh` writes it): the node starts
+    ///   on that chain, mempool and wallet instead of a new one.
+    public init(name: String = "ledger", wallet: String = "vitalgate", matureCoins: Bool = true, peers: [LedgerNode] = [],
+                restoring archive: String? = nil) throws {
         self.name = name
         self.wallet = wallet
         directory = try TemporaryDirectory("ledger-\(name)")
@@ -50,6 +54,13 @@ public final class LedgerNode: @unchecked Sendable {
             "-txindex=1", "-fallbackfee=0.0001", "-keypool=20",
         ] + peers.map { "-addnode=127.0.0.1:\($0.p2pPort)" }
         do {
+            if let archive {
+                let untar = try runTool("/bin/tar", ["-xzf", archive, "-C", dataDir])
+                guard untar.status == 0 else { throw HarnessError("tar -xzf \(archive): \(untar.output)") }
+                try launch()
+                _ = try rpc("loadwallet", [.string(wallet)])
+                return
+            }
             try launch()
             _ = try rpc("createwallet", [.string(wallet)])
             if matureCoins { _ = try mine(101) }
