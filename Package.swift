@@ -64,6 +64,10 @@ let package = Package(
 
         // MARK: Tests: one target per module, plus integration tests against real processes.
         .target(name: "TestSupport", dependencies: ["LocalProcesses", "JSON"], path: "Tests/TestSupport"),
+        // The salted-leaf tests' attacker: optimized even in debug builds, since it
+        // makes tens of millions of guesses (Tests/LeafGuessing/LeafGuesser.swift).
+        .target(name: "LeafGuessing", dependencies: ["CSodium", "Vitals"], path: "Tests/LeafGuessing",
+                swiftSettings: [.unsafeFlags(["-O"])]),
         .testTarget(name: "SHA2Tests", dependencies: ["SHA2"]),
         .testTarget(name: "MerkleTests", dependencies: ["Merkle", "SHA2"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
@@ -78,6 +82,6 @@ let package = Package(
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "LedgerRPCTests", dependencies: ["LedgerRPC", "Bitcoin", "JSON", "TestSupport"]),
         .testTarget(name: "VitalgateAgentTests", dependencies: ["VitalgateAgent", "TestSupport", "ProofBundle", "Vitals", "JSON", "MQTT", "Sodium", "SQLiteStore", "LedgerRPC"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "ProofBundle", "JSON", "MQTT", "LedgerRPC", "Sodium", "SQLiteStore", "Vitals", "Bitcoin", "SHA2", "Merkle", "SignedNote"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "LeafGuessing", "ProofBundle", "JSON", "MQTT", "LedgerRPC", "Sodium", "SQLiteStore", "Vitals", "Bitcoin", "SHA2", "Merkle", "SignedNote"]),
     ]
 )
