@@ -64,6 +64,7 @@ import Vitals
         (#"{"device":"ox-001","seq":17,"ts":1763467200122,"spo2":97,"hr":72}"#, .timestampOutOfWindow),
         (#"{"device":"ox-001","seq":17,"ts":-9223372036854775808,"spo2":97,"hr":72}"#, .timestampOutOfWindow),
         (#"{"device":"ox-001","seq":17,"ts":1764072000123,"type":"x","spo2":97,"hr":72}"#, .unexpectedField),
+        (#"{"device":"ox-001","seq":17,"ts":1764072000123,"salt":"000102030405060708090a0b0c0d0e0f","spo2":97,"hr":72}"#, .unexpectedField),
         (#"{"device":"ox-001","seq":17,"ts":1764072000123,"v":1,"spo2":97,"hr":72}"#, .unexpectedField),
         (#"{"device":"ox-001","seq":17,"ts":1764072000123,"SpO2":97,"hr":72}"#, .unexpectedField),
         (#"{"device":"ox-001","seq":17,"ts":1764072000123,"spo2":97,"hr":72,"temp":36.6}"#, .unknownMetric),
