@@ -1,4 +1,5 @@
 import ArgumentParser
+import VitalgateAgent
 
 @main
 struct Vitalgate: AsyncParsableCommand {
@@ -6,5 +7,6 @@ struct Vitalgate: AsyncParsableCommand {
         commandName: "vitalgate",
         abstract: "A trustworthy gateway for patients' vitals: MQTT in, SQLite, a signed Merkle log, ledger anchors, proofs.",
         discussion: "Every command that takes --home also reads VITALGATE_HOME.",
+        version: VitalgateVersion.current,
         subcommands: [Provision.self, Device.self, RotateKey.self, Run.self, Status.self, Export.self, Verify.self, Simulate.self, Dev.self])
 }
