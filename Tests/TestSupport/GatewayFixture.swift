@@ -118,8 +118,9 @@ public final class GatewayFixture: @unchecked Sendable {
     /// its subscription): what is published before that has nobody to go to.
     public func startAgentAndWaitForBroker(_ extra: [String] = [], timeout: Double = 30) throws {
         try startAgent(extra)
+        // `current`: what this agent sees, not what the last run left in the database.
         try waitForStatus(timeout: timeout, "the agent's broker session") { s in
-            s["broker"]?["state"]?.string == "connected"
+            s["broker"]?["state"]?.string == "connected" && s["broker"]?["current"]?.bool == true
         }
     }
 

@@ -37,6 +37,8 @@ public struct StatusReport: Sendable {
     /// Whether the agent runs, in the words `status` uses.
     public enum AgentRun: Sendable, Equatable {
         case running(pid: Int32, startedAt: Int64, heartbeatAt: Int64)
+        /// It holds the lock and has not written its first heartbeat yet (a second or so).
+        case starting(pid: Int32?)
         /// It holds the lock, but its heartbeat stopped.
         case hung(pid: Int32?, heartbeatAt: Int64?)
         /// Another command holds the home (`rotate-key`).
@@ -51,6 +53,7 @@ public struct StatusReport: Sendable {
         public var word: String {
             switch self {
             case .running: "running"
+            case .starting: "starting"
             case .hung: "hung"
             case .locked: "locked"
             case .stopped: "stopped"
@@ -96,10 +99,16 @@ public struct StatusReport: Sendable {
         if presence.locked {
             if let purpose = presence.purpose, purpose != "vitalgate run" {
                 agent = .locked(pid: presence.pid, by: purpose)
-            } else if let live, presence.pid == nil || presence.pid == live.pid, now - live.heartbeatAt <= LiveStatus.staleAfterSeconds * 1000 {
-                agent = .running(pid: live.pid, startedAt: live.startedAt, heartbeatAt: live.heartbeatAt)
+            } else if let live, presence.pid == nil || presence.pid == live.pid {
+                agent = now - live.heartbeatAt <= LiveStatus.staleAfterSeconds * 1000
+                    ? .running(pid: live.pid, startedAt: live.startedAt, heartbeatAt: live.heartbeatAt)
+                    : .hung(pid: live.pid, heartbeatAt: live.heartbeatAt)
+            } else if let pid = presence.pid, let age = AgentPresence.processAge(pid), age > Double(LiveStatus.staleAfterSeconds) {
+                // Its own file never came: it has been stuck since it started.
+                agent = .hung(pid: pid, heartbeatAt: nil)
             } else {
-                agent = .hung(pid: presence.pid, heartbeatAt: live?.heartbeatAt)
+                // The file is the last run's (or none yet): this one is starting.
+                agent = .starting(pid: presence.pid)
             }
         } else if let agentRow, agentRow.state == "stopped" {
             agent = .stopped(at: agentRow.since)
@@ -128,6 +137,8 @@ public struct StatusReport: Sendable {
             if let since = unanchoredSince, let interval = anchorInterval, Double(now - since) > 2 * interval * 1000 {
                 problems.append((.warning, "anchoring stalled: a checkpoint signed \(Clock.age(of: since, now: now)) is not anchored yet (anchor_interval \(Clock.duration(Int64(interval))))"))
             }
+        case .starting(let pid):
+            problems.append((.warning, "agent starting (pid \(pid.map(String.init) ?? "?"))"))
         case .hung(let pid, let heartbeat):
             problems.append((.critical, "agent hung: pid \(pid.map(String.init) ?? "?") holds the lock but " + (heartbeat.map { "its last heartbeat was \(Clock.age(of: $0, now: now))" } ?? "has written no heartbeat")))
         case .locked(let pid, let by):
@@ -185,6 +196,8 @@ public struct StatusReport: Sendable {
         case .running(let pid, let started, let heartbeat):
             agentMembers += [(key: "pid", value: .int(pid)), (key: "started_at", value: .string(Clock.iso8601(millis: started))),
                              (key: "heartbeat_at", value: .string(Clock.iso8601(millis: heartbeat)))]
+        case .starting(let pid):
+            agentMembers += [(key: "pid", value: pid.map { .int($0) } ?? .null)]
         case .hung(let pid, let heartbeat):
             agentMembers += [(key: "pid", value: pid.map { .int($0) } ?? .null),
                              (key: "heartbeat_at", value: heartbeat.map { .string(Clock.iso8601(millis: $0)) } ?? .null)]

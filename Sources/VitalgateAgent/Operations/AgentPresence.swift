@@ -48,6 +48,17 @@ public struct AgentPresence: Sendable, Equatable {
         return AgentPresence(locked: true, pid: lockPid, purpose: linePurpose)
     }
 
+    /// Seconds since process `pid` started (/proc/<pid>/stat field 22, in
+    /// clock ticks after boot, against /proc/uptime); nil if unknown.
+    public static func processAge(_ pid: Int32) -> Double? {
+        guard let stat = try? Files.readText("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")"),
+              let uptime = (try? Files.readText("/proc/uptime"))?.split(separator: " ").first.flatMap({ Double($0) }) else { return nil }
+        // Fields after the command name (which may hold spaces), from field 3 on.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
+        return uptime - ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// `/proc/locks` prints a device as `%02x:%02x` (major, minor).
     private static func hex2(_ n: UInt32) -> String {
         let s = String(n, radix: 16)

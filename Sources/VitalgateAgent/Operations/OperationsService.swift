@@ -60,6 +60,8 @@ public final class OperationsService: LoopingPart, @unchecked Sendable {
         var state = TickState()
         var db = openDatabase()
         recordAgent(db, "running", "pid \(getpid()), version \(VitalgateVersion.current)", health: .ok, at: startedAt)
+        // At once, so that `status` sees this run, not the last one's file.
+        tick(&state, db)
         while true {
             let stop = loop.lock.withLock { () -> Bool in
                 if !loop.stopping { loop.lock.wait(seconds: tickInterval) }

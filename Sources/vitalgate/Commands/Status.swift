@@ -70,6 +70,8 @@ struct Status: ParsableCommand {
         switch r.agent {
         case .running(let pid, let started, let heartbeat):
             Console.out("agent        running, pid \(pid), since \(when(started)); heartbeat \(Clock.age(of: heartbeat, now: now))")
+        case .starting(let pid):
+            Console.out("agent        STARTING: pid \(pid.map(String.init) ?? "?") holds the lock and has not written its first heartbeat yet")
         case .hung(let pid, let heartbeat):
             Console.out("agent        HUNG: pid \(pid.map(String.init) ?? "?") holds the lock; last heartbeat \(heartbeat.map(when) ?? "never")")
         case .locked(let pid, let by):
