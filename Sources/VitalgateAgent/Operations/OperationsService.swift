@@ -103,13 +103,17 @@ public final class OperationsService: LoopingPart, @unchecked Sendable {
         // Ingest: progress or idle is healthy; anything else past the limit is a hang.
         let idle = ingest.secondsWithoutProgress(now: mono)
         let healthy = final || idle < stallLimit
+        if !healthy && s.healthy {
+            logger.error("ingest: no progress for \(Int(idle)) s with work waiting; systemd's watchdog is no longer fed")
+        } else if healthy && !s.healthy {
+            logger.notice("ingest: progressing again; feeding systemd's watchdog again")
+        }
+        // A pause already says why ingest waits; a thread stuck without a word is "stalled".
         let ingestState = board.state(.ingest)
         if !healthy && ingestState?.state == "running" {
             board.set(.ingest, .critical, "stalled", "no progress for \(Int(idle)) s with work waiting; the watchdog is not fed")
-            logger.error("ingest: no progress for \(Int(idle)) s; no longer telling systemd's watchdog that all is well")
         } else if healthy && ingestState?.state == "stalled" {
             board.set(.ingest, .ok, "running", "progressing again")
-            logger.notice("ingest: progressing again")
         }
         s.healthy = healthy
 
