@@ -98,6 +98,13 @@ struct OperationsMetricsTests {
         #expect(used > 0 && abs(used - Double(onDisk)) < Double(onDisk) / 2 + 65_536, "\(used) vs \(onDisk) on disk")
         #expect((samples["vitalgate_storage_free_bytes"] ?? 0) > 0)
 
+        // Confirmations are live: they go on growing after the anchor became final (at 1).
+        try gateway.waitForStatus(timeout: 30, "confirmations counted past finality") {
+            ($0["anchors"]?["last_confirmed"]?["confirmations"]?.int64 ?? 0) >= 4
+        }
+        let frozen = try gateway.readOnlyDatabase().prepare("SELECT MIN(confirmations) FROM anchors WHERE state = 'final'").rows { $0.int64(0) }.first ?? 0
+        #expect(frozen < 4, "the stored count stopped at finality (\(frozen)); status adds the blocks since")
+
         // The file follows Prometheus' naming rules (promtool's linter).
         let file = textfiles.file("vitalgate.prom")
         let lint = try runToolWithInput("/usr/bin/promtool", ["check", "metrics"], input: try String(contentsOfFile: file, encoding: .utf8))

@@ -45,11 +45,17 @@ struct OperationsStatusTests {
         #expect(json["broker"]?["current"]?.bool == true)
         #expect(json["health"]?["exit_code"]?.int64 == 0)
         #expect(try line(gateway).code == 0)
+        // Times for people: ISO 8601 UTC, not milliseconds.
+        let devices = try runVitalgate(["device", "list", "--home", gateway.home]).stdout
+        #expect(devices.contains("LAST SEEN (UTC)"), "\(devices)")
+        #expect(devices.range(of: #"st-0 .* \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"#, options: .regularExpression) != nil, "\(devices)")
+        #expect(devices.range(of: #"\b1\d{12}\b"#, options: .regularExpression) == nil, "no raw milliseconds: \(devices)")
 
         // A clean stop: not running, and the parts are labelled as last seen.
         gateway.stopAgent()
         let firstRun = (try? String(contentsOfFile: gateway.directory.file("agent-1.log"), encoding: .utf8)) ?? ""
         #expect(firstRun.contains("stopped cleanly"))
+        #expect(firstRun.contains("vitalgate \(version) for gateway test-gw starting"), "the start line names the version")
         #expect(!firstRun.contains(" warning "), "a healthy run and a clean stop log no warning: \(firstRun)")
         let stopped = try check(gateway)
         #expect(stopped.code == 2, "\(stopped.line)")
