@@ -18,7 +18,7 @@ import Glibc
 ///   do (a hung ingest thread gets the agent restarted), `STOPPING=1`;
 /// - the metrics file for node_exporter, when `metrics_textfile_dir` is set;
 /// - the clock and storage checks.
-public final class OperationsService: LoopingPart, @unchecked Sendable {
+public final class OperationsService: LoopingPart, Sendable {
     let config: AgentConfig
     let board: StatusBoard
     let ingest: IngestService

@@ -48,11 +48,12 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     var rejectionLog = LogThrottle()
     /// A pause that lasts is logged once, then every ten minutes.
     var pauseLog = RepeatLimiter()
+    // Shared, each behind its own lock.
     /// Where ingest and the broker connection stand, for `status` (docs/operations.md).
     let board: StatusBoard
-    /// For the watchdog: when ingest last made progress (OperationsService).
+    /// For the watchdog and the metrics: when ingest last made progress (OperationsService).
     let progress = Mutex(IngestProgress())
-    /// The broker connection as the callbacks saw it, and what was logged about it.
+    /// The broker connection as libmosquitto's callbacks saw it, and what was logged about it.
     let brokerWatch = Mutex(BrokerWatch())
 
     /// Messages held in memory before the network thread waits for room.
