@@ -59,9 +59,8 @@ public final class OperationsService: LoopingPart, Sendable {
     public func run() {
         var state = TickState()
         var db = openDatabase()
-        recordAgent(db, "running", "pid \(getpid()), version \(VitalgateVersion.current)", health: .ok, at: startedAt)
         // At once, so that `status` sees this run, not the last one's file.
-        tick(&state, db)
+        tick(&state, db, agent: PartState(.ok, "running", "pid \(getpid()), version \(VitalgateVersion.current)", since: startedAt))
         while true {
             let stop = loop.lock.withLock { () -> Bool in
                 if !loop.stopping { loop.lock.wait(seconds: tickInterval) }
@@ -72,8 +71,8 @@ public final class OperationsService: LoopingPart, Sendable {
             tick(&state, db)
         }
         // Stopped cleanly: the last states, and the record that this was a clean stop.
-        tick(&state, db, final: true)
-        recordAgent(db, "stopped", "clean stop after \(Clock.duration((Clock.nowMillis() - startedAt) / 1000)) of running", health: .critical, at: Clock.nowMillis())
+        tick(&state, db, final: true, agent: PartState(.critical, "stopped",
+             "clean stop after \(Clock.duration((Clock.nowMillis() - startedAt) / 1000)) of running", since: Clock.nowMillis()))
     }
 
     /// Ticks come faster when the watchdog interval is short (tests): a ping every quarter of it.
@@ -96,7 +95,8 @@ public final class OperationsService: LoopingPart, Sendable {
         var metricsFailed = RepeatLimiter()
     }
 
-    private func tick(_ s: inout TickState, _ db: Database?, final: Bool = false) {
+    /// - Parameter agent: the `agent` row to record with this tick's states (at the start and the clean stop).
+    private func tick(_ s: inout TickState, _ db: Database?, final: Bool = false, agent: PartState? = nil) {
         let mono = Clock.monotonicSeconds()
         let now = Clock.nowMillis()
 
@@ -141,7 +141,7 @@ public final class OperationsService: LoopingPart, Sendable {
 
         let changes = board.changeCount
         let parts = board.snapshot()
-        if beat || changes != s.seenChanges {
+        if beat || changes != s.seenChanges || agent != nil {
             s.seenChanges = changes
             s.lastHeartbeat = mono
             let tip = anchorer.tipHeight.load(ordering: .relaxed)
@@ -155,7 +155,7 @@ public final class OperationsService: LoopingPart, Sendable {
                 notifier.notify("STATUS=" + line)
                 s.lastStatusLine = line
             }
-            record(parts, tip: tip, &s, db, mono: mono)
+            record(parts, tip: tip, &s, db, mono: mono, agent: agent)
         }
 
         if let dir = config.metricsTextfileDir, final || mono - s.lastMetrics >= config.metricsInterval, let db, let storage = s.storage {
@@ -166,30 +166,34 @@ public final class OperationsService: LoopingPart, Sendable {
 
     /// Writes each part whose situation changed since it was last recorded
     /// (a changed detail only every ten minutes), and the ledger tip when it moved.
-    private func record(_ parts: [AgentPart: PartState], tip: Int64, _ s: inout TickState, _ db: Database?, mono: Double) {
+    /// All in one transaction: one fsync however many parts changed in the
+    /// tick (a start changes them all), so ingest's commits hardly wait for it.
+    private func record(_ parts: [AgentPart: PartState], tip: Int64, _ s: inout TickState, _ db: Database?, mono: Double,
+                        agent: PartState? = nil) {
         guard let db else { return }
-        for (part, state) in parts {
-            if let old = s.recorded[part], old.sameSituation(state), old.since == state.since,
-               old.detail == state.detail || mono - (s.recordedAt[part] ?? 0) < 600 { continue }
-            do {
-                try db.setAgentState(part.rawValue, state.storedValue, at: state.since)
-                s.recorded[part] = state
-                s.recordedAt[part] = mono
-            } catch {
-                return  // locked or full: the next tick tries again
+        let changed = parts.filter { part, state in
+            guard let old = s.recorded[part], old.sameSituation(state), old.since == state.since else { return true }
+            return old.detail != state.detail && mono - (s.recordedAt[part] ?? 0) >= 600
+        }
+        let tipChanged = tip >= 0 && tip != s.recordedTip
+        guard !changed.isEmpty || tipChanged || agent != nil else { return }
+        do {
+            try db.transaction(.immediate) {
+                if let agent { try db.setAgentState("agent", agent.storedValue, at: agent.since) }
+                for (part, state) in changed { try db.setAgentState(part.rawValue, state.storedValue, at: state.since) }
+                if tipChanged { try db.setAgentState("ledger_tip", String(tip), at: Clock.nowMillis()) }
             }
+        } catch {
+            if agent != nil { logger.warning("cannot record the agent's state in the database: \(error)") }
+            return  // locked or full: the next tick tries again
         }
-        if tip >= 0 && tip != s.recordedTip {
-            if (try? db.setAgentState("ledger_tip", String(tip), at: Clock.nowMillis())) != nil { s.recordedTip = tip }
+        for (part, state) in changed {
+            s.recorded[part] = state
+            s.recordedAt[part] = mono
         }
+        if tipChanged { s.recordedTip = tip }
     }
 
-    private func recordAgent(_ db: Database?, _ state: String, _ detail: String, health: Health, at millis: Int64) {
-        let value = PartState(health, state, detail, since: millis).storedValue
-        do { try db?.setAgentState("agent", value, at: millis) } catch {
-            logger.warning("cannot record the agent's state (\(state)) in the database: \(error)")
-        }
-    }
 
     private func writeMetrics(dir: String, _ db: Database, parts: [AgentPart: PartState], storage: StorageCheck, clock: ClockCheck?,
                               up: Bool, healthy: Bool, now: Int64, _ s: inout TickState) {
@@ -213,6 +217,8 @@ public final class OperationsService: LoopingPart, Sendable {
     private func openDatabase() -> Database? {
         guard let db = try? GatewayDatabase.open(config.home) else { return nil }
         try? db.execute("PRAGMA busy_timeout = 200")
+        // Its queries touch a few pages: a small cache keeps the agent's memory where it was.
+        try? db.execute("PRAGMA cache_size = -128")
         return db
     }
 
