@@ -8,6 +8,12 @@ public struct VerifiedKeyChain: Sendable, Equatable {
     /// The keys in order, the provisioned one first.
     public let keys: [[UInt8]]
 
+    /// Keys already checked (or a part of a checked chain).
+    public init(keys: [[UInt8]]) {
+        precondition(!keys.isEmpty, "a key chain has a key")
+        self.keys = keys
+    }
+
     /// Walks `links` (oldest first). Without links the chain is `[lastKey]`.
     /// - Parameter origin: the checkpoint origin the statements must be for, if known.
     /// - Returns: the chain, or why it is not one.
