@@ -53,7 +53,10 @@ struct AuditChain: ParsableCommand {
         let unproven = verdicts.filter { $0.kind == .unproven }
         let anchors = verdicts.filter { $0.anchor != nil }.count
         if !forks.isEmpty {
-            Console.out("FORKED: \(forks.count) of \(anchors) anchors contradict the gateway's history (\(scanned))")
+            let onAnchors = forks.filter { $0.anchor != nil }.count
+            let signed = forks.count - onAnchors
+            Console.out("FORKED: \(onAnchors) of \(anchors) anchors contradict the gateway's history"
+                + (signed > 0 ? ", and its key signed different roots at \(signed) tree size\(signed == 1 ? "" : "s")" : "") + " (\(scanned))")
             throw ExitCode(1)
         }
         if !unproven.isEmpty {
