@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "SignedNoteTests", dependencies: ["SignedNote", "SHA2", "JSON"]),
         .testTarget(name: "BitcoinTests", dependencies: ["Bitcoin", "SHA2"]),
         .testTarget(name: "ProofBundleTests", dependencies: ["ProofBundle", "Merkle", "Vitals", "SignedNote", "Bitcoin", "Sodium", "JSON"]),
-        .testTarget(name: "OpenTimestampsTests", dependencies: ["OpenTimestamps", "ProofBundle", "Bitcoin", "SHA2", "JSON"]),
+        .testTarget(name: "OpenTimestampsTests", dependencies: ["OpenTimestamps", "ProofBundle", "Bitcoin", "SHA2", "JSON", "Merkle", "SignedNote", "Vitals"]),
         .testTarget(name: "FHIRTests", dependencies: ["FHIR", "Vitals", "JSON", "SHA2", "Sodium", "TestSupport"]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),

@@ -75,7 +75,7 @@ struct Verify: ParsableCommand {
             return " — but NOT PINNED: authenticity rests on the key in the bundle (fingerprint \(fingerprint), key \(Hex.encode(signer))), "
                 + "not on a key you trust; give the gateway's provisioned key with --gateway-key"
         }
-        return ": signed by key \(fingerprint) (fingerprint), through the key chain from a pinned key"
+        return ": signed by the key with fingerprint \(fingerprint), in the key chain from a pinned key"
     }
 
     /// The steps, and the key that signed the (newer) checkpoint.
@@ -121,6 +121,11 @@ struct NodeView: LedgerView {
             }
         }
         if unknown { return nil }
-        throw LedgerError.unreachable(failures.joined(separator: "; "))
+        throw NoNodeAnswered(failures: failures)
     }
+}
+
+struct NoNodeAnswered: Error, CustomStringConvertible {
+    let failures: [String]
+    var description: String { failures.joined(separator: "; ") }
 }
