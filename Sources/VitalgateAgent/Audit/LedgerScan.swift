@@ -20,7 +20,7 @@ public enum LedgerScan {
     public static func anchors(endpoints: [LedgerEndpoint], fingerprints: Set<[UInt8]>, from: Int64) throws(LedgerError) -> Result {
         var failures: [String] = []
         for endpoint in endpoints {
-            let rpc = BitcoinRPC(endpoint: endpoint, timeoutSeconds: 30)
+            let rpc = BitcoinRPC(endpoint: endpoint)
             do {
                 let tip = try rpc.blockCount()
                 var found: [ObservedAnchor] = []
