@@ -59,11 +59,11 @@ struct SecurityRotationTests {
         }
 
         for seq in 1...3 { try publish(seq) }
-        try gateway.waitForStatus(timeout: 60, "a confirmed anchor of 3 readings") { $0["anchors"]?["last_confirmed"]?["tree_size"]?.int64 == 3 }
+        try gateway.waitForStatus(timeout: 60, "a confirmed anchor of 3 readings") { $0["stored"]?.int64 == 3 && wholeLogAnchored($0) }
         // The leaves searched for below are the ones stored (opened with the gateway key), so the search can find them.
         let sealedKey = try KeyFile.readSealed(from: gateway.home + "/gateway.key", passphrase: Array(Self.passphrase.utf8))
         let stored = try LogAudit.leaves(gateway.databasePath, cipher: SealedLeaves(secretKey: sealedKey))
-        #expect((0..<3).map { stored[Int64($0)] } == leaves.map { Optional($0) }, "the hand-built leaves are the stored ones")
+        #expect(stored.keys.sorted().map { stored[$0] } == leaves.map { Optional($0) }, "the hand-built leaves are the stored ones")
         // At rest, while the agent runs: neither the database nor its WAL holds a value.
         try Self.expectNoVitals(in: gateway, leaves: leaves, walMustExist: true)
         let provisioned = try #require(Hex.decode(String(contents(gateway.home + "/gateway.pub").prefix(64))))
@@ -83,13 +83,15 @@ struct SecurityRotationTests {
 
         try gateway.startAgentAndWaitForBroker(run)
         for seq in 4...5 { try publish(seq) }
-        // 3 readings, the rotation statement, 2 readings.
-        try gateway.waitForStatus(timeout: 60, "a confirmed anchor of 6 leaves") { $0["anchors"]?["last_confirmed"]?["tree_size"]?.int64 == 6 }
+        // 3 readings, the rotation statement, 2 readings (and access events: docs/audit.md).
+        try gateway.waitForStatus(timeout: 60, "a confirmed anchor of the whole log") { $0["stored"]?.int64 == 5 && wholeLogAnchored($0) }
         let after = try Self.export(gateway, seq: 5, scratch.file("after.json"), &cli)
         let oldAfter = try Self.export(gateway, seq: 2, scratch.file("old-after.json"), &cli)
         #expect(before.gatewayPublicKey == provisioned && before.keyChain.isEmpty)
         #expect(after.gatewayPublicKey == rotated && after.keyChain.count == 1 && oldAfter.gatewayPublicKey == rotated)
-        #expect(after.keyChain.first?.leafIndex == 3)
+        let readingIndex = { (seq: Int) in try gateway.readOnlyDatabase().prepare("SELECT leaf_index FROM readings WHERE seq = ?").rows(.integer(Int64(seq))) { UInt64($0.int64(0)) }.first }
+        let rotationIndex = try #require(after.keyChain.first?.leafIndex)
+        #expect(try readingIndex(3)! < rotationIndex && rotationIndex < readingIndex(4)!, "the rotation's leaf comes between readings 3 and 4")
 
         // Both verify on the ledger with the provisioned key pinned, and unpinned.
         for file in ["before.json", "after.json", "old-after.json"] {
