@@ -4,6 +4,7 @@ import ProofBundle
 import SignedNote
 import Sodium
 import Testing
+import Vitals
 import TestSupport
 
 /// A full secured run: sealed gateway key, TLS devices with their own
@@ -63,9 +64,14 @@ struct SecurityRotationTests {
         // The leaves searched for below are the ones stored (opened with the gateway key), so the search can find them.
         let sealedKey = try KeyFile.readSealed(from: gateway.home + "/gateway.key", passphrase: Array(Self.passphrase.utf8))
         let stored = try LogAudit.leaves(gateway.databasePath, cipher: SealedLeaves(secretKey: sealedKey))
-        #expect(stored.keys.sorted().map { stored[$0] } == leaves.map { Optional($0) }, "the hand-built leaves are the stored ones")
-        // At rest, while the agent runs: neither the database nor its WAL holds a value.
-        try Self.expectNoVitals(in: gateway, leaves: leaves, walMustExist: true)
+        // The readings' leaves, in log order (access events sit beside them: docs/audit.md).
+        let storedFirst = stored.keys.sorted().map { stored[$0]! }
+        try #require(storedFirst.count == 3)
+        #expect(try storedFirst.map { try ReadingLeaf(bytes: $0).reading.canonicalEncoding() } == leaves,
+                "the stored leaves are the hand-built readings, salted")
+        #expect(try storedFirst.allSatisfy { try ReadingLeaf(bytes: $0).version == 2 })
+        // At rest, while the agent runs: neither the database nor its WAL holds a value, a stored leaf or a hand-built one.
+        try Self.expectNoVitals(in: gateway, leaves: leaves + storedFirst, walMustExist: true)
         let provisioned = try #require(Hex.decode(String(contents(gateway.home + "/gateway.pub").prefix(64))))
         let before = try Self.export(gateway, seq: 1, scratch.file("before.json"), &cli)
         let provisionedSeed = try KeyFile.readSealed(from: gateway.home + "/gateway.key", passphrase: Array(Self.passphrase.utf8)).withSeed { Hex.encode($0) }
@@ -117,7 +123,11 @@ struct SecurityRotationTests {
 
         gateway.stopAgent()
         #expect(gateway.agent?.terminationStatus == 0)
-        try Self.expectNoVitals(in: gateway, leaves: leaves)
+        let rotatedKey = try KeyFile.readSealed(from: gateway.home + "/gateway.key", passphrase: Array(Self.passphrase.utf8))
+        let storedAll = try LogAudit.leaves(gateway.databasePath, cipher: SealedLeaves(secretKey: rotatedKey))
+        let storedReadings = storedAll.keys.sorted().map { storedAll[$0]! }
+        #expect(try storedReadings.map { try ReadingLeaf(bytes: $0).reading.canonicalEncoding() } == leaves)
+        try Self.expectNoVitals(in: gateway, leaves: leaves + storedReadings)
 
         // No secret, password or value in any log or CLI output (bundles aside: they carry readings by design).
         let seeds = [provisionedSeed, try KeyFile.readSealed(from: gateway.home + "/gateway.key", passphrase: Array(Self.passphrase.utf8)).withSeed { Hex.encode($0) }]
