@@ -73,7 +73,9 @@ struct OperationsLogBoundTests {
         defer { publisher.stop() }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         try publisher.publish((1...5).map { ("vitals/ld-0", TrafficPlan.reading("ld-0", "thermometer", seq: Int64($0), ts: now, $0)) })
-        try gateway.waitForStatus(timeout: 60, "everything anchored") { $0["anchors"]?["last_confirmed"]?["tree_size"]?.int64 == 5 }
+        try gateway.waitForStatus(timeout: 60, "everything anchored") {
+            $0["stored"]?.int64 == 5 && $0["anchors"]?["last_confirmed"]?["tree_size"]?.int64 == $0["tree_size"]?.int64
+        }
 
         // The control: readings arriving make commits, and the counter sees them.
         let before = try WriteAheadLog.commits(gateway.databasePath + "-wal")

@@ -31,6 +31,9 @@ public struct AgentConfig: Sendable {
     /// `storage_budget` in bytes; nil: what the database has plus the free space.
     public var storageBudgetBytes: Int64?
     public var clockSyncRequired: Bool
+    /// Every setting that has a value, as resolved: what the access trail
+    /// records a change of (docs/audit.md).
+    public var resolvedSettings: [String: String] = [:]
 
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
@@ -108,6 +111,7 @@ public struct AgentConfig: Sendable {
         metricsInterval = try number("metrics_interval", Double.self)
         storageBudgetBytes = try value("storage_budget").map { _ in try number("storage_budget", Int64.self) * 1_048_576 }
         clockSyncRequired = value("clock_sync_required") != "false"
+        for setting in Setting.all { resolvedSettings[setting.key] = value(setting.key) }
         try validate()
     }
 

@@ -39,7 +39,7 @@ public struct MetricsFile: Sendable {
                   facts.rejectedByReason.map { ([("reason", $0.reason)], Double($0.count)) })
         p.counter("vitalgate_readings_duplicate_total", "Resends of readings already stored (normal after a lost ack); not rejections.",
                   [([], Double(facts.duplicates))])
-        p.gauge("vitalgate_log_leaves", "Leaves in the Merkle log (readings and key rotations).", Double(facts.treeSize))
+        p.gauge("vitalgate_log_leaves", "Leaves in the Merkle log (readings, key rotations, access events).", Double(facts.treeSize))
         if let c = facts.checkpoint {
             p.gauge("vitalgate_checkpoint_tree_size", "Tree size of the newest signed checkpoint.", Double(c.size))
             p.gauge("vitalgate_checkpoint_timestamp_seconds", "When the newest checkpoint was signed (Unix time).", seconds(c.createdAt))

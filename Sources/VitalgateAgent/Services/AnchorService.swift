@@ -21,11 +21,16 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
     let board: StatusBoard
     /// The ledger's best block height as last seen (-1: not yet), for live confirmation counts.
     public let tipHeight = Atomic<Int64>(-1)
+    /// Nothing is anchored until it is clear (docs/audit.md).
+    let forkGuard: ForkGuard?
+    /// A fork refusal is said once, then every ten minutes (used by the anchor thread only).
+    var refusalLog = RepeatLimiter()
 
     /// How often anchors in flight are checked (bounded by the anchor interval).
     var pollInterval: Double { min(config.anchorInterval, 5) }
 
-    public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger, board: StatusBoard) {
+    public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger, board: StatusBoard, forkGuard: ForkGuard? = nil) {
+        self.forkGuard = forkGuard
         self.config = config
         self.board = board
         self.identity = identity
@@ -60,7 +65,7 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
                 for target in targets { try target.follow(db: db!, requiredDepth: config.confirmations) }
                 reportReachable(afterFailures: failures, &ledgerLog)
                 failures = []
-                if now >= nextAnchor {
+                if now >= nextAnchor, try guardAllowsAnchoring(db!) {
                     for target in targets { try anchorNewest(target, db!) }
                     nextAnchor = Clock.monotonicSeconds() + config.anchorInterval
                     if anchoringLog.isActive { logger.notice("anchoring: working again") }
@@ -118,6 +123,25 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
             tipHeight.store(target.tipHeight ?? -1, ordering: .relaxed)
         }
         ledgerLog.clear()
+    }
+
+    /// Whether anchoring may go on: the start-up check of the ledger against
+    /// the database (ForkGuard) passed, or passes now. Throws `LedgerError`
+    /// while no node answers (the loop backs off and tries again).
+    func guardAllowsAnchoring(_ db: Database) throws -> Bool {
+        guard let forkGuard, !forkGuard.isClear else { return true }
+        if let refusal = forkGuard.refusal {
+            if let line = refusalLog.line("not anchoring: \(refusal)", now: Clock.monotonicSeconds()) { logger.error("\(line)") }
+            board.set(.anchoring, .critical, "refused", refusal)
+            return false
+        }
+        if let refusal = try forkGuard.checkLedger(db, endpoints: config.ledgerEndpoints, currentKey: identity.publicKey.bytes, home: config.home) {
+            logger.critical("\(refusal)")
+            board.set(.anchoring, .critical, "refused", refusal)
+            return false
+        }
+        logger.info("the ledger holds no anchor of this gateway's keys that contradicts its database; anchoring")
+        return true
     }
 
     /// Anchors the newest checkpoint on `target` if it is larger than every

@@ -34,7 +34,7 @@ struct LedgerOptions: ParsableArguments {
             do { _ = try readSecretLine(passwordFile) } catch { throw ValidationError("--ledger-password-file: \(error)") }
         }
         if cookie != nil && user != nil {
-            throw ValidationError("Give --ledger-cookie or --ledger-user/--ledger-password, not both.")
+            throw ValidationError("Give --ledger-cookie or --ledger-user/--ledger-password-file, not both.")
         }
     }
 
@@ -43,6 +43,29 @@ struct LedgerOptions: ParsableArguments {
         if let cookie { return .cookieFile(cookie) }
         if let user, let passwordFile, let password = try? readSecretLine(passwordFile) { return .userPassword(user, password) }
         return nil
+    }
+
+    /// The endpoints given: `--ledger-url` split at commas, each with the one
+    /// cookie, or its own (one per URL, in order), or the user and password:
+    /// the same rules as the `ledger_url` setting of `run`.
+    func endpoints(wallet: String? = nil) throws -> [LedgerEndpoint] {
+        guard let url else { return [] }
+        let urls = url.split(separator: ",").map { String($0).trimmingBlanks() }.filter { !$0.isEmpty }
+        guard !urls.isEmpty else { throw ValidationError("--ledger-url is empty") }
+        let auths: [LedgerAuth]
+        if let cookie {
+            let cookies = cookie.split(separator: ",").map { String($0).trimmingBlanks() }
+            guard cookies.count == 1 || cookies.count == urls.count else {
+                throw ValidationError("--ledger-cookie names \(cookies.count) files for \(urls.count) ledger URLs: give one, or one per URL")
+            }
+            auths = urls.indices.map { .cookieFile(cookies[cookies.count == 1 ? 0 : $0]) }
+        } else if let user, let passwordFile {
+            let password = try readSecretLine(passwordFile)
+            auths = urls.map { _ in .userPassword(user, password) }
+        } else {
+            throw ValidationError("--ledger-url needs --ledger-cookie or --ledger-user/--ledger-password-file.")
+        }
+        return try urls.indices.map { try LedgerEndpoint(url: urls[$0], wallet: wallet, auth: auths[$0]) }
     }
 
     /// The values given, by config key.
@@ -54,5 +77,15 @@ struct LedgerOptions: ParsableArguments {
         o["ledger_user"] = user
         o["ledger_password_file"] = passwordFile
         return o
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces.
+    func trimmingBlanks() -> String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 }
