@@ -82,6 +82,7 @@ public final class OperationsService: LoopingPart, Sendable {
         var ready = false
         var lastWatchdog = -Double.infinity
         var lastHeartbeat = -Double.infinity
+        var lastChecks = -Double.infinity
         var lastMetrics = -Double.infinity
         var lastStatusLine = ""
         var seenChanges = -1
@@ -126,8 +127,10 @@ public final class OperationsService: LoopingPart, Sendable {
             s.lastWatchdog = mono
         }
 
-        let beat = final || mono - s.lastHeartbeat >= Self.heartbeatInterval
-        if beat {
+        // The clock and storage checks on their own timer: a busy board rewrites the
+        // live file often, which must not put them off.
+        if final || mono - s.lastChecks >= Self.heartbeatInterval {
+            s.lastChecks = mono
             let clock = ClockCheck.read()
             s.clock = clock
             let since = board.state(.clock)?.since ?? now
@@ -141,6 +144,7 @@ public final class OperationsService: LoopingPart, Sendable {
 
         let changes = board.changeCount
         let parts = board.snapshot()
+        let beat = final || mono - s.lastHeartbeat >= Self.heartbeatInterval
         if beat || changes != s.seenChanges || agent != nil {
             s.seenChanges = changes
             s.lastHeartbeat = mono
