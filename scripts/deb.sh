@@ -30,8 +30,8 @@ case "$ARCH" in
 esac
 [ "$(dpkg --print-architecture)" = amd64 ] || { echo "deb: the build host must be amd64" >&2; exit 1; }
 
-BUILD_PACKAGES=(swiftlang libmosquitto-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev pkg-config git ca-certificates binutils file lintian)
-SYSROOT_PACKAGES=(swiftlang libmosquitto-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev)
+BUILD_PACKAGES=(swiftlang g++ libmosquitto-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev pkg-config git ca-certificates binutils file lintian)
+SYSROOT_PACKAGES=(swiftlang g++ libmosquitto-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev)
 started=$SECONDS
 step() { echo "deb[$ARCH] $(( SECONDS - started ))s: $*"; }
 
@@ -54,7 +54,7 @@ done
 step "Debian 13 root folder ($ARCH) for the glibc check"
 scripts/rootfs.sh create "$RF/trixie-$ARCH" trixie "$ARCH"
 
-SWIFT_FLAGS=(-c release --static-swift-stdlib --product vitalgate -Xlinker --strip-all)
+SWIFT_FLAGS=(-c release --static-swift-stdlib --product vitalgate -Xlinker -s)
 if [ "$ARCH" = amd64 ]; then
     step "compiling (native, sid swiftlang)"
     scripts/rootfs.sh run "$RF/sid-amd64-build" "${binds[@]}" -- \

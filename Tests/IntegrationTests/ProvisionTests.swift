@@ -7,8 +7,10 @@ import TestSupport
 /// `--version` on every command.
 @Suite(.serialized)
 struct ProvisionTests {
+    struct Ran { let status: Int32, stdout: String, stderr: String }
+
     /// Runs `executable` with `arguments` in `folder`.
-    static func run(_ executable: String, _ arguments: [String], in folder: String = "/") throws -> CommandResult {
+    static func run(_ executable: String, _ arguments: [String], in folder: String = "/") throws -> Ran {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -24,8 +26,8 @@ struct ProvisionTests {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+        return Ran(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                   stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// Everything under `path` (relative names), or nil if it does not exist.
