@@ -10,7 +10,7 @@ RELEASE_DIR = $(shell $(SWIFT) build -c release --show-bin-path)
 debs:
 	@echo $(DEBS)
 
-.PHONY: debs deps build build-tests fhir-venv test run bench release clean deps-deb deb test-install test-arm64 clean-rootfs
+.PHONY: debs deps build build-tests fhir-venv test run bench release clean deps-deb deb test-install test-arm64 test-demo clean-rootfs
 
 ## deps: install the Debian packages the build, the tests and the demo need
 deps:
@@ -91,6 +91,10 @@ test-arm64:
 	$(MAKE) deb ARCH=arm64
 	$(SUDO) scripts/install-test.sh arm64
 	$(SUDO) scripts/arm64-unit-tests.sh
+
+## test-demo: `make run | tee`, Ctrl-C, then: nothing left running, final checkpoint, verify hint (scripts/test-demo.sh)
+test-demo:
+	scripts/test-demo.sh
 
 ## clean-rootfs: the cached build and test root folders (several GB)
 clean-rootfs:

@@ -4,14 +4,16 @@
 #
 # The compiler is Debian unstable's swiftlang (6.2.3 when this was written:
 # the first Debian Swift that builds the mirrored swift-log and
-# swift-service-lifecycle unchanged; Debian 13 has 6.0.3) in an amd64 build
-# root folder. arm64 is cross-compiled there against an arm64 sid root folder
-# (the sysroot: its swiftlang has the arm64 static Swift runtime), which takes
-# minutes where a build under emulation takes an hour. The Swift standard
-# library is linked statically; the program then needs only libc, libm,
-# libstdc++, libgcc_s and the three C libraries, and every glibc symbol
-# version it asks for is checked against Debian 13's libc (the base of
-# Raspberry Pi OS), so it runs there although it was linked on sid.
+# swift-service-lifecycle unchanged; Debian 13 has 6.0.3), in an amd64 build
+# root folder. It compiles for a Debian 13 sysroot of the target
+# architecture (a cross-build for arm64, minutes where a build under
+# emulation takes an hour; the same for amd64): Debian 13's libc, libstdc++
+# and -dev packages, plus the Swift runtime of the compiler's own version
+# for that architecture (unpacked from sid's swiftlang packages). So the
+# program links against the libraries Raspberry Pi OS has (libsodium23, not
+# sid's libsodium26), with the Swift standard library linked statically; it
+# then needs only libc, libm, libstdc++, libgcc_s and the three C libraries,
+# and every symbol version it asks for is checked against Debian 13's.
 #
 # Root folders are cached in .build-rootfs/ (scripts/rootfs.sh), the build in
 # .build-rootfs/out/<arch>; `make clean-rootfs` removes them.
@@ -30,8 +32,9 @@ case "$ARCH" in
 esac
 [ "$(dpkg --print-architecture)" = amd64 ] || { echo "deb: the build host must be amd64" >&2; exit 1; }
 
-BUILD_PACKAGES=(swiftlang g++ libmosquitto-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev pkg-config git ca-certificates binutils file lintian)
-SYSROOT_PACKAGES=(swiftlang g++ libmosquitto-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev)
+BUILD_PACKAGES=(swiftlang pkg-config git ca-certificates binutils file lintian)
+# g++: libstdc++-14-dev and gcc's crt files, which the link takes from the sysroot.
+SYSROOT_PACKAGES=(g++ libmosquitto-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev)
 started=$SECONDS
 step() { echo "deb[$ARCH] $(( SECONDS - started ))s: $*"; }
 
@@ -50,26 +53,40 @@ for mirror in $(git config --system --get-regexp '^url\..*\.insteadof$' | sed -n
     binds+=(--ro-bind "${mirror%/}")
 done
 
-# The checks below read Debian 13's own libraries.
-step "Debian 13 root folder ($ARCH) for the glibc check"
+# The checks below read Debian 13's own libraries (a root folder as Debian installs it).
+step "Debian 13 root folder ($ARCH) for the checks"
 scripts/rootfs.sh create "$RF/trixie-$ARCH" trixie "$ARCH"
 
-SWIFT_FLAGS=(-c release --static-swift-stdlib --product vitalgate -Xlinker -s)
-if [ "$ARCH" = amd64 ]; then
-    step "compiling (native, sid swiftlang)"
-    scripts/rootfs.sh run "$RF/sid-amd64-build" "${binds[@]}" -- \
-        sh -c 'cd /src && swift --version && swift build --scratch-path /out/amd64 "$@"' build "${SWIFT_FLAGS[@]}"
-else
-    step "sysroot (sid arm64, swiftlang and the -dev packages)"
-    scripts/rootfs.sh create "$RF/sid-arm64-sysroot" sid arm64 "${SYSROOT_PACKAGES[@]}"
-    binds+=(--ro-bind "$RF/sid-arm64-sysroot:/sysroot")
-    # A SwiftPM destination (version 1): clang gets --sysroot from "sdk";
-    # swiftc needs -sdk itself, and the static runtime's resource folder.
-    cat > "$RF/out/arm64-static.json" <<'JSON'
+step "sysroot (Debian 13 $ARCH with the -dev packages)"
+SYSROOT=$RF/trixie-$ARCH-sysroot
+ROOTFS_BASE=$RF/trixie-$ARCH scripts/rootfs.sh create "$SYSROOT" trixie "$ARCH" "${SYSROOT_PACKAGES[@]}"
+# The Swift runtime (static and shared) and modules of the compiler's version, for $ARCH.
+SWIFT_VERSION=$(chroot "$RF/sid-amd64-build" dpkg-query -W -f='${Version}' swiftlang)
+if [ "$(cat "$SYSROOT/usr/libexec/swift/.swiftlang-version" 2>/dev/null)" != "$SWIFT_VERSION $ARCH" ]; then
+    step "Swift runtime $SWIFT_VERSION for $ARCH (sid's swiftlang and libswiftlang, unpacked)"
+    rm -rf "$RF/out/swift-runtime-$ARCH" && mkdir -p "$RF/out/swift-runtime-$ARCH"
+    scripts/rootfs.sh run "$RF/sid-amd64-build" --bind "$RF/out/swift-runtime-$ARCH:/runtime" -- sh -euc '
+        arch=$1 version=$2
+        if [ "$arch" != amd64 ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then dpkg --add-architecture "$arch"; fi
+        apt-get update -q >/dev/null
+        cd /runtime && apt-get download -q "swiftlang:$arch=$version" "libswiftlang:$arch=$version" >/dev/null
+        for deb in *.deb; do dpkg-deb -x "$deb" /runtime/tree; done' runtime "$ARCH" "$SWIFT_VERSION"
+    rm -rf "$SYSROOT/usr/libexec/swift"
+    mkdir -p "$SYSROOT/usr/libexec/swift/lib"
+    cp -a "$RF/out/swift-runtime-$ARCH/tree/usr/libexec/swift/lib/swift" "$RF/out/swift-runtime-$ARCH/tree/usr/libexec/swift/lib/swift_static" \
+        "$SYSROOT/usr/libexec/swift/lib/"
+    echo "$SWIFT_VERSION $ARCH" > "$SYSROOT/usr/libexec/swift/.swiftlang-version"
+fi
+binds+=(--ro-bind "$SYSROOT:/sysroot")
+
+# A SwiftPM destination (version 1): clang gets --sysroot from "sdk"; swiftc
+# needs -sdk itself, and the static runtime's resource folder (the shared
+# one for the tests: scripts/arm64-unit-tests.sh).
+cat > "$RF/out/$ARCH-static.json" <<JSON
 {
   "version": 1,
   "sdk": "/sysroot",
-  "target": "aarch64-unknown-linux-gnu",
+  "target": "$TRIPLE",
   "toolchain-bin-dir": "/usr/libexec/swift/bin",
   "extra-cc-flags": ["-fPIC"],
   "extra-swiftc-flags": ["-resource-dir", "/sysroot/usr/libexec/swift/lib/swift_static", "-sdk", "/sysroot",
@@ -77,15 +94,14 @@ else
   "extra-cpp-flags": []
 }
 JSON
-    step "compiling (cross, sid swiftlang, arm64 sysroot)"
-    scripts/rootfs.sh run "$RF/sid-amd64-build" "${binds[@]}" -- \
-        env PKG_CONFIG_SYSROOT_DIR=/sysroot \
-            PKG_CONFIG_LIBDIR=/sysroot/usr/lib/aarch64-linux-gnu/pkgconfig:/sysroot/usr/share/pkgconfig \
-        sh -c 'cd /src && swift --version && swift build --scratch-path /out/arm64 --destination /out/arm64-static.json "$@"' \
-        build "${SWIFT_FLAGS[@]}"
-fi
+SWIFT_FLAGS=(-c release --static-swift-stdlib --disable-local-rpath --product vitalgate -Xlinker -s)
+step "compiling (sid swiftlang $SWIFT_VERSION, for Debian 13 $ARCH)"
+scripts/rootfs.sh run "$RF/sid-amd64-build" "${binds[@]}" -- \
+    env PKG_CONFIG_SYSROOT_DIR=/sysroot \
+        PKG_CONFIG_LIBDIR=/sysroot/usr/lib/$MULTIARCH/pkgconfig:/sysroot/usr/share/pkgconfig \
+    sh -c 'cd /src && swift --version && swift build --scratch-path "/out/$0" --destination "/out/$0-static.json" "$@"' \
+    "$ARCH" "${SWIFT_FLAGS[@]}"
 BIN=$RF/out/$ARCH/$TRIPLE/release/vitalgate
-[ -x "$BIN" ] || BIN=$RF/out/$ARCH/release/vitalgate
 [ -x "$BIN" ] || { echo "deb: no binary after the build" >&2; exit 1; }
 
 step "checks: architecture, libraries, glibc symbol versions against Debian 13"

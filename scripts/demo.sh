@@ -87,7 +87,11 @@ print(f"final checkpoint: tree size {last} of a log of {size} leaves, {stored} r
         say "stopped. State and logs are in $STATE"
     fi
 }
-trap cleanup EXIT INT TERM HUP
+# After a signal's cleanup the script exits (a trap handler would otherwise return into the loop).
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap 'cleanup; exit 129' HUP
 
 for port in "$MQTT_PORT" "$TLS_PORT" "$RPC_PORT" "$P2P_PORT"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then

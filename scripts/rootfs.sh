@@ -7,7 +7,9 @@
 #       Makes DIR (a minbase SUITE/ARCH system with PACKAGEs) unless DIR
 #       already holds exactly that. Built in DIR.partial and renamed, so an
 #       interrupted run leaves no half-made cache. A foreign ARCH runs under
-#       qemu-user (binfmt_misc, registered here when missing).
+#       qemu-user (binfmt_misc, registered here when missing). With
+#       ROOTFS_BASE=DIR (a cached root folder of the same suite and
+#       architecture) DIR is copied instead of running debootstrap.
 #   rootfs.sh run DIR [--bind SRC[:DST]] [--ro-bind SRC[:DST]] [--net none] -- COMMAND...
 #       Runs COMMAND as root in DIR, in a private mount namespace (the
 #       mounts go away with the command), with /proc, /sys, /dev and the
@@ -78,15 +80,19 @@ create() {
     local dir=$1 suite=$2 arch=$3; shift 3
     local want="$suite $arch $*"
     if [ -f "$dir/.vitalgate-rootfs" ]; then
-        [ "$(cat "$dir/.vitalgate-rootfs")" = "$want" ] && return 0
-        # Same system, other packages: install them in place.
-        if [ "$(cut -d' ' -f1-2 "$dir/.vitalgate-rootfs")" = "$suite $arch" ]; then
+        # shellcheck disable=SC2207
+        local have=($(cat "$dir/.vitalgate-rootfs"))
+        if [ "${have[0]} ${have[1]}" = "$suite $arch" ]; then
+            # Same system: install what it lacks, in place (it keeps what it has).
+            local missing=() p
+            for p in "$@"; do [[ " ${have[*]:2} " == *" $p "* ]] || missing+=("$p"); done
+            [ ${#missing[@]} -eq 0 ] && return 0
             [ "$arch" = "$(dpkg --print-architecture)" ] || binfmt
-            echo "rootfs: adding $* ($suite/$arch)"
+            echo "rootfs: adding ${missing[*]} ($suite/$arch)"
             run "$dir" -- sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends "$@" && apt-get clean' \
-                apt "$@" >> "$dir.log" 2>&1 \
+                apt "${missing[@]}" >> "$dir.log" 2>&1 \
                 || { tail -20 "$dir.log" >&2; die "installing packages in $suite/$arch failed (log: $dir.log)"; }
-            echo "$want" > "$dir/.vitalgate-rootfs"
+            echo "${have[*]} ${missing[*]}" > "$dir/.vitalgate-rootfs.new" && mv "$dir/.vitalgate-rootfs.new" "$dir/.vitalgate-rootfs"
             return 0
         fi
     fi
@@ -99,9 +105,18 @@ create() {
     # A base system left by an interrupted run (its debootstrap finished) is reused.
     if [ ! -f "$part/.debootstrap-done" ] || [ "$(cat "$part/.debootstrap-done")" != "$suite $arch" ]; then
         rm -rf "$part"
-        echo "rootfs: $suite/$arch in $dir (debootstrap from $MIRROR)"
-        debootstrap --variant=minbase --arch="$arch" "$suite" "$part" "$MIRROR" > "$part.log" 2>&1 \
-            || { tail -20 "$part.log" >&2; die "debootstrap $suite/$arch failed (log: $part.log)"; }
+        local base=${ROOTFS_BASE:-}
+        if [ -n "$base" ] && [ "$(cut -d' ' -f1-2 "$base/.vitalgate-rootfs" 2>/dev/null)" = "$suite $arch" ]; then
+            # ROOTFS_BASE: a copy of a cached base system of the same suite and architecture.
+            echo "rootfs: $suite/$arch in $dir (a copy of $base)"
+            cp -a "$base" "$part"
+            rm -f "$part/.vitalgate-rootfs"
+            : > "$part.log"
+        else
+            echo "rootfs: $suite/$arch in $dir (debootstrap from $MIRROR)"
+            debootstrap --variant=minbase --arch="$arch" "$suite" "$part" "$MIRROR" > "$part.log" 2>&1 \
+                || { tail -20 "$part.log" >&2; die "debootstrap $suite/$arch failed (log: $part.log)"; }
+        fi
         echo "$suite $arch" > "$part/.debootstrap-done"
     fi
     # The archive reached here may be a fixed snapshot: accept Release files

@@ -47,8 +47,10 @@ check "the demo runs its processes ($before)" test "$before" -ge 5
 
 # Ctrl-C: SIGINT to the foreground process group (make, demo.sh, tee, and the children).
 kill -INT -- "-$leader"
-for _ in $(seq 1 90); do [ -z "$(leftovers)" ] && ! kill -0 "$leader" 2>/dev/null && break; sleep 1; done
+# Gone means: no process of the group (make, demo.sh, tee) and none naming the state folder.
+for _ in $(seq 1 90); do [ -z "$(leftovers)" ] && ! kill -0 -- "-$leader" 2>/dev/null && break; sleep 1; done
 check "nothing the demo started is left 90 s after Ctrl-C ($(leftovers | tr '\n' ' '))" test -z "$(leftovers)"
+check "make, demo.sh and tee have exited" sh -c "! kill -0 -- -$leader 2>/dev/null"
 check "the agent stopped cleanly" grep -q "stopped$" "$STATE/agent.log"
 # The stop report goes to stderr once tee is gone; recompute it from the state.
 status=$(.build/debug/vitalgate status --home "$STATE/gateway" --json)
