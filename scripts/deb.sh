@@ -26,7 +26,7 @@ RF=$ROOT/.build-rootfs
 VERSION=$(sed -n 's/.*static let current = "\([^"]*\)".*/\1/p' Sources/VitalgateAgent/Runtime/VitalgateVersion.swift)
 [ -n "$VERSION" ] || { echo "deb: no version in VitalgateVersion.swift" >&2; exit 1; }
 case "$ARCH" in
-    amd64) TRIPLE=x86_64-unknown-linux-gnu; MULTIARCH=x86_64-linux-gnu; ELF_MACHINE="x86-64" ;;
+    amd64) TRIPLE=x86_64-pc-linux-gnu; MULTIARCH=x86_64-linux-gnu; ELF_MACHINE="x86-64" ;;
     arm64) TRIPLE=aarch64-unknown-linux-gnu; MULTIARCH=aarch64-linux-gnu; ELF_MACHINE="ARM aarch64" ;;
     *) echo "deb: ARCH must be amd64 or arm64" >&2; exit 2 ;;
 esac
@@ -62,7 +62,7 @@ SYSROOT=$RF/trixie-$ARCH-sysroot
 ROOTFS_BASE=$RF/trixie-$ARCH scripts/rootfs.sh create "$SYSROOT" trixie "$ARCH" "${SYSROOT_PACKAGES[@]}"
 # The Swift runtime (static and shared) and modules of the compiler's version, for $ARCH.
 SWIFT_VERSION=$(chroot "$RF/sid-amd64-build" dpkg-query -W -f='${Version}' swiftlang)
-if [ "$(cat "$SYSROOT/usr/libexec/swift/.swiftlang-version" 2>/dev/null)" != "$SWIFT_VERSION $ARCH" ]; then
+if [ "$(cat "$SYSROOT/usr/libexec/swift/.swiftlang-version" 2>/dev/null)" != "$SWIFT_VERSION $ARCH with clang" ]; then
     step "Swift runtime $SWIFT_VERSION for $ARCH (sid's swiftlang and libswiftlang, unpacked)"
     rm -rf "$RF/out/swift-runtime-$ARCH" && mkdir -p "$RF/out/swift-runtime-$ARCH"
     scripts/rootfs.sh run "$RF/sid-amd64-build" --bind "$RF/out/swift-runtime-$ARCH:/runtime" -- sh -euc '
@@ -73,9 +73,13 @@ if [ "$(cat "$SYSROOT/usr/libexec/swift/.swiftlang-version" 2>/dev/null)" != "$S
         for deb in *.deb; do dpkg-deb -x "$deb" /runtime/tree; done' runtime "$ARCH" "$SWIFT_VERSION"
     rm -rf "$SYSROOT/usr/libexec/swift"
     mkdir -p "$SYSROOT/usr/libexec/swift/lib"
+    # swift/ and swift_static/ (modules, runtime) link their C headers from clang/ (its resource folder).
     cp -a "$RF/out/swift-runtime-$ARCH/tree/usr/libexec/swift/lib/swift" "$RF/out/swift-runtime-$ARCH/tree/usr/libexec/swift/lib/swift_static" \
-        "$SYSROOT/usr/libexec/swift/lib/"
-    echo "$SWIFT_VERSION $ARCH" > "$SYSROOT/usr/libexec/swift/.swiftlang-version"
+        "$RF/out/swift-runtime-$ARCH/tree/usr/libexec/swift/lib/clang" "$SYSROOT/usr/libexec/swift/lib/"
+    # The driver looks for the runtime's link files under <sdk>/usr/lib/swift{,_static} (swiftlang links only the first).
+    ln -sfn ../libexec/swift/lib/swift "$SYSROOT/usr/lib/swift"
+    ln -sfn ../libexec/swift/lib/swift_static "$SYSROOT/usr/lib/swift_static"
+    echo "$SWIFT_VERSION $ARCH with clang" > "$SYSROOT/usr/libexec/swift/.swiftlang-version"
 fi
 binds+=(--ro-bind "$SYSROOT:/sysroot")
 
@@ -94,7 +98,7 @@ cat > "$RF/out/$ARCH-static.json" <<JSON
   "extra-cpp-flags": []
 }
 JSON
-SWIFT_FLAGS=(-c release --static-swift-stdlib --disable-local-rpath --product vitalgate -Xlinker -s)
+SWIFT_FLAGS=(-c release --static-swift-stdlib --disable-local-rpath --product vitalgate -Xlinker -s -Xlinker -z -Xlinker now)
 step "compiling (sid swiftlang $SWIFT_VERSION, for Debian 13 $ARCH)"
 scripts/rootfs.sh run "$RF/sid-amd64-build" "${binds[@]}" -- \
     env PKG_CONFIG_SYSROOT_DIR=/sysroot \
@@ -117,7 +121,7 @@ max_glibc=$(sed -n 's/^GLIBC_MAX=//p' "$RF/out/$ARCH.glibc")
 # the install test loads them there.
 for lib in $needed; do
     case "$lib" in
-        libc.so.6|libm.so.6|libstdc++.so.6|libgcc_s.so.1|libmosquitto.so.1|libsqlite3.so.0|libsodium.so.23) ;;
+        libc.so.6|libm.so.6|ld-linux-x86-64.so.2|ld-linux-aarch64.so.1|libstdc++.so.6|libgcc_s.so.1|libmosquitto.so.1|libsqlite3.so.0|libsodium.so.23) ;;
         *) echo "deb: unexpected library $lib (add it to Depends)" >&2; exit 1 ;;
     esac
 done
