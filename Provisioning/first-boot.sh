@@ -57,7 +57,8 @@ elif ! dpkg-query -W -f='${Status}' vitalgate 2>/dev/null | grep -q 'install ok 
 fi
 echo "  $(vitalgate --version) (user vitalgate and $HOME_DIR made by the package)"
 # The distribution's broker would take port 1883; the gateway runs its own (vitalgate-broker.service).
-systemctl disable --now mosquitto.service 2>/dev/null || true
+systemctl disable mosquitto.service 2>/dev/null || true
+systemctl stop mosquitto.service 2>/dev/null || true
 
 echo "[2/8] clock"
 # Readings stamped outside [now - max_past_skew, now + max_future_skew] are
@@ -91,7 +92,7 @@ TLS=$BROKER_DIR/tls
 install -d -m 0700 -o vitalgate -g vitalgate "$TLS"
 if [ ! -e "$TLS/broker.crt" ]; then
     HOSTNAME_FQDN=$(hostname -f 2>/dev/null || hostname)
-    ADDRESSES=$(hostname -I 2>/dev/null | tr ' ' '\n' | sed -n 's/^\([0-9.]*\)$/IP:\1/p' | paste -sd, -)
+    ADDRESSES=$(hostname -I 2>/dev/null | tr ' ' '\n' | sed -n 's/^\([0-9.]\{7,15\}\)$/IP:\1/p' | paste -sd, -)
     # Devices reach the broker by the gateway's names and addresses; local
     # clients (a check with `vitalgate simulate`) by localhost.
     printf 'subjectAltName=DNS:%s,DNS:%s,DNS:localhost,IP:127.0.0.1%s\nbasicConstraints=CA:FALSE\n' \
@@ -116,7 +117,9 @@ if grep -q '@[A-Z_]*@' "$BROKER_DIR/mosquitto.conf"; then echo "unfilled placeho
 
 echo "[6/8] broker service"
 systemctl daemon-reload
-systemctl enable --now vitalgate-broker.service
+# enable, then start (not `enable --now`, which refuses where systemd does not run, e.g. a chroot).
+systemctl enable vitalgate-broker.service
+systemctl start vitalgate-broker.service
 
 echo "[7/8] devices"
 if [ -n "$DEVICES" ]; then
@@ -133,6 +136,7 @@ if [ -n "$DEVICES" ]; then
 fi
 
 echo "[8/8] the agent"
-systemctl enable --now vitalgate.service
+systemctl enable vitalgate.service
+systemctl start vitalgate.service
 as_vitalgate vitalgate device list --home "$HOME_DIR"
 echo "done: 'systemctl status vitalgate', 'sudo -u vitalgate vitalgate status --home $HOME_DIR'"

@@ -36,10 +36,17 @@ vg() { runuser -u vitalgate -- vitalgate "$@"; }
 
 case "$PHASE" in
 first-boot)
-    # What Raspberry Pi OS has and a minimal Debian root folder lacks.
+    # What Raspberry Pi OS has and a minimal Debian root folder lacks: its
+    # host name in /etc/hosts (sudo looks it up), sudo, systemctl.
+    grep -q "[[:space:]]$(hostname)\$" /etc/hosts || echo "127.0.1.1 $(hostname)" >> /etc/hosts
     apt-get update -q > "$LOGS/apt-update.log" 2>&1
     apt-get install -y -q --no-install-recommends sudo systemd litecoind > "$LOGS/apt-harness.log" 2>&1 \
         || { bad "installing sudo, systemd and litecoind (harness): $(tail -3 "$LOGS/apt-harness.log")"; exit 1; }
+    # systemd does not run here: systemctl must know it is in a chroot (then
+    # `enable` works and start/reload requests are skipped), also through sudo.
+    export SYSTEMD_IN_CHROOT=1
+    echo 'Defaults env_keep += "SYSTEMD_IN_CHROOT"' > /etc/sudoers.d/install-test
+    chmod 0440 /etc/sudoers.d/install-test
     cd /root
     if block first-boot; then ok "README block first-boot"; else bad "README block first-boot"; fi
     check "dpkg: vitalgate $VERSION installed" test "$(dpkg-query -W -f='${Status} ${Version}' vitalgate 2>/dev/null)" = "install ok installed $VERSION"
@@ -91,12 +98,14 @@ services)
     unit() { sed -n "s/^$2=//p" "/usr/lib/systemd/system/$1.service" | head -1; }
     check "broker unit runs as vitalgate" test "$(unit vitalgate-broker User)" = vitalgate
     install -d -m 0755 -o vitalgate -g vitalgate "/run/$(unit vitalgate-broker RuntimeDirectory)"
-    (umask 077; exec runuser -u vitalgate -- $(unit vitalgate-broker ExecStart)) > "$LOGS/broker.log" 2>&1 & pids+=($!)
+    # setpriv execs the program itself (runuser would stay as its parent and SIGKILL it 2 s after a SIGTERM).
+    as_unit_user() { exec setpriv --reuid=vitalgate --regid=vitalgate --init-groups -- "$@"; }
+    (umask 077; as_unit_user $(unit vitalgate-broker ExecStart)) > "$LOGS/broker.log" 2>&1 & pids+=($!)
     wait_for 30 "the broker's local port" bash -c 'exec 3<>/dev/tcp/127.0.0.1/1883'
     check "broker listening: 1883 (agent) and 8883 (devices, TLS)" bash -c 'exec 3<>/dev/tcp/127.0.0.1/8883'
     check "agent unit runs /usr/bin/vitalgate as vitalgate" test "$(unit vitalgate User) $(unit vitalgate ExecStart | cut -d' ' -f1)" = "vitalgate /usr/bin/vitalgate"
     agent_env=$(unit vitalgate Environment)
-    (umask 077; exec runuser -u vitalgate -- env $agent_env VITALGATE_CHECKPOINT_INTERVAL=3 VITALGATE_ANCHOR_INTERVAL=6 VITALGATE_CONFIRMATIONS=3 \
+    (umask 077; as_unit_user env $agent_env VITALGATE_CHECKPOINT_INTERVAL=3 VITALGATE_ANCHOR_INTERVAL=6 VITALGATE_CONFIRMATIONS=3 \
         $(unit vitalgate ExecStart)) > "$LOGS/agent.log" 2>&1 & agent=$!
     pids+=("$agent")
     connected() { vg status --home $HOME_DIR --line | grep -q "broker connected"; }
