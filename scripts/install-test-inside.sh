@@ -36,8 +36,9 @@ vg() { runuser -u vitalgate -- vitalgate "$@"; }
 
 case "$PHASE" in
 first-boot)
-    # What Raspberry Pi OS has and a minimal Debian root folder lacks: its
-    # host name in /etc/hosts (sudo looks it up), sudo, systemctl.
+    # What Raspberry Pi OS has and a minimal Debian root folder lacks:
+    # localhost and its host name in /etc/hosts (sudo looks it up), sudo, systemctl.
+    grep -q "[[:space:]]localhost\([[:space:]]\|\$\)" /etc/hosts 2>/dev/null || echo "127.0.0.1 localhost" >> /etc/hosts
     grep -q "[[:space:]]$(hostname)\$" /etc/hosts || echo "127.0.1.1 $(hostname)" >> /etc/hosts
     apt-get update -q > "$LOGS/apt-update.log" 2>&1
     apt-get install -y -q --no-install-recommends sudo systemd litecoind > "$LOGS/apt-harness.log" 2>&1 \
