@@ -81,13 +81,14 @@ services)
     trap stop_all EXIT
     # The clinic's node, as README reaches it: http://127.0.0.1:9332, user vitalgate.
     mkdir -p /var/tmp/ledger
-    litecoind -regtest -datadir=/var/tmp/ledger -server -rpcbind=127.0.0.1 -rpcallowip=127.0.0.1 -rpcport=9332 \
+    # The program itself: /usr/bin/litecoind is a wrapper that sets up ~/.litecoin (racing litecoin-cli here).
+    /usr/lib/litecoin/litecoind -regtest -datadir=/var/tmp/ledger -server -rpcbind=127.0.0.1 -rpcallowip=127.0.0.1 -rpcport=9332 \
         -rpcuser=vitalgate -rpcpassword="$PASSWORD" -txindex=1 -fallbackfee=0.0001 -listen=0 -connect=0 -dnsseed=0 \
         -discover=0 -upnp=0 -printtoconsole=0 > "$LOGS/litecoind.log" 2>&1 & pids+=($!)
     LEDGER=(--ledger-url http://127.0.0.1:9332 --ledger-user vitalgate --ledger-password "$PASSWORD")
     # Blocks: 101 to fund the agent's wallet `vitalgate`, then one every 2 s
     # (the chain stays far below the 432 blocks where regtest MWEB stops mining).
-    rpc_up() { litecoin-cli -regtest -rpcport=9332 -rpcuser=vitalgate -rpcpassword="$PASSWORD" getblockcount; }
+    rpc_up() { litecoin-cli -regtest -datadir=/var/tmp/ledger -rpcport=9332 -rpcuser=vitalgate -rpcpassword="$PASSWORD" getblockcount; }
     wait_for 120 "the ledger's RPC" rpc_up
     miner_up() {
         vitalgate dev mine "${LEDGER[@]}" --initial 101 --every 2 > "$LOGS/miner.log" 2>&1 & local pid=$!
@@ -125,7 +126,7 @@ services)
     check "… VERIFIED, with the chain checked by the node" grep -qx "VERIFIED" "$LOGS/readme-verify.log"
     check "… no step failed" sh -c "! grep -q 'FAIL' '$LOGS/readme-verify.log'"
     check "FHIR export names the patient from devices.txt" sh -c "vg() { runuser -u vitalgate -- vitalgate \"\$@\"; }; vg export --home $HOME_DIR --fhir --device ox-001 | grep -q 'Patient/123'"
-    height=$(litecoin-cli -regtest -rpcport=9332 -rpcuser=vitalgate -rpcpassword="$PASSWORD" getblockcount)
+    height=$(litecoin-cli -regtest -datadir=/var/tmp/ledger -rpcport=9332 -rpcuser=vitalgate -rpcpassword="$PASSWORD" getblockcount)
     check "the regtest chain stayed below 350 blocks ($height)" test "${height:-999}" -lt 350
     # A clean stop: SIGTERM, as systemd stops the unit; the agent signs a last checkpoint.
     kill -TERM "$agent"
