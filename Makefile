@@ -10,7 +10,7 @@ RELEASE_DIR = $(shell $(SWIFT) build -c release --show-bin-path)
 debs:
 	@echo $(DEBS)
 
-.PHONY: debs deps build build-tests fhir-venv test run bench release clean deps-deb deb test-install test-arm64 test-demo clean-rootfs
+.PHONY: debs deps build build-tests fhir-venv ots-venv test run bench release clean deps-deb deb test-install test-arm64 test-demo clean-rootfs
 
 ## deps: install the Debian packages the build, the tests and the demo need
 deps:
@@ -35,11 +35,20 @@ $(FHIR_VENV)/.installed: Tests/fhir/requirements.txt | deps
 	$(FHIR_VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/fhir/requirements.txt
 	touch $@
 
+## ots-venv: the stock OpenTimestamps client the tests verify `export --ots` with (Tests/ots/requirements.txt)
+OTS_VENV := .venv-ots
+ots-venv: $(OTS_VENV)/.installed
+$(OTS_VENV)/.installed: Tests/ots/requirements.txt | deps
+	rm -rf $(OTS_VENV)
+	python3 -m venv $(OTS_VENV)
+	$(OTS_VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/ots/requirements.txt
+	touch $@
+
 ## test: unit tests, then integration tests against real mosquitto, litecoind, SQLite and a FHIR server
 # Unit and adapter tests run in parallel; the integration suites, each of
 # which starts brokers, ledger nodes and agents, run one at a time so that
 # they don't starve each other of the two cores (timing, not correctness).
-test: build-tests fhir-venv
+test: build-tests fhir-venv ots-venv
 	VITALGATE_BIN=$(BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR) $(SWIFT) test --skip-build --skip IntegrationTests
 	VITALGATE_BIN=$(BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR) $(SWIFT) test --skip-build --filter IntegrationTests --no-parallel
 
@@ -101,4 +110,4 @@ clean-rootfs:
 	$(SUDO) rm -rf .build-rootfs
 
 clean:
-	rm -rf .build .state $(FHIR_VENV)
+	rm -rf .build .state $(FHIR_VENV) $(OTS_VENV)

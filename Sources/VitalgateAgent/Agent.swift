@@ -1,4 +1,5 @@
 import JSON
+import LedgerRPC
 import Logging
 import ServiceLifecycle
 
@@ -11,6 +12,7 @@ public enum Agent {
         let identity = try GatewayIdentity(home: config.home, gatewayID: config.gatewayID, passphraseFile: config.passphraseFile)
         // The database must exist and be migrated before the services open their own connections;
         // this connection is only for that, and closes at the end of the block.
+        let forkGuard = ForkGuard()
         do {
             let db = try GatewayDatabase.open(config.home)
             try db.setMeta("gateway_id", config.gatewayID)
@@ -18,14 +20,28 @@ public enum Agent {
             // A database from before patient sealing gets its references sealed here (docs/security.md).
             let sealed = try PatientSealing.setUp(db, cipher: identity.patientCipher)
             if sealed > 0 { logger.notice("sealed \(sealed) patient references left in the clear by an earlier vitalgate") }
+            // The access trail records settings that changed since the last start (docs/audit.md).
+            let changed = try AccessTrail.recordConfiguration(db, settings: config.resolvedSettings, at: Clock.nowMillis())
+            if !changed.isEmpty { logger.notice("settings changed since the last start: \(changed.joined(separator: ", ")) (recorded in the access trail)") }
+            // A gateway never forks itself: nothing is signed over a database the ledger contradicts (docs/audit.md).
+            try ForkGuard.checkNewestCheckpoint(db, origin: identity.origin)
+            do {
+                if let refusal = try forkGuard.checkLedger(db, endpoints: config.ledgerEndpoints, currentKey: identity.publicKey.bytes, home: config.home) {
+                    throw StoreError(refusal)
+                }
+            } catch let error as LedgerError {
+                logger.warning("the ledger could not be asked for this gateway's anchors (\(error)); nothing is anchored until it has been")
+            }
         }
 
-        let anchorer = AnchorService(config: config, identity: identity, logger: logger)
+        let anchorer = AnchorService(config: config, identity: identity, logger: logger, forkGuard: forkGuard)
         let delivery = config.clinic.map { DeliveryService(config: config, clinic: $0, identity: identity, logger: logger) }
-        let checkpointer = CheckpointService(config: config, identity: identity, logger: logger) {
+        let checkpointer = CheckpointService(config: config, identity: identity, logger: logger, forkGuard: forkGuard) {
             delivery?.checkpointSigned()
         }
-        let ingest = IngestService(config: config, logger: logger, cipher: identity.leafCipher) { size in checkpointer.logGrew(to: size) }
+        let ingest = IngestService(config: config, logger: logger, cipher: identity.leafCipher, patients: identity.patientCipher) { size in
+            checkpointer.logGrew(to: size)
+        }
 
         logger.info("vitalgate \(config.gatewayID) starting: checkpoint every \(config.checkpointInterval) s or \(config.checkpointEvery) readings, anchor every \(config.anchorInterval) s, \(config.confirmations) confirmations")
         // ServiceGroup shuts services down in reverse order of this list.

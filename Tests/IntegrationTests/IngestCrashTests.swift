@@ -53,7 +53,7 @@ struct IngestCrashTests {
         print("ingest crash test: \(Self.kills) SIGKILLs, \(rows.count) readings stored once, \(duplicates) resends recognised as duplicates")
 
         // The log verifies: dense leaves, every checkpoint's root from the leaves, signatures good.
-        let leaves = try LogAudit.leaves(gateway.databasePath)
+        let leaves = try LogAudit.allLeaves(gateway.databasePath)
         #expect(leaves.keys.sorted() == Array(0..<Int64(leaves.count)))
         try LogAudit.verifyCheckpoints(gateway, leaves: leaves)
         let last = try db.prepare("SELECT MAX(tree_size) FROM checkpoints").rows { $0.int64(0) }.first

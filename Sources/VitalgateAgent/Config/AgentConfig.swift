@@ -25,6 +25,9 @@ public struct AgentConfig: Sendable {
     public var rejectionsKept: Int
     /// Delivery to the clinic; nil when `clinic_url` is not set.
     public var clinic: ClinicSettings?
+    /// Every setting that has a value, as resolved: what the access trail
+    /// records a change of (docs/audit.md).
+    public var resolvedSettings: [String: String] = [:]
 
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
@@ -89,6 +92,7 @@ public struct AgentConfig: Sendable {
                                batchSize: number("delivery_batch", Int.self), timeout: number("delivery_timeout", Double.self),
                                retryCap: number("delivery_retry_cap", Double.self))
         }
+        for setting in Setting.all { resolvedSettings[setting.key] = value(setting.key) }
         try validate()
     }
 

@@ -53,12 +53,12 @@ struct ClinicSender {
         let now = Clock.nowMillis()
         switch ClinicAnswer.classify(result, sentEntries: entries) {
         case .delivered(let status):
-            try queue.markDelivered(batch.id, status: status, now: now)
+            try queue.markDelivered(batch.id, status: status, now: now, clinic: clinic.url)
             logger.info("delivered batch \(batch.id): \(batch.items.count) readings, \(entries - 1) observations")
             return true
         case .refused(let status, let body):
             // The body goes to the database only: an OperationOutcome may quote the values sent.
-            try queue.markFailed(batch.id, status: status, error: body, now: now)
+            try queue.markFailed(batch.id, status: status, error: body, now: now, clinic: clinic.url)
             logger.error("clinic refused batch \(batch.id) (\(batch.items.count) readings) with HTTP \(status); the answer is kept in delivery_batches.last_error")
             return true
         case .retry(let status, let reason):

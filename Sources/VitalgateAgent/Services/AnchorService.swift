@@ -17,11 +17,14 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
     public let loop = PartLoop(name: "vg-anchor")
     /// Used by the anchor thread only.
     let targets: [any AnchorTarget]
+    /// Nothing is anchored until it is clear (docs/audit.md).
+    let forkGuard: ForkGuard?
 
     /// How often anchors in flight are checked (bounded by the anchor interval).
     var pollInterval: Double { min(config.anchorInterval, 5) }
 
-    public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger) {
+    public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger, forkGuard: ForkGuard? = nil) {
+        self.forkGuard = forkGuard
         self.config = config
         self.identity = identity
         self.logger = logger
@@ -54,11 +57,11 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
             do {
                 if db == nil { db = try GatewayDatabase.open(config.home) }
                 for target in targets { try target.follow(db: db!, requiredDepth: config.confirmations) }
-                if Clock.monotonicSeconds() >= nextAnchor {
+                if Clock.monotonicSeconds() >= nextAnchor, try guardAllowsAnchoring(db!) {
                     for target in targets { try anchorNewest(target, db!) }
                     nextAnchor = Clock.monotonicSeconds() + config.anchorInterval
                 }
-                for target in targets { record(target.name, "reachable \(target.reachability)") }
+                for target in targets { record(target.name, forkGuard?.refusal.map { "refused: \($0)" } ?? "reachable \(target.reachability)") }
                 backoff.reset()
                 wait = min(pollInterval, max(0.05, nextAnchor - Clock.monotonicSeconds()))
             } catch let error as LedgerError {
@@ -77,6 +80,23 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
                 db = nil
             }
         }
+    }
+
+    /// Whether anchoring may go on: the start-up check of the ledger against
+    /// the database (ForkGuard) passed, or passes now. Throws `LedgerError`
+    /// while no node answers (the loop backs off and tries again).
+    func guardAllowsAnchoring(_ db: Database) throws -> Bool {
+        guard let forkGuard, !forkGuard.isClear else { return true }
+        if let refusal = forkGuard.refusal {
+            logger.error("not anchoring: \(refusal)")
+            return false
+        }
+        if let refusal = try forkGuard.checkLedger(db, endpoints: config.ledgerEndpoints, currentKey: identity.publicKey.bytes, home: config.home) {
+            logger.critical("\(refusal)")
+            return false
+        }
+        logger.info("the ledger holds no anchor of this gateway's keys that contradicts its database; anchoring")
+        return true
     }
 
     /// Anchors the newest checkpoint on `target` if it is larger than every

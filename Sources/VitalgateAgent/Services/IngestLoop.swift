@@ -41,10 +41,13 @@ extension IngestService {
         try db.setAgentState("ingest", "running", at: Clock.nowMillis())
         var grouping = false
         var lastCommitStart = Clock.monotonicSeconds()
+        var trail = AccessTrailPoll()
+        trail.append(log, self)
         while true {
             let (batch, brokerState, done, drained) = lock.withLock { () -> ([InboxItem], Bool?, Bool, Bool) in
-                // Sleep until a message, a stop or a broker change; at most 10 s, for the device refresh.
-                if inbox.isEmpty && !stopping && !brokerStateChanged { lock.wait(seconds: 10) }
+                // Sleep until a message, a stop or a broker change; at most 10 s, for the
+                // device refresh, or a second while access events are appended (docs/audit.md).
+                if inbox.isEmpty && !stopping && !brokerStateChanged { lock.wait(seconds: patients == nil ? 10 : AccessTrailPoll.interval) }
                 // Pacing may hold acks while the stream flows; once it pauses (or the
                 // load is light) the batch's acks and any held ones go out at once.
                 let paused = grouping ? waitForGroup(since: lastCommitStart) : true
@@ -87,6 +90,7 @@ extension IngestService {
             }
             // Under steady traffic too, so a revocation takes effect within 10 s.
             try devices.refreshIfStale(now: now)
+            if trail.isDue || done { trail.append(log, self) }
             if done { return }
         }
     }
@@ -178,5 +182,35 @@ struct DeviceCache {
         if let s = statuses[id] { return s }
         if (try? table.exists(id)) == true { try? reload() }
         return statuses[id] ?? .unknown
+    }
+}
+
+/// The ingest thread appends recorded access events to the log (it is the
+/// log's one writer while the agent runs; docs/audit.md, "Who appends"):
+/// at start, then at most once per `interval`, and before it stops. A
+/// failure is logged and retried; it never stops ingest.
+struct AccessTrailPoll {
+    static let interval = 1.0
+    var next = 0.0
+    var lastError = -Double.infinity
+
+    var isDue: Bool { Clock.monotonicSeconds() >= next }
+
+    mutating func append(_ log: ReadingLog, _ service: IngestService) {
+        next = Clock.monotonicSeconds() + Self.interval
+        guard let patients = service.patients else { return }
+        do {
+            let appended = try log.appendAccessEvents(opener: patients, gatewayID: service.config.gatewayID)
+            guard !appended.isEmpty else { return }
+            for (index, event) in appended {
+                service.logger.info("access event #\(event.number) \(event.type) appended as leaf \(index)")
+            }
+            service.onCommitted(log.treeSize)
+        } catch {
+            if Clock.monotonicSeconds() - lastError >= 60 {
+                service.logger.error("access events could not be appended to the log (retrying): \(error)")
+                lastError = Clock.monotonicSeconds()
+            }
+        }
     }
 }

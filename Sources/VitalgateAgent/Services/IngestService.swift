@@ -23,6 +23,9 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     let onCommitted: @Sendable (UInt64) -> Void
     /// Seals leaves at rest (see `LeafCipher`).
     let cipher: LeafCipher
+    /// Opens recorded access events, which this thread appends to the log
+    /// (docs/audit.md); nil: none are appended (benchmarks).
+    let patients: PatientCipher?
     let lock = ConditionLock()
     let thread = WorkerThread(name: "vg-ingest")
     /// Publishes acknowledgements after each commit, off the ingest thread.
@@ -65,9 +68,11 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     static let subscription = "vitals/+"
 
     /// - Parameter onCommitted: called on the ingest thread with the log size after each commit.
-    public init(config: AgentConfig, logger: Logger, cipher: LeafCipher, onCommitted: @escaping @Sendable (UInt64) -> Void) {
+    public init(config: AgentConfig, logger: Logger, cipher: LeafCipher, patients: PatientCipher? = nil,
+                onCommitted: @escaping @Sendable (UInt64) -> Void) {
         self.config = config
         self.cipher = cipher
+        self.patients = patients
         self.logger = logger
         self.onCommitted = onCommitted
         self.acks = IngestAcks(logger: logger)

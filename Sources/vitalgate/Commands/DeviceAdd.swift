@@ -1,5 +1,6 @@
 import ArgumentParser
 import FHIR
+import ProofBundle
 import Sodium
 import VitalgateAgent
 
@@ -38,7 +39,13 @@ struct DeviceAdd: ParsableCommand {
         let db = try GatewayDatabase.open(gatewayHome)
         if patient != nil { try preparePatientSealing(gatewayHome, db, key) }
         let (account, password) = BrokerAccount.issue(user: id)
-        try DeviceTable(db).add(id: id, profile: profile, patient: patient, brokerLine: account.line, at: Clock.nowMillis())
+        let now = Clock.nowMillis()
+        try db.transaction(.immediate) {
+            try DeviceTable(db).add(id: id, profile: profile, patient: patient, brokerLine: account.line, at: now)
+            var details: [String: AccessEvent.Value] = ["device": .string(id), "profile": .string(profile), "actor": .string(cliActor())]
+            if let patient { details["patient"] = .string(patient) }
+            try AccessTrail.record(AccessEventDraft(.deviceEnrol, ts: now, details: details), in: db)
+        }
         let broker = try brokerFiles(gatewayHome)
         try broker.write(db)
         Console.err(broker.reload())

@@ -1,43 +1,115 @@
 import ArgumentParser
+import JSON
+import OpenTimestamps
+import ProofBundle
 import Sodium
 import VitalgateAgent
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the proof bundle of one reading (JSON), or a device's FHIR Observations (--fhir, NDJSON), on stdout.",
-        discussion: "The bundle proves the reading against the newest confirmed anchor that covers it; see docs/proof-bundle.md. --fhir writes the Observations delivery would send, for readings with from <= ts < to; see docs/fhir.md.")
+        abstract: "Write a proof bundle (JSON), a device's FHIR Observations (--fhir, NDJSON), a consistency proof (--consistency) or an OpenTimestamps proof (--ots).",
+        discussion: """
+        A bundle proves a reading (--device/--seq) or any leaf (--leaf N: a reading or an access event) against \
+        the newest confirmed anchor that covers it; see docs/proof-bundle.md. --ots FILE writes the leaf's preimage to \
+        FILE and its OpenTimestamps proof to FILE.ots, for the stock `ots verify`. --fhir writes the Observations \
+        delivery would send, for readings with from <= ts < to; see docs/fhir.md. --consistency OLD NEW proves that \
+        the log of OLD leaves is a prefix of the log of NEW leaves (RFC 9162), both sizes of signed checkpoints. \
+        Every export of a bundle or of Observations is recorded in the access trail first (docs/audit.md); --for \
+        says for whom.
+        """)
 
     @OptionGroup var home: HomeOptions
-    @Option(help: "The device id.") var device: String
+    @Option(help: "The device id.") var device: String?
     @Option(help: "The reading's seq.") var seq: UInt64?
     @Option(help: "The device's boot counter, if it has restarted seq.") var boot: UInt32?
+    @Option(help: ArgumentHelp("Any leaf of the log: a reading or an access event.", valueName: "index")) var leaf: UInt64?
     @Flag(help: "Write FHIR R4 Observations as NDJSON instead of a proof bundle.") var fhir = false
     @Option(help: ArgumentHelp("With --fhir: first reading time included (ms since the epoch).", valueName: "ms")) var from: Int64?
     @Option(help: ArgumentHelp("With --fhir: reading time excluded from here on (ms since the epoch).", valueName: "ms")) var to: Int64?
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("Two checkpoint sizes, older first: their RFC 9162 consistency proof (JSON).", valueName: "old new"))
+    var consistency: [UInt64] = []
+    @Option(help: ArgumentHelp("Write the leaf's preimage to this file and its OpenTimestamps proof to <file>.ots.", valueName: "file"))
+    var ots: String?
+    @Option(name: .customLong("for"), help: ArgumentHelp("Whom the export is for, recorded in the access trail.", valueName: "text"))
+    var recipient: String?
 
     func validate() throws {
-        if fhir {
-            guard seq == nil, boot == nil else { throw ValidationError("--fhir exports a time range: use --from/--to, not --seq/--boot") }
+        if !consistency.isEmpty {
+            guard consistency.count == 2 else { throw ValidationError("--consistency takes two checkpoint sizes: OLD NEW") }
+            guard device == nil, seq == nil, leaf == nil, !fhir, ots == nil else {
+                throw ValidationError("--consistency exports only the proof between two checkpoints")
+            }
+        } else if fhir {
+            guard device != nil else { throw ValidationError("--fhir needs --device") }
+            guard seq == nil, boot == nil, leaf == nil, ots == nil else { throw ValidationError("--fhir exports a time range: use --from/--to, not --seq/--boot/--leaf/--ots") }
         } else {
-            guard seq != nil else { throw ValidationError("give --seq (a proof bundle) or --fhir (Observations)") }
+            guard (device != nil && seq != nil) != (leaf != nil) else {
+                throw ValidationError("give --device and --seq (a reading), --leaf (any leaf), --fhir (Observations) or --consistency")
+            }
             guard from == nil, to == nil else { throw ValidationError("--from and --to go with --fhir") }
         }
+        if let recipient, recipient.isEmpty || recipient.count > 200 { throw ValidationError("--for takes 1 to 200 characters") }
     }
     @OptionGroup var key: KeyOptions
 
     func run() throws {
-        // Readings are sealed at rest: opening one needs the gateway's secret key.
+        if consistency.count == 2 {
+            // Checkpoints and hashes only: nothing about patients, so no key and no record.
+            let db = try GatewayDatabase.open(home.gatewayHome, readOnly: true)
+            let proof = try BundleExporter.consistency(db, old: consistency[0], new: consistency[1])
+            Console.out(proof.json.serialized(pretty: true))
+            return
+        }
+        // Readings and events are sealed at rest: opening one needs the gateway's secret key.
         let secret = try GatewayIdentity.loadSecretKey(home: home.gatewayHome, passphraseFile: try key.resolved(home.gatewayHome))
-        let db = try GatewayDatabase.open(home.gatewayHome, readOnly: true)
+        // Read-write: the export is recorded in the access trail before anything is written out.
+        let db = try GatewayDatabase.open(home.gatewayHome)
         let cipher = LeafCipher(gatewayKey: secret)
-        guard let seq else {
+        let now = Clock.nowMillis()
+        var details: [String: AccessEvent.Value] = ["actor": .string(cliActor())]
+        if let recipient { details["for"] = .string(recipient) }
+        if fhir, let device {
             let gatewayID = try db.meta("gateway_id") ?? ""
-            let result = try FHIRExporter(db, cipher: cipher, patients: PatientCipher(gatewayKey: secret)).observations(device: device, from: from ?? .min, to: to ?? .max, gatewayID: gatewayID)
+            let result = try FHIRExporter(db, cipher: cipher, patients: PatientCipher(gatewayKey: secret))
+                .observations(device: device, from: from ?? .min, to: to ?? .max, gatewayID: gatewayID)
+            details["device"] = .string(device)
+            details["observations"] = .integer(Int64(result.lines.count))
+            if let from { details["from"] = .integer(from) }
+            if let to { details["to"] = .integer(to) }
+            try AccessTrail.record(AccessEventDraft(.exportFHIR, ts: now, details: details), in: db)
             for line in result.lines { Console.out(line) }
             if result.unassigned > 0 { Console.err("\(result.unassigned) readings had no patient when received and were not exported") }
             return
         }
-        let bundle = try BundleExporter(db, cipher: cipher).bundle(device: device, seq: seq, boot: boot)
+        let exporter = BundleExporter(db, cipher: cipher)
+        let bundle: ProofBundle
+        if let leaf {
+            bundle = try exporter.bundle(leafIndex: leaf)
+        } else {
+            bundle = try exporter.bundle(device: device!, seq: seq!, boot: boot)
+        }
+        details["leaf"] = .integer(Int64(bundle.leafIndex))
+        details["format"] = .string(ots == nil ? "proof-bundle" : "opentimestamps")
+        switch bundle.entry {
+        case .reading(let r):
+            details["device"] = .string(r.device)
+            details["reading_boot"] = .integer(Int64(r.boot))
+            details["reading_seq"] = .integer(Int64(r.seq))
+        case .event(let e):
+            details["event_number"] = .integer(Int64(e.number))
+            details["event_type"] = .string(e.type)
+        }
+        // Converted before it is recorded, so a failure records nothing.
+        let timestamp = try ots.map { _ in try BundleTimestamp(bundle: bundle) }
+        try AccessTrail.record(AccessEventDraft(.exportBundle, ts: now, details: details), in: db)
+        if let ots, let timestamp {
+            try Files.write(timestamp.file, to: ots, mode: 0o600, overwrite: true)
+            try Files.write(timestamp.timestamp.bytes, to: ots + ".ots", mode: 0o644, overwrite: true)
+            Console.out("wrote \(ots) (the leaf's preimage, \(timestamp.file.count) bytes) and \(ots).ots (block \(bundle.anchor.blockHeight))")
+            Console.out("check it with the OpenTimestamps client: ots --bitcoin-node http://USER:PASS@HOST:PORT verify -f \(ots) \(ots).ots")
+            return
+        }
         Console.out(bundle.json.serialized(pretty: true))
     }
 }

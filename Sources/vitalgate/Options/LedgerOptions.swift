@@ -34,6 +34,28 @@ struct LedgerOptions: ParsableArguments {
         return nil
     }
 
+    /// The endpoints given: `--ledger-url` split at commas, each with the one
+    /// cookie, or its own (one per URL, in order), or the user and password:
+    /// the same rules as the `ledger_url` setting of `run`.
+    func endpoints(wallet: String? = nil) throws -> [LedgerEndpoint] {
+        guard let url else { return [] }
+        let urls = url.split(separator: ",").map { String($0).trimmingBlanks() }.filter { !$0.isEmpty }
+        guard !urls.isEmpty else { throw ValidationError("--ledger-url is empty") }
+        let auths: [LedgerAuth]
+        if let cookie {
+            let cookies = cookie.split(separator: ",").map { String($0).trimmingBlanks() }
+            guard cookies.count == 1 || cookies.count == urls.count else {
+                throw ValidationError("--ledger-cookie names \(cookies.count) files for \(urls.count) ledger URLs: give one, or one per URL")
+            }
+            auths = urls.indices.map { .cookieFile(cookies[cookies.count == 1 ? 0 : $0]) }
+        } else if let user, let password {
+            auths = urls.map { _ in .userPassword(user, password) }
+        } else {
+            throw ValidationError("--ledger-url needs --ledger-cookie or --ledger-user/--ledger-password.")
+        }
+        return try urls.indices.map { try LedgerEndpoint(url: urls[$0], wallet: wallet, auth: auths[$0]) }
+    }
+
     /// The values given, by config key.
     var overrides: [String: String] {
         var o: [String: String] = [:]
@@ -43,5 +65,15 @@ struct LedgerOptions: ParsableArguments {
         o["ledger_user"] = user
         o["ledger_password"] = password
         return o
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces.
+    func trimmingBlanks() -> String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 }
