@@ -41,7 +41,7 @@ if [ "${1:-}" = ledger ]; then
     # shellcheck disable=SC1090
     . "$LEDGER_PORTS"
     echo "ledger: the demo's litecoind -regtest on 127.0.0.1:$RPC_PORT (Ctrl-C stops it); verify with:"
-    echo "  $BIN verify bundle.json --ledger-url http://127.0.0.1:$RPC_PORT --ledger-cookie $STATE/ledger/regtest/.cookie"
+    echo "  $BIN verify bundle.json --gateway-key $STATE/gateway/gateway.pub --ledger-url http://127.0.0.1:$RPC_PORT --ledger-cookie $STATE/ledger/regtest/.cookie"
     exec "$LITECOIND" -regtest -datadir="$STATE/ledger" -server -listen=1 -bind=127.0.0.1:"$P2P_PORT" \
         -rpcbind=127.0.0.1 -rpcallowip=127.0.0.1 -rpcport="$RPC_PORT" -txindex=1 -fallbackfee=0.0001 \
         -connect=0 -dnsseed=0 -discover=0 -upnp=0 -listenonion=0 -onlynet=ipv4 -printtoconsole=0
@@ -79,9 +79,9 @@ print(f"final checkpoint: tree size {last} of a log of {size} leaves, {stored} r
         say "stopped. State and logs are in $STATE"
         say ""
         say "Verify a reading (this works now, offline: every step but the chain):"
-        say "  $BIN export --home $HOME_DIR --device ox-001 --seq 1 > bundle.json && $BIN verify bundle.json"
+        say "  $BIN export --home $HOME_DIR --device ox-001 --seq 1 > bundle.json && $BIN verify bundle.json --gateway-key $HOME_DIR/gateway.pub"
         say "The chain check needs the demo's ledger node running: \`scripts/demo.sh ledger\` starts it again (Ctrl-C stops it); then"
-        say "  $BIN verify bundle.json ${LEDGER[*]:-}"
+        say "  $BIN verify bundle.json --gateway-key $HOME_DIR/gateway.pub ${LEDGER[*]:-}"
         say "FHIR: $BIN export --home $HOME_DIR --fhir --device ox-001 (what was delivered to the test clinic: $STATE/clinic/created.jsonl)"
     else
         say "stopped. State and logs are in $STATE"
@@ -172,7 +172,7 @@ echo "[6/6] simulator: 5 devices over TLS with their own passwords, 2 readings/s
 
 echo
 echo "Progress (Ctrl-C to stop; the stop prints how to verify a reading afterwards). While it runs:"
-echo "  $BIN export --home $HOME_DIR --device ox-001 --seq 1 > bundle.json && $BIN verify bundle.json ${LEDGER[*]}"
+echo "  $BIN export --home $HOME_DIR --device ox-001 --seq 1 > bundle.json && $BIN verify bundle.json --gateway-key $HOME_DIR/gateway.pub ${LEDGER[*]}"
 echo
 started=$(date +%s)
 announced=0

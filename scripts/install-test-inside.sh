@@ -123,7 +123,8 @@ services)
     exported() { vg export --home $HOME_DIR --device ox-001 --seq 1 > /dev/null; }
     check "an anchor covering the readings confirmed" wait_for 300 "a confirmed anchor" exported
     if block verify; then ok "README block verify"; else bad "README block verify"; fi
-    check "… VERIFIED, with the chain checked by the node" grep -qx "VERIFIED" "$LOGS/readme-verify.log"
+    check "… VERIFIED, signed by the pinned gateway key, the chain checked by the node" \
+        sh -c "grep '^VERIFIED' '$LOGS/readme-verify.log' | grep -q '^VERIFIED: signed by the key with fingerprint' && ! grep -q 'offline' '$LOGS/readme-verify.log'"
     check "… no step failed" sh -c "! grep -q 'FAIL' '$LOGS/readme-verify.log'"
     check "FHIR export names the patient from devices.txt" sh -c "vg() { runuser -u vitalgate -- vitalgate \"\$@\"; }; vg export --home $HOME_DIR --fhir --device ox-001 | grep -q 'Patient/123'"
     height=$(litecoin-cli -regtest -datadir=/var/tmp/ledger -rpcport=9332 -rpcuser=vitalgate -rpcpassword="$PASSWORD" getblockcount)

@@ -66,8 +66,8 @@ sys.exit(0 if stored > 0 and last == size else 1)' "$status"
 BIN=$ROOT/.build/debug/vitalgate
 "$BIN" export --home "$STATE/gateway" --device ox-001 --seq 1 > "$OUT/bundle.json" 2> "$OUT/export.err"
 check "after the stop: export of ox-001 seq 1" test -s "$OUT/bundle.json"
-"$BIN" verify "$OUT/bundle.json" > "$OUT/verify.out" 2>&1
-check "after the stop: verify (offline) passes" grep -q "^VERIFIED (offline" "$OUT/verify.out"
+"$BIN" verify "$OUT/bundle.json" --gateway-key "$STATE/gateway/gateway.pub" > "$OUT/verify.out" 2>&1
+check "after the stop: verify (offline, key pinned) passes" grep -q "^VERIFIED: signed by the key .*; offline" "$OUT/verify.out"
 check "after the stop: export --fhir names the demo patient" sh -c "'$BIN' export --home '$STATE/gateway' --fhir --device ox-001 | grep -q 'Patient/demo-1'"
 
 # The chain check with the node started again by `scripts/demo.sh ledger`.
@@ -75,10 +75,10 @@ VITALGATE_BIN=$BIN scripts/demo.sh ledger > "$OUT/ledger.out" 2>&1 &
 ledger=$!
 . "$STATE/ports.env"
 for _ in $(seq 1 60); do
-    "$BIN" verify "$OUT/bundle.json" --ledger-url "http://127.0.0.1:$RPC_PORT" --ledger-cookie "$STATE/ledger/regtest/.cookie" > "$OUT/verify-chain.out" 2>&1 && break
+    "$BIN" verify "$OUT/bundle.json" --gateway-key "$STATE/gateway/gateway.pub" --ledger-url "http://127.0.0.1:$RPC_PORT" --ledger-cookie "$STATE/ledger/regtest/.cookie" > "$OUT/verify-chain.out" 2>&1 && break
     sleep 1
 done
-check "with scripts/demo.sh ledger: verify with the chain passes" grep -qx "VERIFIED" "$OUT/verify-chain.out"
+check "with scripts/demo.sh ledger: verify with the chain passes" sh -c "grep -q '^VERIFIED: signed by the key' '$OUT/verify-chain.out' && ! grep -q offline '$OUT/verify-chain.out'"
 kill -TERM "$ledger" 2>/dev/null; wait "$ledger" 2>/dev/null
 check "scripts/demo.sh ledger stops on SIGTERM" test -z "$(leftovers)"
 echo "logs: $OUT"
