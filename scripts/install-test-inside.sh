@@ -90,12 +90,13 @@ services)
     # (the chain stays far below the 432 blocks where regtest MWEB stops mining).
     rpc_up() { litecoin-cli -regtest -datadir=/var/tmp/ledger -rpcport=9332 -rpcuser=vitalgate -rpcpassword="$PASSWORD" getblockcount; }
     wait_for 120 "the ledger's RPC" rpc_up
-    miner_up() {
-        vitalgate dev mine "${LEDGER[@]}" --initial 101 --every 2 > "$LOGS/miner.log" 2>&1 & local pid=$!
-        sleep 3
-        kill -0 "$pid" 2>/dev/null && pids+=("$pid")
-    }
-    wait_for 120 "the block producer" miner_up
+    cli() { litecoin-cli -regtest -datadir=/var/tmp/ledger -rpcport=9332 -rpcuser=vitalgate -rpcpassword="$PASSWORD" -rpcclienttimeout=0 "$@"; }
+    cli createwallet vitalgate > /dev/null
+    cli generatetoaddress 101 "$(cli -rpcwallet=vitalgate getnewaddress)" > /dev/null
+    check "the agent's wallet funded (101 blocks)" test "$(cli getblockcount)" = 101
+    # A block producer that comes back if a slow answer ends it.
+    (child=; trap 'kill $child 2>/dev/null; exit 0' TERM
+     while true; do vitalgate dev mine "${LEDGER[@]}" --every 2 >> "$LOGS/miner.log" 2>&1 & child=$!; wait $child; sleep 1; done) & pids+=($!)
     # The units, as systemd would start them: ExecStart as User, with RuntimeDirectory and UMask.
     unit() { sed -n "s/^$2=//p" "/usr/lib/systemd/system/$1.service" | head -1; }
     check "broker unit runs as vitalgate" test "$(unit vitalgate-broker User)" = vitalgate
@@ -127,7 +128,7 @@ services)
         sh -c "grep '^VERIFIED' '$LOGS/readme-verify.log' | grep -q '^VERIFIED: signed by the key with fingerprint' && ! grep -q 'offline' '$LOGS/readme-verify.log'"
     check "… no step failed" sh -c "! grep -q 'FAIL' '$LOGS/readme-verify.log'"
     check "FHIR export names the patient from devices.txt" sh -c "vg() { runuser -u vitalgate -- vitalgate \"\$@\"; }; vg export --home $HOME_DIR --fhir --device ox-001 | grep -q 'Patient/123'"
-    height=$(litecoin-cli -regtest -datadir=/var/tmp/ledger -rpcport=9332 -rpcuser=vitalgate -rpcpassword="$PASSWORD" getblockcount)
+    height=$(cli getblockcount)
     check "the regtest chain stayed below 350 blocks ($height)" test "${height:-999}" -lt 350
     # A clean stop: SIGTERM, as systemd stops the unit; the agent signs a last checkpoint.
     kill -TERM "$agent"

@@ -132,12 +132,32 @@ struct ProvisionTests {
         return String(version)
     }
 
-    @Test(arguments: [[], ["provision"], ["device"], ["device", "add"], ["device", "list"], ["device", "show"],
-                      ["device", "assign"], ["device", "revoke"], ["rotate-key"], ["run"], ["status"], ["export"],
-                      ["verify"], ["simulate"], ["dev"], ["dev", "mine"]])
-    func versionOnEveryCommand(_ command: [String]) throws {
-        let result = try Self.run(vitalgateBinary(), command + ["--version"])
-        #expect(result.status == 0, "\(command): \(result.stderr)")
-        #expect(result.stdout == (try Self.sourceVersion()) + "\n", "\(command)")
+    /// The subcommands `vitalgate <command> --help` lists (its SUBCOMMANDS section).
+    static func subcommands(of command: [String]) throws -> [String] {
+        let help = try run(vitalgateBinary(), command + ["--help"]).stdout
+        guard let section = help.components(separatedBy: "SUBCOMMANDS:\n").dropFirst().first else { return [] }
+        return section.split(separator: "\n", omittingEmptySubsequences: false)
+            .prefix { !$0.isEmpty }
+            .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
+            .compactMap { $0.split(separator: " ").first.map(String.init) }
+    }
+
+    /// Every command, found through --help (so commands added later are
+    /// covered too), answers --version with the release.
+    @Test func versionOnEveryCommand() throws {
+        var commands: [[String]] = [[]]
+        var index = 0
+        while index < commands.count {
+            commands += try Self.subcommands(of: commands[index]).map { commands[index] + [$0] }
+            index += 1
+        }
+        #expect(commands.contains(["device", "add"]) && commands.contains(["dev", "mine"]) && commands.count > 15,
+                "the walk found \(commands)")
+        let version = try Self.sourceVersion()
+        for command in commands {
+            let result = try Self.run(vitalgateBinary(), command + ["--version"])
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            #expect(result.stdout == version + "\n", "\(command)")
+        }
     }
 }
