@@ -21,7 +21,9 @@ struct OperationsStatusTests {
         let ledger = try LedgerNode(name: "status")
         defer { ledger.stop() }
         let gateway = try GatewayFixture(settings: GatewaySettings.anchoring(to: ledger, mqttPort: broker.port, [
-            "checkpoint_interval": "1", "anchor_interval": "2", "clock_sync_required": "false",
+            // A checkpoint waits at most anchor_interval for its anchor: 60 s keeps a loaded
+            // machine's slow anchor from counting as "stalled" (twice the interval).
+            "checkpoint_interval": "1", "anchor_interval": "60", "clock_sync_required": "false",
         ]), devices: [("st-0", "thermometer")])
         defer { gateway.remove() }
         try gateway.startAgentAndWaitForBroker()
@@ -73,7 +75,8 @@ struct OperationsStatusTests {
         // SIGKILL: no clean stop was recorded.
         try gateway.startAgentAndWaitForBroker()
         try gateway.waitForStatus(timeout: 20, "running again") { $0["agent"]?["running"]?.bool == true && $0["ledger"]?["state"]?.string == "reachable" }
-        #expect(try check(gateway).code == 0)
+        let again = try check(gateway)
+        #expect(again.code == 0, "\(again.line)")
         gateway.killAgent()
         let killed = try check(gateway)
         #expect(killed.code == 2, "\(killed.line)")
@@ -139,7 +142,7 @@ struct OperationsStatusTests {
         let empty = try LedgerNode(name: "empty", matureCoins: false)
         defer { empty.stop() }
         let gateway = try GatewayFixture(settings: GatewaySettings.anchoring(to: funded, mqttPort: broker.port, [
-            "checkpoint_interval": "1", "anchor_interval": "1", "clock_sync_required": "false",
+            "checkpoint_interval": "1", "anchor_interval": "30", "clock_sync_required": "false",
         ]), devices: [("wa-0", "thermometer")])
         defer { gateway.remove() }
         try gateway.startAgentAndWaitForBroker()
@@ -147,13 +150,14 @@ struct OperationsStatusTests {
         defer { publisher.stop() }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         try publisher.publish((1...3).map { ("vitals/wa-0", TrafficPlan.reading("wa-0", "thermometer", seq: Int64($0), ts: now, $0)) })
-        try gateway.waitForStatus(timeout: 30, "an anchor on the funded ledger") { ($0["anchors"]?["pending"]?.int64 ?? 0) > 0 }
-        #expect(try check(gateway).code == 0, "control: a funded wallet is healthy")
+        try gateway.waitForStatus(timeout: 60, "an anchor on the funded ledger") { ($0["anchors"]?["pending"]?.int64 ?? 0) > 0 }
+        let healthy = try check(gateway)
+        #expect(healthy.code == 0, "control: a funded wallet is healthy: \(healthy.line)")
         gateway.stopAgent()
 
         try gateway.startAgent(["--ledger-url", empty.url, "--ledger-cookie", empty.cookieFile])
         try publisher.publish((4...6).map { ("vitals/wa-0", TrafficPlan.reading("wa-0", "thermometer", seq: Int64($0), ts: now, $0)) })
-        try gateway.waitForStatus(timeout: 30, "anchoring blocked") { $0["anchoring"]?["state"]?.string == "blocked" }
+        try gateway.waitForStatus(timeout: 60, "anchoring blocked") { $0["anchoring"]?["state"]?.string == "blocked" }
         let status = try gateway.status()
         let detail = status["anchoring"]?["detail"]?.string ?? ""
         #expect(detail.contains("has no spendable coins") && detail.contains("sat needed"), "\(detail)")

@@ -234,13 +234,18 @@ public struct StatusReport: Sendable {
             ])) } ?? .null),
             (key: "anchors", value: .object(JSONObject(anchors))),
             (key: "ledger_tip_height", value: ledgerTipHeight.map { .int($0) } ?? .null),
-            (key: "delivery_readings", value: .object(JSONObject(delivery.map { (key: $0.state, value: .int($0.count)) }))),
         ]
         // Each part under its own name (`broker.state` is what scripts read), current or as last seen.
+        // `delivery` also keeps, as before, the readings by delivery state (pending, delivered, failed,
+        // unassigned): names that no part field uses.
         for (part, state, current) in parts {
             guard case .object(var object) = state.json else { continue }
             object.members.append((key: "current", value: .bool(current)))
+            if part == .delivery { object.members += delivery.map { (key: $0.state, value: .int($0.count)) } }
             members.append((key: part.rawValue, value: .object(object)))
+        }
+        if !parts.contains(where: { $0.part == .delivery }) {
+            members.append((key: "delivery", value: .object(JSONObject(delivery.map { (key: $0.state, value: .int($0.count)) }))))
         }
         return .object(JSONObject(members))
     }
