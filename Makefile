@@ -12,7 +12,7 @@ RELEASE_DIR = $(shell $(SWIFT) build -c release --show-bin-path)
 debs:
 	@echo $(DEBS)
 
-.PHONY: debs deps build build-tests fhir-venv ots-venv test run bench release clean
+.PHONY: debs deps build build-tests fhir-venv ots-venv test run bench release clean deps-deb deb test-install test-arm64 test-demo clean-rootfs
 
 ## deps: install the Debian packages the build, the tests and the demo need
 deps:
@@ -55,7 +55,7 @@ test: build-tests fhir-venv ots-venv
 	VITALGATE_BIN=$(BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR) $(SWIFT) test --skip-build --filter IntegrationTests --no-parallel
 
 ## run: the local demo (broker, regtest ledger, block producer, devices, agent) with live progress
-run: build
+run: build fhir-venv
 	VITALGATE_BIN=$(BIN_DIR)/vitalgate ./scripts/demo.sh
 
 ## bench: the agent against a plain subscriber on the same load; table + bench-results/bench.json (docs/performance.md)
@@ -75,6 +75,41 @@ release: deps
 	@size=$$(stat -c %s .build/deploy/vitalgate); budget=$$(( $(RELEASE_BUDGET_MIB) * 1048576 )); \
 	echo "vitalgate (stripped, static stdlib): $$size bytes, budget $(RELEASE_BUDGET_MIB) MiB: .build/deploy/vitalgate"; \
 	if [ $$size -gt $$budget ]; then echo "release: over the size budget ($$size > $$budget bytes)" >&2; exit 1; fi
+
+## deb: the Debian package dist/vitalgate_<version>_$(ARCH).deb (ARCH=amd64|arm64; the version is
+## VitalgateVersion.current), built from Debian's archive alone in root folders cached in .build-rootfs/
+## (README, "Deploying on a Raspberry Pi"; scripts/deb.sh)
+ARCH ?= amd64
+DEB_TOOLS := debootstrap qemu-user-static binutils file
+deps-deb:
+	@missing=$$(for p in $(DEB_TOOLS); do [ "$$(dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null)" = "ii " ] || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+deb: deps-deb
+	$(SUDO) scripts/deb.sh $(ARCH)
+
+## test-install: the amd64 package installed with apt in a fresh Debian 13 root folder, README's deployment
+## steps run word for word there (scripts/install-test.sh); CI runs it
+test-install:
+	$(MAKE) deb ARCH=amd64
+	$(SUDO) scripts/install-test.sh amd64
+
+## test-arm64: the same for the arm64 package under qemu-user, then the unit tests of the arm64 build under qemu-user
+test-arm64:
+	$(MAKE) deb ARCH=arm64
+	$(SUDO) scripts/install-test.sh arm64
+	$(SUDO) scripts/arm64-unit-tests.sh
+
+## test-demo: `make run | tee`, Ctrl-C, then: nothing left running, final checkpoint, verify hint (scripts/test-demo.sh)
+test-demo:
+	scripts/test-demo.sh
+
+## clean-rootfs: the cached build and test root folders (several GB)
+clean-rootfs:
+	$(SUDO) rm -rf .build-rootfs
 
 clean:
 	rm -rf .build .state $(FHIR_VENV) $(OTS_VENV)

@@ -108,7 +108,7 @@ struct OperationsSystemdTests {
         defer { gateway.remove() }
         // The agent's first log file is made here, so its device and inode are known before it starts.
         let log = gateway.directory.file("agent-1.log")
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         var info = stat()
         #expect(stat(log, &info) == 0)
         try gateway.startAgentAndWaitForBroker(environment: ["JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino)"])

@@ -33,6 +33,9 @@ struct DeviceAdd: ParsableCommand {
 
     func run() throws {
         let gatewayHome = home.gatewayHome
+        guard Files.exists(gatewayHome.secretKeyFile) else {
+            throw CLIError("\(gatewayHome.path) is not a provisioned gateway (no gateway.key): run `vitalgate provision` first")
+        }
         let db = try GatewayDatabase.open(gatewayHome)
         if patient != nil { try preparePatientSealing(gatewayHome, db, key) }
         let (account, password) = BrokerAccount.issue(user: id)
