@@ -3,6 +3,8 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS := pkg-config libmosquitto-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev mosquitto mosquitto-clients litecoind python3-venv openssl binutils
+# The operations tests run Debian's node_exporter, promtool and systemd-analyze (docs/operations.md).
+DEBS += prometheus-node-exporter prometheus systemd
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 RELEASE_DIR = $(shell $(SWIFT) build -c release --show-bin-path)
 

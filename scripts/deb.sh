@@ -135,6 +135,7 @@ install -m 0755 "$BIN" "$PKG/usr/bin/vitalgate"
 install -m 0644 Devices/*.json "$PKG/usr/share/vitalgate/devices/"
 install -m 0644 Provisioning/mosquitto-gateway.conf.in "$PKG/usr/share/vitalgate/"
 install -m 0755 Provisioning/first-boot.sh "$PKG/usr/share/vitalgate/"
+install -m 0644 Provisioning/vitalgate-alerts.yml "$PKG/usr/share/vitalgate/"
 for unit in vitalgate.service vitalgate-broker.service; do
     grep -q '^ExecStart=/usr/\(bin\|sbin\)/' "Provisioning/$unit" || { echo "deb: Provisioning/$unit must start a program of the package (/usr/bin)" >&2; exit 1; }
     install -m 0644 "Provisioning/$unit" "$PKG/usr/lib/systemd/system/"

@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// (stop taking messages, commit what is held), then the checkpointer (signs
 /// a last checkpoint), then the anchorer.
 public enum Agent {
-    public static func run(config: AgentConfig, logger: Logger) async throws {
+    /// - Parameter environment: the process environment (systemd's `NOTIFY_SOCKET` and `WATCHDOG_USEC`).
+    public static func run(config: AgentConfig, logger: Logger, environment: [String: String] = [:]) async throws {
         let identity = try GatewayIdentity(home: config.home, gatewayID: config.gatewayID, passphraseFile: config.passphraseFile)
         // The database must exist and be migrated before the services open their own connections;
         // this connection is only for that, and closes at the end of the block.
@@ -34,29 +35,36 @@ public enum Agent {
             }
         }
 
-        let anchorer = AnchorService(config: config, identity: identity, logger: logger, forkGuard: forkGuard)
-        let delivery = config.clinic.map { DeliveryService(config: config, clinic: $0, identity: identity, logger: logger) }
+        // What each part is doing, for status, systemd and the metrics (docs/operations.md).
+        let startedAt = Clock.nowMillis()
+        let board = StatusBoard(OperationsService.initialStates(config, at: startedAt))
+        let anchorer = AnchorService(config: config, identity: identity, logger: logger, board: board, forkGuard: forkGuard)
+        let delivery = config.clinic.map { DeliveryService(config: config, clinic: $0, identity: identity, logger: logger, board: board) }
         let checkpointer = CheckpointService(config: config, identity: identity, logger: logger, forkGuard: forkGuard) {
             delivery?.checkpointSigned()
         }
-        let ingest = IngestService(config: config, logger: logger, cipher: identity.leafCipher, patients: identity.patientCipher) { size in
+        let ingest = IngestService(config: config, logger: logger, cipher: identity.leafCipher, patients: identity.patientCipher, board: board) { size in
             checkpointer.logGrew(to: size)
         }
+        let operations = OperationsService(config: config, board: board, ingest: ingest, anchorer: anchorer,
+                                           notifier: SystemdNotifier(environment: environment), logger: logger, startedAt: startedAt)
 
-        logger.info("vitalgate \(config.gatewayID) starting: checkpoint every \(config.checkpointInterval) s or \(config.checkpointEvery) readings, anchor every \(config.anchorInterval) s, \(config.confirmations) confirmations")
+        logger.notice("vitalgate \(VitalgateVersion.current) for gateway \(config.gatewayID) starting: checkpoint every \(config.checkpointInterval) s or \(config.checkpointEvery) readings, anchor every \(config.anchorInterval) s, \(config.confirmations) confirmations")
         // ServiceGroup shuts services down in reverse order of this list.
-        // Delivery, when on, is first: it stops last, after ingest and the final checkpoint.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = delivery.map { [.init(service: ThreadService($0))] } ?? []
+        // Operations is first: it stops last, recording the clean stop. Then
+        // delivery, when on: it stops after ingest and the final checkpoint.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ThreadService(operations))]
+        services += delivery.map { [.init(service: ThreadService($0))] } ?? []
         services += [
             .init(service: ThreadService(anchorer)),
             .init(service: ThreadService(checkpointer)),
-            .init(service: ThreadService(ingest)),
+            .init(service: ThreadService(ingest, onShutdown: { operations.shutdownBegins() })),
         ]
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
-        logger.info("vitalgate \(config.gatewayID) stopped")
+        logger.notice("vitalgate \(config.gatewayID) stopped cleanly")
     }
 }

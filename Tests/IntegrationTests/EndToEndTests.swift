@@ -34,23 +34,26 @@ struct EndToEndTests {
         publisher.stop()
 
         let validCount = plan.filter { $0.expect == .stored }.count
-        let rejectedCount = plan.count - validCount
+        // A resend of a stored reading is a duplicate, counted apart from rejections.
+        let duplicateCount = plan.filter { $0.expect == .rejected("duplicate") }.count
+        let rejectedCount = plan.count - validCount - duplicateCount
         precondition(validCount >= 10_000, "the plan must hold at least 10,000 valid readings")
         try gateway.waitForStatus(timeout: 120, "all \(plan.count) messages processed") { s in
             s["stored"]?.int64 == Int64(validCount) && s["rejected"]?.int64 == Int64(rejectedCount)
+                && s["duplicates"]?.int64 == Int64(duplicateCount)
         }
 
         // Every rejection reason is counted exactly.
         let status = try gateway.status()
         var expectedReasons: [String: Int64] = [:]
-        for case .rejected(let reason) in plan.map(\.expect) { expectedReasons[reason, default: 0] += 1 }
+        for case .rejected(let reason) in plan.map(\.expect) where reason != "duplicate" { expectedReasons[reason, default: 0] += 1 }
         let counted = status["rejected_by_reason"]?.object
         for (reason, n) in expectedReasons {
             #expect(counted?[reason]?.int64 == n, "reason \(reason)")
         }
         #expect(counted?.members.count == expectedReasons.count)
         // Every reason a message can be refused for is exercised here.
-        #expect(Set(expectedReasons.keys) == Set(RejectionReason.allCases.map(\.rawValue)))
+        #expect(Set(expectedReasons.keys).union(duplicateCount > 0 ? ["duplicate"] : []) == Set(RejectionReason.allCases.map(\.rawValue)))
 
         // Every valid reading is stored exactly once, with the bytes sent.
         let db = try gateway.readOnlyDatabase()

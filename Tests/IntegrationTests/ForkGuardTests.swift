@@ -93,7 +93,7 @@ struct ForkGuardTests {
         #expect(gateway.agentLogs().contains("nothing is anchored until it has been"))
         try publish(2)
         try ledger.restart()
-        try gateway.waitForStatus(timeout: 60, "the ledger check to refuse") { s in s["ledger"]?["state"]?.string?.hasPrefix("refused") == true }
+        try gateway.waitForStatus(timeout: 60, "the ledger check to refuse") { s in s["anchoring"]?["state"]?.string == "refused" }
         let signedThen = try gateway.readOnlyDatabase().prepare("SELECT COUNT(*) FROM checkpoints").rows { $0.int64(0) }.first ?? -1
         try publish(2)
         try gateway.waitForStatus(timeout: 30, "the readings stored") { $0["stored"]?.int64 == 3 + 4 }

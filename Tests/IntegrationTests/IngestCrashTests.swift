@@ -49,7 +49,7 @@ struct IngestCrashTests {
         #expect(rows.count == Self.devices * Self.perDevice)
         #expect(rows.allSatisfy { $0.1 == 1 })
         #expect(Set(rows.map(\.0)) == expected)
-        let duplicates = try gateway.status()["rejected_by_reason"]?["duplicate"]?.int64 ?? 0
+        let duplicates = try gateway.status()["duplicates"]?.int64 ?? 0
         print("ingest crash test: \(Self.kills) SIGKILLs, \(rows.count) readings stored once, \(duplicates) resends recognised as duplicates")
 
         // The log verifies: dense leaves, every checkpoint's root from the leaves, signatures good.

@@ -23,6 +23,7 @@ extension BitcoinAnchorTarget {
         let tip = try rpc.bestBlockHash()
         guard scannedTip[index] != tip else { return }
         let height = try rpc.blockHeader(tip).height
+        tipHeight = height
         let anchors = AnchorTable(db)
         for anchor in try anchors.final(fromHeight: height - Self.reorgHorizon) where anchor.target == name {
             guard let hash = anchor.blockHash, try !blockIsActive(hash, rpc) else { continue }

@@ -15,9 +15,15 @@ extension IngestService {
                 // The database could not be opened or written (disk full, I/O error). Nothing
                 // taken from the broker is dropped: the batch stays in `inbox` and is retried.
                 let delay = backoff.nextDelay()
+                let full = (error as? SQLiteError)?.isFull == true || "\(error)".contains("No space left")
+                if full { noteProgress(waitingForRoom: true) }
+                let why = Self.pauseReason(error, full: full)
+                if let line = pauseLog.line("ingest paused, nothing is acknowledged: \(why)", now: Clock.monotonicSeconds()) {
+                    logger.error("\(line); retrying in \(Int(delay * 1000)) ms")
+                }
                 paused = true
-                logger.error("ingest paused, nothing is acknowledged: \(error); retrying in \(Int(delay * 1000)) ms")
-                writePausedState("\(error)")
+                board.set(.ingest, .critical, "paused", why)
+                checkBroker()
                 let stop = lock.withLock { () -> Bool in
                     if !stopping { lock.wait(seconds: delay) }
                     return stopping && inbox.isEmpty
@@ -32,36 +38,42 @@ extension IngestService {
         let log = try ReadingLog(db: db, rejectionsKept: config.rejectionsKept, cipher: cipher)
         var devices = DeviceCache(table: DeviceTable(db)) { [self] in publishDevices($0) }
         try devices.reload()
+        let stored = try db.scalar("SELECT COUNT(*) FROM readings")
+        progress.withLock { $0.storedReadings = stored }
         if client == nil {
             let client = try makeClient()
             self.client = client
             try client.start()
             logger.info("ingest: log size \(log.treeSize); connecting to \(config.mqttHost):\(config.mqttPort) as client id \(config.mqttClientID)\(config.mqttUsername.map { ", user \($0)" } ?? "")")
         }
-        try db.setAgentState("ingest", "running", at: Clock.nowMillis())
+        if !paused { board.set(.ingest, .ok, "running", "log size \(log.treeSize)") }
         var grouping = false
         var lastCommitStart = Clock.monotonicSeconds()
         var trail = AccessTrailPoll()
         trail.append(log, self)
         while true {
-            let (batch, brokerState, done, drained) = lock.withLock { () -> ([InboxItem], Bool?, Bool, Bool) in
-                // Sleep until a message, a stop or a broker change; at most 10 s, for the
-                // device refresh, or a second while access events are appended (docs/audit.md).
-                if inbox.isEmpty && !stopping && !brokerStateChanged { lock.wait(seconds: patients == nil ? 10 : AccessTrailPoll.interval) }
+            let (batch, done, drained) = lock.withLock { () -> ([InboxItem], Bool, Bool) in
+                // Sleep until a message or a stop; at most 10 s, for the device refresh and the
+                // watchdog, or a second while access events are appended (docs/audit.md).
+                if inbox.isEmpty && !stopping { lock.wait(seconds: patients == nil ? 10 : AccessTrailPoll.interval) }
                 // Pacing may hold acks while the stream flows; once it pauses (or the
                 // load is light) the batch's acks and any held ones go out at once.
                 let paused = grouping ? waitForGroup(since: lastCommitStart) : true
                 let take = min(inbox.count, Self.maxBatch)
                 let batch = inbox.first(take)
-                let state: Bool? = brokerStateChanged ? brokerConnected : nil
-                brokerStateChanged = false
-                return (batch, state, stopping && inbox.count == take, paused && inbox.count == take)
+                return (batch, stopping && inbox.count == take, paused && inbox.count == take)
             }
             let now = Clock.nowMillis()
             lastCommitStart = Clock.monotonicSeconds()
             grouping = batch.count >= Self.groupingThreshold
-            if let brokerState {
-                try db.setAgentState("broker", brokerState ? "connected" : "disconnected", at: now)
+            if batch.isEmpty {
+                noteProgress()
+                if paused {
+                    // The session reopened and nothing waits: nothing is failing any more.
+                    paused = false
+                    pauseLog.clear()
+                    board.set(.ingest, .ok, "running", "log size \(log.treeSize)")
+                }
             }
             if !batch.isEmpty {
                 let items = batch.map { item in
@@ -75,14 +87,23 @@ extension IngestService {
                     }
                 }
                 let outcomes = try log.commit(items, receivedAt: now)
+                let committed = Clock.monotonicSeconds()
+                let newlyStored = Int64(outcomes.reduce(0) { if case .stored = $1 { $0 + 1 } else { $0 } })
+                progress.withLock {
+                    $0.lastProgress = committed
+                    $0.waitingForRoom = false
+                    $0.commitLatency.observe(committed - lastCommitStart)
+                    $0.storedReadings = ($0.storedReadings ?? 0) + newlyStored
+                }
                 lock.withLock {
                     inbox.removeFirst(batch.count)
                     lock.broadcast()  // wakes a network thread waiting for room
                 }
                 if paused {
                     paused = false
+                    pauseLog.clear()
                     logger.notice("ingest resumed: committing and acknowledging again")
-                    try? db.setAgentState("ingest", "running", at: now)
+                    board.set(.ingest, .ok, "running", "resumed at log size \(log.treeSize)")
                 }
                 report(outcomes)
                 acknowledge(items, outcomes, flush: drained)
@@ -90,6 +111,8 @@ extension IngestService {
             }
             // Under steady traffic too, so a revocation takes effect within 10 s.
             try devices.refreshIfStale(now: now)
+            checkBroker()
+            summariseRejections(force: done)
             if trail.isDue || done { trail.append(log, self) }
             if done { return }
         }
@@ -138,11 +161,39 @@ extension IngestService {
         acks.send(decided, via: client, flush: flush)
     }
 
-    /// Logs rejections by device and reason; never a value or payload.
+    /// Logs rejections by device and reason, never a value or payload: the
+    /// first of each (device, reason) in a minute in full, the rest in one
+    /// summary line when the minute ends (`LogThrottle`).
     private func report(_ outcomes: [IngestOutcome]) {
+        let now = Clock.monotonicSeconds()
         for case .rejected(let r) in outcomes where r.reason != .duplicate {
-            logger.notice("rejected message from \(r.device ?? "?"): \(r.reason.rawValue): \(r.detail)")
+            if rejectionLog.admit("\(r.device ?? "?") \(r.reason.rawValue)", now: now) {
+                logger.notice("rejected message from \(r.device ?? "?"): \(r.reason.rawValue): \(r.detail)")
+            }
         }
+    }
+
+    private func summariseRejections(force: Bool) {
+        guard let summary = rejectionLog.flush(now: Clock.monotonicSeconds(), force: force) else { return }
+        let window = Int(rejectionLog.window)
+        for (kind, count) in summary.repeated {
+            let (device, reason) = kind.firstIndex(of: " ").map { (kind[..<$0], kind[kind.index(after: $0)...]) } ?? (Substring(kind), "")
+            logger.notice("rejected \(count) more messages from \(device) (\(reason)) in the last \(window) s")
+        }
+        if let rest = summary.overflow {
+            logger.notice("rejected \(rest.count) more messages of \(rest.kinds) other device and reason pairs in the last \(window) s (see `vitalgate status`)")
+        }
+    }
+
+    /// Why ingest paused, for a person.
+    static func pauseReason(_ error: any Error, full: Bool) -> String {
+        if full {
+            return "the disk is full: nothing is stored or acknowledged until there is room (devices keep their readings and resend them)"
+        }
+        if let sqlite = error as? SQLiteError, sqlite.isBusy {
+            return "the database is locked by another process (\(sqlite.message)); devices keep their readings until it is free"
+        }
+        return "\(error)"
     }
 }
 

@@ -49,9 +49,11 @@ struct Provision: ParsableCommand {
             throw ValidationError("--gateway-id must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.")
         }
         for s in settings {
-            guard let eq = s.firstIndex(of: "="), Setting.named(String(s[..<eq])) != nil else {
+            guard let eq = s.firstIndex(of: "="), let setting = Setting.named(String(s[..<eq])) else {
                 throw ValidationError("--set \(s): expected key=value with a key from: \(Setting.all.map(\.key).joined(separator: ", "))")
             }
+            // Refused now, not at the first `run`.
+            if let problem = setting.problem(with: String(s[s.index(after: eq)...])) { throw ValidationError("--set \(s): \(problem)") }
         }
     }
 

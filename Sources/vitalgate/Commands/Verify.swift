@@ -36,7 +36,7 @@ struct Verify: ParsableCommand {
 
     func validate() throws {
         if ledger.url != nil && ledger.cookie == nil && ledger.user == nil {
-            throw ValidationError("--ledger-url needs --ledger-cookie or --ledger-user/--ledger-password.")
+            throw ValidationError("--ledger-url needs --ledger-cookie or --ledger-user/--ledger-password-file.")
         }
         for k in gatewayKeys { _ = try GatewayKeyArgument.parse(k) }
         do { _ = try ledger.endpoints() } catch let error as ValidationError { throw error } catch { throw ValidationError("\(error)") }

@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The gateway clock, as the kernel sees it. A Raspberry Pi has no
+/// real-time clock: until NTP has set the time it may be days or years
+/// off, and readings outside `max_future_skew`/`max_past_skew` of it are
+/// rejected. adjtimex(2) with no modes only reads; an NTP daemon
+/// (systemd-timesyncd, chrony) clears STA_UNSYNC once it has synchronised.
+public struct ClockCheck: Sendable {
+    /// No gateway clock should read earlier than this (2025-01-01): a time
+    /// before it is a Pi that booted without network time.
+    static let plausibleFloorMillis: Int64 = 1_735_689_600_000
+
+    public let synchronised: Bool
+    /// The kernel's estimated error, in microseconds, when synchronised.
+    public let estimatedErrorMicros: Int
+    public let nowMillis: Int64
+
+    public static func read() -> ClockCheck {
+        let now = Clock.nowMillis()
+        guard let (rc, status, esterror) = adjtimex() else {
+            return ClockCheck(synchronised: false, estimatedErrorMicros: 0, nowMillis: now)
+        }
+        let unsynced = rc == timeError || rc < 0 || status & staUnsync != 0
+        return ClockCheck(synchronised: !unsynced, estimatedErrorMicros: esterror, nowMillis: now)
+    }
+
+    // <sys/timex.h> is not part of Swift's Glibc module: adjtimex(2) is
+    // looked up in libc and given a zeroed `struct timex` (modes 0: read
+    // only). Its layout on 64-bit Linux (bits/timex.h): esterror, a long,
+    // at offset 32; status, an int, at 40; 208 bytes in all.
+    static let timeError: Int32 = 5          // TIME_ERROR: the clock is not synchronised
+    static let staUnsync: Int32 = 0x0040     // STA_UNSYNC
+
+    private typealias AdjtimexFunction = @convention(c) (UnsafeMutableRawPointer) -> Int32
+
+    static func adjtimex() -> (rc: Int32, status: Int32, esterror: Int)? {
+        guard MemoryLayout<Int>.size == 8, let symbol = dlsym(nil, "adjtimex") else { return nil }
+        let call = unsafeBitCast(symbol, to: AdjtimexFunction.self)
+        var buffer = [UInt8](repeating: 0, count: 256)
+        return buffer.withUnsafeMutableBytes { raw in
+            let rc = call(raw.baseAddress!)
+            return (rc, raw.load(fromByteOffset: 40, as: Int32.self), raw.load(fromByteOffset: 32, as: Int.self))
+        }
+    }
+
+    /// The clock's part state; `required`: the `clock_sync_required` setting.
+    public func state(required: Bool, since: Int64) -> PartState {
+        if nowMillis < Self.plausibleFloorMillis {
+            return PartState(.critical, "not set",
+                             "the clock says \(Clock.iso8601(millis: nowMillis)); readings are rejected until NTP sets it", since: since)
+        }
+        if synchronised {
+            return PartState(.ok, "synchronised", "estimated error \(estimatedErrorMicros / 1000) ms", since: since)
+        }
+        if required {
+            return PartState(.warning, "not synchronised",
+                             "the kernel reports no NTP synchronisation; readings outside max_future_skew/max_past_skew of this clock are rejected",
+                             since: since)
+        }
+        return PartState(.ok, "not synchronised", "not required (clock_sync_required = false)", since: since)
+    }
+}
+
+/// The database's size on disk and the room left on its filesystem.
+public struct StorageCheck: Sendable {
+    /// The database with its -wal and -shm, in bytes.
+    public let usedBytes: Int64
+    /// Free bytes for an unprivileged writer (statvfs f_bavail).
+    public let freeBytes: Int64
+    /// The filesystem's size.
+    public let filesystemBytes: Int64
+    /// `storage_budget` in bytes, or nil: then the budget is what the database has plus what is free.
+    public let configuredBudget: Int64?
+
+    public var budgetBytes: Int64 { configuredBudget ?? (usedBytes + freeBytes) }
+
+    public static func read(_ home: GatewayHome, budgetBytes: Int64?) -> StorageCheck {
+        var used: Int64 = 0
+        for path in [home.database, home.database + "-wal", home.database + "-shm"] {
+            var info = stat()
+            if stat(path, &info) == 0 { used += Int64(info.st_size) }
+        }
+        var fs = statvfs()
+        let ok = statvfs(home.path, &fs) == 0
+        return StorageCheck(usedBytes: used,
+                            freeBytes: ok ? Int64(fs.f_bavail) * Int64(fs.f_frsize) : 0,
+                            filesystemBytes: ok ? Int64(fs.f_blocks) * Int64(fs.f_frsize) : 0,
+                            configuredBudget: budgetBytes)
+    }
+
+    /// Warning at 90% of the budget or below 10% free on the filesystem;
+    /// the critical case, a database that cannot grow, is ingest's (paused).
+    public func state(since: Int64) -> PartState {
+        let text = "\(Self.bytes(usedBytes)) used" + (configuredBudget.map { " of a \(Self.bytes($0)) budget" } ?? "")
+            + ", \(Self.bytes(freeBytes)) free on the filesystem"
+        if let budget = configuredBudget, budget > 0, usedBytes * 10 >= budget * 9 {
+            return PartState(.warning, "near budget", text, since: since)
+        }
+        if filesystemBytes > 0 && freeBytes * 10 < filesystemBytes {
+            return PartState(.warning, "filesystem nearly full", text, since: since)
+        }
+        return PartState(.ok, "ok", text, since: since)
+    }
+
+    /// `812 KiB`, `3.4 MiB`, `12.0 GiB`.
+    public static func bytes(_ n: Int64) -> String {
+        if n < 1024 { return "\(n) B" }
+        let units = ["KiB", "MiB", "GiB", "TiB"]
+        var value = Double(n) / 1024
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        let tenths = Int((value * 10).rounded())
+        return unit == 0 ? "\(tenths / 10) \(units[unit])" : "\(tenths / 10).\(tenths % 10) \(units[unit])"
+    }
+}
