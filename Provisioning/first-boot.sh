@@ -4,13 +4,15 @@
 # README, "Deploying on a Raspberry Pi"; docs/security.md and docs/home.md.
 #
 #   first-boot.sh --package ./vitalgate_<version>_arm64.deb --gateway-id ward3-gw1 \
-#       --ledger-url http://127.0.0.1:9332 --ledger-cookie /var/lib/vitalgate-ledger/.cookie \
+#       --ledger-url http://127.0.0.1:9332 --ledger-user vitalgate --ledger-password-file ledger.password \
 #       [--devices devices.txt] [--passphrase-file /media/key/vitalgate.passphrase] [--tls-port 8883] \
 #       [--set KEY=VALUE ...]
 #
 # --package installs the Debian package with apt (its dependencies come from
 # the distribution); without it the installed package is used (the script is
-# also /usr/share/vitalgate/first-boot.sh). --set passes a setting to
+# also /usr/share/vitalgate/first-boot.sh). --ledger-password-file is copied
+# to /etc/vitalgate/ledger.password (0600, user vitalgate; the password never
+# goes on a command line); or give --ledger-cookie. --set passes a setting to
 # `vitalgate provision` (e.g. --set ledger_user=… for a provider).
 # devices.txt: one `<device-id> <profile> [<patient>]` per line. Each
 # device's broker password is written once to
@@ -19,7 +21,7 @@
 # identity, the TLS identity) and enrols devices not yet enrolled.
 set -euo pipefail
 
-PACKAGE= GATEWAY_ID= LEDGER_URL= LEDGER_COOKIE= DEVICES= PASSPHRASE_FILE=
+PACKAGE= GATEWAY_ID= LEDGER_URL= LEDGER_COOKIE= LEDGER_USER= LEDGER_PASSWORD_FILE= DEVICES= PASSPHRASE_FILE=
 TLS_PORT=8883 LOCAL_PORT=1883
 SETTINGS=()
 while [ $# -gt 0 ]; do
@@ -28,6 +30,8 @@ while [ $# -gt 0 ]; do
         --gateway-id) GATEWAY_ID=$2; shift 2 ;;
         --ledger-url) LEDGER_URL=$2; shift 2 ;;
         --ledger-cookie) LEDGER_COOKIE=$2; shift 2 ;;
+        --ledger-user) LEDGER_USER=$2; shift 2 ;;
+        --ledger-password-file) LEDGER_PASSWORD_FILE=$2; shift 2 ;;
         --devices) DEVICES=$2; shift 2 ;;
         --passphrase-file) PASSPHRASE_FILE=$2; shift 2 ;;
         --tls-port) TLS_PORT=$2; shift 2 ;;
@@ -36,7 +40,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -n "$GATEWAY_ID" ] && [ -n "$LEDGER_URL" ] || {
-    echo "usage: $0 [--package FILE.deb] --gateway-id ID --ledger-url URL [--ledger-cookie FILE] [--devices FILE] [--passphrase-file FILE] [--tls-port N] [--set KEY=VALUE]" >&2
+    echo "usage: $0 [--package FILE.deb] --gateway-id ID --ledger-url URL [--ledger-cookie FILE | --ledger-user USER --ledger-password-file FILE] [--devices FILE] [--passphrase-file FILE] [--tls-port N] [--set KEY=VALUE]" >&2
     exit 2
 }
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
@@ -76,6 +80,12 @@ if [ -z "$PASSPHRASE_FILE" ]; then
 fi
 chown vitalgate:vitalgate "$PASSPHRASE_FILE"
 chmod 0600 "$PASSPHRASE_FILE"
+
+if [ -n "$LEDGER_PASSWORD_FILE" ]; then
+    install -m 0600 -o vitalgate -g vitalgate "$LEDGER_PASSWORD_FILE" /etc/vitalgate/ledger.password
+    SETTINGS+=(--set ledger_password_file=/etc/vitalgate/ledger.password)
+fi
+[ -z "$LEDGER_USER" ] || SETTINGS+=(--set ledger_user="$LEDGER_USER")
 
 echo "[4/8] provision $GATEWAY_ID"
 if [ -e "$HOME_DIR/gateway.key" ]; then

@@ -108,7 +108,7 @@ import Testing
         let a = [UInt8](repeating: 0x11, count: 32)
         let root = SHA256.hash(SHA256.hash(a + a).bytes).bytes
         let genesis = bytes(Fixtures.genesisHeader)
-        let header = Array(genesis[0..<36]) + root + genesis[68...]
+        let header: [UInt8] = Array(genesis[0..<36]) + root + Array(genesis[68...])  // (Swift 6.2 cannot add the slice)
         // Two transactions with equal leaves: root bit 1, both leaves matched (bits 1, 1).
         let proof = try MerkleBlock(parsing: header + [2, 0, 0, 0, 2] + a + a + [1, 0b111])
         #expect(throws: WireError.invalidMerkleProof("identical sibling hashes (CVE-2012-2459)")) { try proof.verifiedMatches() }
