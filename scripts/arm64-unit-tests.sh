@@ -45,14 +45,16 @@ TESTS=$(ls -d "$RF"/out/arm64-tests/aarch64-unknown-linux-gnu/debug/*PackageTest
 file -b "$TESTS" | grep -q "ARM aarch64" || { echo "not an arm64 test binary: $TESTS" >&2; exit 1; }
 
 step "running them under qemu-user (Swift Testing, every suite but IntegrationTests)"
-# A copy of the tree's data the tests read (Devices/, Tests/fixtures, Tests/fhir), with the arm64 venv as .venv-fhir.
+# A copy of the tree's data the tests read (Devices/, Provisioning/, Tests/fixtures, Tests/fhir), with the arm64 venv as .venv-fhir.
 mkdir -p "$RF/out/arm64-root"
 rm -rf "$RF/out/arm64-root/"*
-cp -a Devices Tests Package.swift "$RF/out/arm64-root/"
+cp -a Devices Provisioning Tests Package.swift "$RF/out/arm64-root/"
 ln -sfn /opt/venv-fhir "$RF/out/arm64-root/.venv-fhir"
 rel=${TESTS#"$RF"/out/}
 set +e
-scripts/rootfs.sh run "$SYSROOT" --bind "$RF/out:/out" --net none -- \
+# The tree read-only at /src too, where it was compiled: suites that find their
+# data from #filePath (Devices/, Tests/VitalsTests/Corpus) look there.
+scripts/rootfs.sh run "$SYSROOT" --bind "$RF/out:/out" --ro-bind "$ROOT:/src" --net none -- \
     env VITALGATE_ROOT=/out/arm64-root "/out/$rel" --testing-library swift-testing --skip IntegrationTests \
     2>&1 | tee "$RF/out/arm64-unit-tests.log"
 rc=${PIPESTATUS[0]}
