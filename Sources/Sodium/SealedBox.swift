@@ -98,7 +98,7 @@ public final class SealedBoxKeyPair: @unchecked Sendable {
 
 extension SealedBoxKeyPair: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var description: String { "SealedBoxKeyPair(<redacted>)" }
-    public var debugDescription: String { "SealedBoxKeyPair(<redacted>, publicKey: \(String(decoding: lowercaseHexDigits(publicKey.bytes), as: UTF8.self)))" }
+    public var debugDescription: String { "SealedBoxKeyPair(<redacted>, publicKey: \(String(decoding: SodiumHex.encode(publicKey.bytes), as: UTF8.self)))" }
     /// No children, so `dump()` and debuggers cannot show the secret.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
 }

@@ -1,3 +1,4 @@
+import FileIO
 import CurlHTTP
 import JSON
 import Logging

@@ -1,3 +1,4 @@
+import FileIO
 import Logging
 import SQLiteStore
 import Synchronization

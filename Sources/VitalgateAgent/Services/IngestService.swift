@@ -1,3 +1,4 @@
+import FileIO
 import Threads
 import Logging
 import MQTT

@@ -1,4 +1,6 @@
 #if canImport(Glibc)
+import FileIO
+import Codecs
 import Glibc
 #endif
 import ArgumentParser

@@ -1,7 +1,9 @@
+import FileIO
 import ArgumentParser
 import MQTT
 import Vitals
 import VitalgateAgent
+import VitalgateDev
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +15,9 @@ struct Simulate: ParsableCommand {
         Each device keeps the device-side contract of Devices/README.md: it keeps readings until the \
         gateway acknowledges them and resends the rest. Values wander within normal adult ranges for \
         each metric's LOINC code; --invalid-every mixes in malformed messages to show rejection.
-        """)
+        """,
+        // A test device (module VitalgateDev), not a gateway function: callable, not listed in the help.
+        shouldDisplay: false)
 
     @OptionGroup var home: HomeOptions
     @Option(name: .customLong("mqtt-host"), help: "Broker host.") var mqttHost = "127.0.0.1"

@@ -1,3 +1,4 @@
+import FileIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,17 +10,8 @@ enum Console {
     static func err(_ text: String) { write(2, text + "\n") }
 
     private static func write(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                return
-            }
-            offset += n
-        }
-        bytes.removeAll()
+        // A closed stdout or stderr has no one to tell.
+        try? Files.writeAll(fd, Array(text.utf8), path: fd == 1 ? "standard output" : "standard error")
     }
 }
 
