@@ -12,33 +12,40 @@ public enum Files {
 
     /// Writes all of `bytes` to `fd`, through short writes and signals.
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileError("write", path, errno: errno)
-            }
-            offset += n
-        }
+        _ = try transfer(bytes.count, "write", path, step: { offset in
+            bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        })
     }
 
     /// Reads into `buffer`, in place, until it is full, the end of the file,
     /// or (with `untilNewline`) a read that brought a newline; returns the
     /// number of bytes read. A full buffer means there may be more.
     public static func readAll(_ fd: Int32, into buffer: inout [UInt8], path: String, untilNewline: Bool = false) throws(FileError) -> Int {
-        var total = 0
-        while total < buffer.count {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
+        try transfer(buffer.count, "read", path, step: { offset in
+            buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + offset, $0.count - offset) }
+        }, stop: { done in
+            // A line typed at a terminal comes in one read, and no more follows until the next.
+            untilNewline && buffer[..<done].contains(UInt8(ascii: "\n"))
+        })
+    }
+
+    /// The one read/write loop: `step(offset)` moves bytes from `offset` on
+    /// and returns how many (0 at the end of a file), or -1 with errno;
+    /// interrupted calls are repeated. Returns the bytes moved.
+    private static func transfer(_ count: Int, _ call: String, _ path: String, step: (Int) -> Int,
+                                 stop: (Int) -> Bool = { _ in false }) throws(FileError) -> Int {
+        var done = 0
+        while done < count {
+            let n = step(done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw FileError("read", path, errno: errno)
+                throw FileError(call, path, errno: errno)
             }
             if n == 0 { break }
-            total += n
-            if untilNewline && buffer[(total - n)..<total].contains(UInt8(ascii: "\n")) { break }
+            done += n
+            if stop(done) { break }
         }
-        return total
+        return done
     }
 
     // MARK: Whole files

@@ -52,14 +52,14 @@ public final class SimulatedDevice: @unchecked Sendable {
             try client.publish(topic: "vitals/\(id)", payload: Array(generator.invalidPayload(seq: seq, variant: variant).utf8), qos: 1)
             return
         }
-        let payload = Array(generator.payload(boot: boot, seq: seq, ts: Clock.nowMillis()).utf8)
-        lock.withLock { unacked[seq] = (payload, Clock.monotonicSeconds()) }
+        let payload = Array(generator.payload(boot: boot, seq: seq, ts: WallClock.nowMillis()).utf8)
+        lock.withLock { unacked[seq] = (payload, Monotonic.seconds()) }
         try client.publish(topic: "vitals/\(id)", payload: payload, qos: 1)
     }
 
     /// Resends every reading unacknowledged for at least `seconds`.
     public func resend(olderThan seconds: Double) {
-        let now = Clock.monotonicSeconds()
+        let now = Monotonic.seconds()
         let due: [(UInt64, [UInt8])] = lock.withLock {
             var list: [(UInt64, [UInt8])] = []
             for (seq, entry) in unacked where now - entry.sentAt >= seconds {

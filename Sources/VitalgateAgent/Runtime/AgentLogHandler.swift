@@ -35,7 +35,7 @@ public struct AgentLogHandler: LogHandler {
             let prefix = "<\(Self.priority(event.level))>"
             line = text.split(separator: "\n", omittingEmptySubsequences: false).map { prefix + $0 }.joined(separator: "\n") + "\n"
         } else {
-            line = "\(Clock.iso8601(millis: Clock.nowMillis(), fraction: true)) \(event.level) \(text)\n"
+            line = "\(WallClock.iso8601(millis: WallClock.nowMillis(), fraction: true)) \(event.level) \(text)\n"
         }
         // One write(2) per line in the common case, so lines from threads don't interleave;
         // nowhere to report a failed write to stderr.

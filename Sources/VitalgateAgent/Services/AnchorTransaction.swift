@@ -39,7 +39,7 @@ extension BitcoinAnchorTarget {
     /// (asked at most every 10 minutes), else the floor; within [floor, cap].
     func feeRate(_ rpc: BitcoinRPC) throws -> FeeRate {
         if let configured = fees.configured { return configured.clamped(floor: fees.floor, cap: fees.cap) }
-        let now = Clock.monotonicSeconds()
+        let now = Monotonic.seconds()
         if cachedEstimate == nil || now - cachedEstimate!.at > 600 {
             cachedEstimate = (try rpc.estimatedFeeRate(blocks: 6).map { FeeRate(coinsPerKvB: $0) }, now)
         }
@@ -58,7 +58,7 @@ extension BitcoinAnchorTarget {
             return .deferred("all \(coins.count) anchor coins on \(url) are \(Self.maximumChain) or more transactions deep in unconfirmed chains; waiting for a block")
         }
         let tx = try AnchorTransaction.build(payload: payload, coin: coin, fee: fee, rpc: rpc)
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         let anchors = AnchorTable(db), coinTable = AnchorCoinTable(db)
         // The signed bytes are stored before they leave: after a crash the
         // same transaction is sent again instead of a second one paid for.

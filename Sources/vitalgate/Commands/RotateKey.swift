@@ -62,7 +62,7 @@ struct RotateKey: ParsableCommand {
         } else {
             try KeyFile.write(new, to: next, overwrite: false)
         }
-        let rotation = try GatewayKeyRotation.commit(db: db, gatewayID: gatewayID, old: old, new: new, at: Clock.nowMillis())
+        let rotation = try GatewayKeyRotation.commit(db: db, gatewayID: gatewayID, old: old, new: new, at: WallClock.nowMillis())
         try install(next, gatewayHome, new, gatewayID)
         Console.out("rotated gateway \(gatewayID) key (rotation \(rotation.seq))")
         Console.out("  old public key  \(Hex.encode(rotation.oldKey))")

@@ -20,12 +20,3 @@ struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-
-/// Gateway and device ids: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}` (safe in MQTT
-/// topics, file names and JSON without escaping).
-func isValidIdentifier(_ id: String) -> Bool {
-    let bytes = Array(id.utf8)
-    guard (1...64).contains(bytes.count) else { return false }
-    func alnum(_ b: UInt8) -> Bool { (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b) }
-    return alnum(bytes[0]) && bytes.allSatisfy { alnum($0) || $0 == 46 || $0 == 95 || $0 == 45 }
-}
