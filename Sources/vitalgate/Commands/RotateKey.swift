@@ -76,6 +76,8 @@ struct RotateKey: ParsableCommand {
         guard rename(next, home.secretKeyFile) == 0 else {
             throw CLIError("cannot rename \(next) to \(home.secretKeyFile): \(String(cString: strerror(errno))); run rotate-key again")
         }
+        // The rename is the rotation's commit point: make it durable before anything depends on it.
+        try Files.syncDirectory(containing: home.secretKeyFile)
         try home.writePublicKey(key.publicKey.bytes, gatewayID: gatewayID)
     }
 }
