@@ -29,21 +29,16 @@ build-tests: deps
 	$(SWIFT) build --build-tests
 
 ## fhir-venv: the independent FHIR R4 implementation the tests validate against (Tests/fhir/requirements.txt)
-FHIR_VENV := .venv-fhir
-fhir-venv: $(FHIR_VENV)/.installed
-$(FHIR_VENV)/.installed: Tests/fhir/requirements.txt | deps
-	rm -rf $(FHIR_VENV)
-	python3 -m venv $(FHIR_VENV)
-	$(FHIR_VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/fhir/requirements.txt
-	touch $@
-
 ## ots-venv: the stock OpenTimestamps client the tests verify `export --ots` with (Tests/ots/requirements.txt)
+FHIR_VENV := .venv-fhir
 OTS_VENV := .venv-ots
+fhir-venv: $(FHIR_VENV)/.installed
 ots-venv: $(OTS_VENV)/.installed
-$(OTS_VENV)/.installed: Tests/ots/requirements.txt | deps
-	rm -rf $(OTS_VENV)
-	python3 -m venv $(OTS_VENV)
-	$(OTS_VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/ots/requirements.txt
+# One virtual environment per Tests/<name>/requirements.txt, remade when it changes.
+.venv-%/.installed: Tests/%/requirements.txt | deps
+	rm -rf .venv-$*
+	python3 -m venv .venv-$*
+	.venv-$*/bin/pip install --quiet --disable-pip-version-check -r $<
 	touch $@
 
 ## test: unit tests, then integration tests against real mosquitto, litecoind, SQLite and a FHIR server

@@ -24,68 +24,81 @@ let package = Package(
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // MARK: Pure core: imports no C and does no I/O.
-        .target(name: "SHA2"),
+        // Hex and Base64 (RFC 4648) for public bytes: the one implementation below everything.
+        .target(name: "Codecs"),
+        .target(name: "SHA2", dependencies: ["Codecs"]),
         .target(name: "Merkle", dependencies: ["SHA2"]),
-        .target(name: "JSON"),
-        .target(name: "Vitals", dependencies: ["JSON", "SHA2"]),
-        .target(name: "SignedNote", dependencies: ["SHA2", "JSON"]),
-        .target(name: "Bitcoin", dependencies: ["SHA2", "JSON"]),
-        .target(name: "ProofBundle", dependencies: ["Merkle", "Vitals", "SignedNote", "Bitcoin", "JSON", "SHA2"]),
-        .target(name: "FHIR", dependencies: ["Vitals", "JSON", "SHA2"]),
+        .target(name: "JSON", dependencies: ["Codecs"]),
+        .target(name: "Vitals", dependencies: ["JSON", "Codecs"]),
+        .target(name: "SignedNote", dependencies: ["SHA2", "JSON", "Codecs"]),
+        .target(name: "Bitcoin", dependencies: ["SHA2", "JSON", "Codecs"]),
+        .target(name: "ProofBundle", dependencies: ["Merkle", "Vitals", "SignedNote", "Bitcoin", "JSON", "SHA2", "Codecs"]),
+        .target(name: "FHIR", dependencies: ["Vitals", "JSON", "SHA2", "Codecs"]),
         // A proof bundle as an OpenTimestamps proof (docs/proof-bundle.md).
         .target(name: "OpenTimestamps", dependencies: ["ProofBundle", "Bitcoin", "SignedNote", "Merkle", "SHA2"]),
 
         // MARK: Adapters.
+        // The one file layer: whole-file reads, writes with fsync, the atomic replace.
+        .target(name: "FileIO", dependencies: ["Codecs"]),
         .target(name: "Threads"),
         .target(name: "LocalProcesses", dependencies: ["Threads"]),
         .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
-        .target(name: "Sodium", dependencies: ["CSodium"]),
+        .target(name: "Sodium", dependencies: ["CSodium", "FileIO"]),
         .target(name: "MQTT", dependencies: ["CMosquitto", "Threads"]),
-        .target(name: "LedgerRPC", dependencies: ["JSON", "Bitcoin"]),
+        .target(name: "LedgerRPC", dependencies: ["JSON", "Bitcoin", "Codecs", "FileIO"]),
         .target(name: "CurlHTTP", dependencies: ["CCurl"]),
 
         // MARK: The agent and the command line.
         .target(name: "VitalgateAgent", dependencies: [
-            "Merkle", "Vitals", "SignedNote", "Bitcoin", "ProofBundle", "JSON", "SHA2",
-            "SQLiteStore", "Sodium", "MQTT", "LedgerRPC", "Threads", "FHIR", "CurlHTTP",
+            "Merkle", "Vitals", "SignedNote", "Bitcoin", "ProofBundle", "JSON", "SHA2", "Codecs",
+            "SQLiteStore", "Sodium", "MQTT", "LedgerRPC", "Threads", "FHIR", "CurlHTTP", "FileIO",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Development tooling: regtest mining, the anchor benchmark, simulated
+        // devices. Reached through `vitalgate dev` and `vitalgate simulate`,
+        // which the production help does not list.
+        .target(name: "VitalgateDev", dependencies: [
+            "VitalgateAgent", "LedgerRPC", "Bitcoin", "MQTT", "Threads", "Vitals", "JSON",
+        ]),
         .executableTarget(name: "vitalgate", dependencies: [
-            "VitalgateAgent", "ProofBundle", "Vitals", "JSON", "Sodium", "SQLiteStore", "MQTT", "LedgerRPC", "Threads", "FHIR",
+            "VitalgateAgent", "VitalgateDev", "ProofBundle", "Vitals", "JSON", "Codecs", "FileIO", "Sodium", "SQLiteStore", "MQTT", "LedgerRPC", "FHIR",
             "OpenTimestamps", "Bitcoin", "SignedNote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
         // `make bench`: the agent against a plain subscriber on the same load (docs/performance.md).
         .executableTarget(name: "vitalgate-bench", dependencies: [
-            "LocalProcesses", "Threads", "VitalgateAgent", "Vitals", "Merkle", "SHA2", "JSON", "SQLiteStore", "MQTT", "LedgerRPC",
+            "LocalProcesses", "Threads", "VitalgateAgent", "Vitals", "Merkle", "SHA2", "JSON", "SQLiteStore", "MQTT", "LedgerRPC", "Sodium",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Tests: one target per module, plus integration tests against real processes.
-        .target(name: "TestSupport", dependencies: ["LocalProcesses", "JSON"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LocalProcesses", "JSON", "Codecs"], path: "Tests/TestSupport"),
         // The salted-leaf tests' attacker: optimized even in debug builds, since it
         // makes tens of millions of guesses (Tests/LeafGuessing/LeafGuesser.swift).
         .target(name: "LeafGuessing", dependencies: ["CSodium", "Vitals"], path: "Tests/LeafGuessing",
                 swiftSettings: [.unsafeFlags(["-O"])]),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
         .testTarget(name: "SHA2Tests", dependencies: ["SHA2"]),
         .testTarget(name: "MerkleTests", dependencies: ["Merkle", "SHA2"]),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "VitalsTests", dependencies: ["Vitals", "JSON", "SHA2"], exclude: ["Corpus"]),
-        .testTarget(name: "SignedNoteTests", dependencies: ["SignedNote", "SHA2", "JSON"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "Codecs"]),
+        .testTarget(name: "VitalsTests", dependencies: ["Vitals", "JSON", "SHA2", "Codecs"], exclude: ["Corpus"]),
+        .testTarget(name: "SignedNoteTests", dependencies: ["SignedNote", "JSON", "Codecs"]),
         .testTarget(name: "BitcoinTests", dependencies: ["Bitcoin", "SHA2"]),
-        .testTarget(name: "ProofBundleTests", dependencies: ["ProofBundle", "Merkle", "Vitals", "SignedNote", "Bitcoin", "Sodium", "JSON"]),
+        .testTarget(name: "ProofBundleTests", dependencies: ["ProofBundle", "Merkle", "Vitals", "SignedNote", "Bitcoin", "Sodium", "JSON", "SHA2"]),
         .testTarget(name: "OpenTimestampsTests", dependencies: ["OpenTimestamps", "ProofBundle", "Bitcoin", "SHA2", "JSON", "Merkle", "SignedNote", "Vitals"]),
-        .testTarget(name: "FHIRTests", dependencies: ["FHIR", "Vitals", "JSON", "SHA2", "Sodium", "TestSupport"]),
+        .testTarget(name: "FHIRTests", dependencies: ["FHIR", "Vitals", "JSON", "SHA2", "Codecs", "Sodium", "TestSupport"]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
-        .testTarget(name: "SodiumTests", dependencies: ["Sodium", "TestSupport", "JSON"]),
+        .testTarget(name: "SodiumTests", dependencies: ["Sodium", "TestSupport", "Codecs"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
-        .testTarget(name: "LedgerRPCTests", dependencies: ["LedgerRPC", "Bitcoin", "JSON", "TestSupport"]),
-        .testTarget(name: "VitalgateAgentTests", dependencies: ["VitalgateAgent", "TestSupport", "ProofBundle", "Vitals", "JSON", "MQTT", "Sodium", "SQLiteStore", "LedgerRPC"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "LeafGuessing", "ProofBundle", "JSON", "MQTT", "LedgerRPC", "Sodium", "SQLiteStore", "Vitals", "Bitcoin", "SHA2", "Merkle", "SignedNote", "OpenTimestamps"]),
+        .testTarget(name: "LedgerRPCTests", dependencies: ["LedgerRPC", "Bitcoin", "JSON", "Codecs", "TestSupport"]),
+        .testTarget(name: "VitalgateAgentTests", dependencies: ["VitalgateAgent", "TestSupport", "JSON", "Codecs", "FileIO", "MQTT", "Merkle", "SHA2", "Sodium", "SQLiteStore", "LedgerRPC",
+                                                                 .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "vitalgateTests", dependencies: ["vitalgate", "VitalgateAgent",
+                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "LeafGuessing", "ProofBundle", "JSON", "Codecs", "MQTT", "Sodium", "SQLiteStore", "Vitals", "SHA2", "Merkle", "SignedNote"]),
     ]
 )

@@ -1,3 +1,4 @@
+import Codecs
 import SHA2
 import JSON
 

@@ -66,39 +66,3 @@ extension MerkleBlock {
         return try tree.path(to: txid)
     }
 }
-
-extension PartialMerkleTree {
-    /// The same traversal as `extractMatches`, keeping the siblings along
-    /// the way to `target`. Precondition: the tree was verified.
-    mutating func path(to target: [UInt8]) throws(WireError) -> [MerklePathStep] {
-        var height = 0
-        while width(height) > 1 { height += 1 }
-        guard let found = try walk(height: height, position: 0, target: target).path else {
-            throw .invalidMerkleProof("txid \(displayHex(target)) is not a matched leaf")
-        }
-        return found
-    }
-
-    private mutating func walk(height: Int, position: Int, target: [UInt8]) throws(WireError) -> (hash: [UInt8], path: [MerklePathStep]?) {
-        guard bitsUsed < bits.count else { throw .invalidMerkleProof("ran out of flag bits") }
-        let parentOfMatch = bits[bitsUsed]
-        bitsUsed += 1
-        if height == 0 || !parentOfMatch {
-            guard hashesUsed < hashes.count else { throw .invalidMerkleProof("ran out of hashes") }
-            let hash = hashes[hashesUsed]
-            hashesUsed += 1
-            return (hash, height == 0 && parentOfMatch && hash == target ? [] : nil)
-        }
-        let left = try walk(height: height - 1, position: position * 2, target: target)
-        var right = left
-        if position * 2 + 1 < width(height - 1) {
-            right = try walk(height: height - 1, position: position * 2 + 1, target: target)
-        } else {
-            right.path = nil
-        }
-        var path: [MerklePathStep]? = nil
-        if let p = left.path { path = p + [MerklePathStep(sibling: right.hash, siblingIsLeft: false)] }
-        if let p = right.path { path = p + [MerklePathStep(sibling: left.hash, siblingIsLeft: true)] }
-        return (doubleSHA256(left.hash + right.hash), path)
-    }
-}

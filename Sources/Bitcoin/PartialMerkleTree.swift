@@ -31,14 +31,27 @@ struct PartialMerkleTree {
         guard bits.count >= hashes.count else { throw .invalidMerkleProof("fewer flag bits than hashes") }
         var height = 0
         while width(height) > 1 { height += 1 }
-        let root = try traverse(height: height, position: 0)
+        let root = try traverse(height: height, position: 0, target: nil).hash
         // Core compares whole bytes: padding bits in the last byte are not checked.
         guard (bitsUsed + 7) / 8 == (bits.count + 7) / 8 else { throw .invalidMerkleProof("unused flag bytes") }
         guard hashesUsed == hashes.count else { throw .invalidMerkleProof("unused hashes") }
         return (root, matches)
     }
 
-    private mutating func traverse(height: Int, position: Int) throws(WireError) -> [UInt8] {
+    /// The same traversal as `extractMatches`, keeping the siblings along
+    /// the way to `target`. Precondition: the tree was verified.
+    mutating func path(to target: [UInt8]) throws(WireError) -> [MerklePathStep] {
+        var height = 0
+        while width(height) > 1 { height += 1 }
+        guard let found = try traverse(height: height, position: 0, target: target).path else {
+            throw .invalidMerkleProof("txid \(displayHex(target)) is not a matched leaf")
+        }
+        return found
+    }
+
+    /// One depth-first step: the node's hash, and with a `target` among its
+    /// matched leaves, the path from that leaf up to this node.
+    private mutating func traverse(height: Int, position: Int, target: [UInt8]?) throws(WireError) -> (hash: [UInt8], path: [MerklePathStep]?) {
         guard bitsUsed < bits.count else { throw .invalidMerkleProof("ran out of flag bits") }
         let parentOfMatch = bits[bitsUsed]
         bitsUsed += 1
@@ -46,17 +59,21 @@ struct PartialMerkleTree {
             guard hashesUsed < hashes.count else { throw .invalidMerkleProof("ran out of hashes") }
             let hash = hashes[hashesUsed]
             hashesUsed += 1
-            if height == 0 && parentOfMatch { matches.append(hash) }
-            return hash
+            let matched = height == 0 && parentOfMatch
+            if matched { matches.append(hash) }
+            return (hash, matched && hash == target ? [] : nil)
         }
-        let left = try traverse(height: height - 1, position: position * 2)
-        var right = left
+        let left = try traverse(height: height - 1, position: position * 2, target: target)
+        var right: (hash: [UInt8], path: [MerklePathStep]?) = (left.hash, nil)
         if position * 2 + 1 < width(height - 1) {
-            right = try traverse(height: height - 1, position: position * 2 + 1)
+            right = try traverse(height: height - 1, position: position * 2 + 1, target: target)
             // CVE-2012-2459: a duplicated right sibling would let a different
             // transaction list produce the same root.
-            guard right != left else { throw .invalidMerkleProof("identical sibling hashes (CVE-2012-2459)") }
+            guard right.hash != left.hash else { throw .invalidMerkleProof("identical sibling hashes (CVE-2012-2459)") }
         }
-        return doubleSHA256(left + right)
+        var path: [MerklePathStep]? = nil
+        if let p = left.path { path = p + [MerklePathStep(sibling: right.hash, siblingIsLeft: false)] }
+        if let p = right.path { path = p + [MerklePathStep(sibling: left.hash, siblingIsLeft: true)] }
+        return (doubleSHA256(left.hash + right.hash), path)
     }
 }

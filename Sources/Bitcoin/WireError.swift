@@ -1,3 +1,4 @@
+import Codecs
 import JSON
 
 /// Why bytes could not be read as a Bitcoin wire structure, or why a proof

@@ -1,3 +1,4 @@
+import Codecs
 import JSON
 
 /// What in the gateway's log vouches for a Bundle's readings: their leaves,

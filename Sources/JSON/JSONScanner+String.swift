@@ -1,3 +1,5 @@
+import Codecs
+
 extension JSONScanner {
     /// RFC 8259 section 7. Starts at the opening quote and consumes the
     /// closing one. Strings without escapes are made straight from the

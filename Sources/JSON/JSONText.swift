@@ -1,3 +1,5 @@
+import Codecs
+
 /// The pieces of JSON text the writer is made of, for callers on a hot path
 /// that write a fixed shape straight to bytes (acknowledgements, leaves)
 /// instead of building a `JSONValue` tree first.

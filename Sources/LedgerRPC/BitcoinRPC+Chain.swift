@@ -19,23 +19,6 @@ extension BitcoinRPC {
         return hashes
     }
 
-    /// `getrawtransaction txid false [blockhash]`: the serialized transaction,
-    /// checked to hash to `txid`. Without `blockHash` the node needs `-txindex=1`
-    /// (or the transaction in its mempool or wallet).
-    public func rawTransaction(_ txid: String, blockHash: String?) throws(LedgerError) -> [UInt8] {
-        var params: [JSONValue] = [.string(txid), false]
-        if let blockHash { params.append(.string(blockHash)) }
-        let raw = try call("getrawtransaction", params).asHexBytes(in: "getrawtransaction")
-        let parsed: BitcoinTransaction
-        do { parsed = try BitcoinTransaction(parsing: raw) } catch {
-            throw .badResponse("getrawtransaction \(txid): \(error)")
-        }
-        guard parsed.txidHex == txid.lowercased() else {
-            throw .badResponse("getrawtransaction \(txid): returned transaction \(parsed.txidHex)")
-        }
-        return raw
-    }
-
     /// `gettxoutproof [txid] blockhash`: a serialized `MerkleBlock`.
     ///
     /// The block hash is required: without it the node looks the transaction

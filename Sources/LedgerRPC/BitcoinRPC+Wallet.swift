@@ -53,11 +53,4 @@ extension BitcoinRPC {
     public func newAddress() throws(LedgerError) -> String {
         try call("getnewaddress", [], wallet: true).asString(in: "getnewaddress")
     }
-
-    /// `gettransaction txid` in the endpoint's wallet: confirmations (0 in the
-    /// mempool, negative when conflicted) and the containing block, if any.
-    public func transactionStatus(_ txid: String) throws(LedgerError) -> (confirmations: Int64, blockHash: String?) {
-        let tx = try call("gettransaction", [.string(txid)], wallet: true)
-        return (try tx.requiredInt64("confirmations", in: "gettransaction"), tx["blockhash"]?.string)
-    }
 }

@@ -1,3 +1,5 @@
+import Codecs
+import FileIO
 import Glibc
 import JSON
 
@@ -28,14 +30,8 @@ private func readSmallFile(_ path: String) throws(LedgerError) -> [UInt8] {
     }
     defer { close(fd) }
     var buffer = [UInt8](repeating: 0, count: 4096)
-    var count = 0
-    while count < buffer.count {
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
-        if n < 0 && errno == EINTR { continue }
-        guard n >= 0 else { throw .cookieUnreadable("\(path): \(String(cString: strerror(errno)))") }
-        if n == 0 { break }
-        count += n
-    }
+    let count: Int
+    do { count = try Files.readAll(fd, into: &buffer, path: path) } catch { throw .cookieUnreadable("\(path): \(error.reason)") }
     guard count < buffer.count else { throw .cookieUnreadable("\(path) is larger than a cookie file") }
     return Array(buffer[0..<count])
 }

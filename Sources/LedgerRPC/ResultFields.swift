@@ -1,3 +1,4 @@
+import Codecs
 import JSON
 
 /// Typed reads of RPC results: a missing or mistyped field is the node's

@@ -1,3 +1,4 @@
+import Codecs
 import JSON
 
 /// One access to the gateway's data (an export, a delivery, an enrolment, a

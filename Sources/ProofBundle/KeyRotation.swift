@@ -1,3 +1,4 @@
+import Codecs
 import JSON
 
 /// A gateway key rotation statement: the old key names the new one. Its

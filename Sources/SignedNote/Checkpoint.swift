@@ -1,3 +1,4 @@
+import Codecs
 import JSON
 
 /// A transparency log checkpoint (c2sp.org/tlog-checkpoint): the note text

@@ -1,3 +1,4 @@
+import Codecs
 import JSON
 
 /// A signed note (c2sp.org/signed-note): a text ending in a newline, a

@@ -90,25 +90,17 @@ public final class DataKey: @unchecked Sendable {
     public func open(_ sealed: [UInt8], associatedData: [UInt8]) throws(DataKeyError) -> [UInt8] {
         guard sealed.count >= Self.nonceByteCount + Self.tagByteCount else { throw .truncated(count: sealed.count) }
         let plaintextCount = sealed.count - Self.nonceByteCount - Self.tagByteCount
-        var plaintext = [UInt8](repeating: 0, count: plaintextCount)
-        let status = sealed.withUnsafeBufferPointer { input in
-            plaintext.withUnsafeMutableBufferPointer { out in
+        let opened = SodiumOutput.filled(count: plaintextCount) { out in
+            sealed.withUnsafeBufferPointer { input in
                 var length: UInt64 = 0
-                // libsodium wants a valid pointer even for an empty plaintext.
-                var empty: UInt8 = 0
-                return withUnsafeMutablePointer(to: &empty) { fallback in
-                    crypto_aead_xchacha20poly1305_ietf_decrypt(
-                        out.baseAddress ?? fallback, &length, nil,
-                        input.baseAddress! + Self.nonceByteCount, UInt64(sealed.count - Self.nonceByteCount),
-                        associatedData, UInt64(associatedData.count), input.baseAddress!, key)
-                }
+                return crypto_aead_xchacha20poly1305_ietf_decrypt(
+                    out, &length, nil,
+                    input.baseAddress! + Self.nonceByteCount, UInt64(sealed.count - Self.nonceByteCount),
+                    associatedData, UInt64(associatedData.count), input.baseAddress!, key)
             }
         }
-        guard status == 0 else {
-            sodiumZero(&plaintext)
-            throw .authenticationFailed
-        }
-        return plaintext
+        guard let opened else { throw .authenticationFailed }
+        return opened
     }
 }
 

@@ -6,6 +6,6 @@ public enum DevicePassword {
     public static func generate() -> String {
         var random = SecureRandom.bytes(18)
         defer { sodiumZero(&random) }
-        return Base64.encodeURLSafe(random)
+        return SodiumBase64.encode(random, .urlSafeUnpadded)
     }
 }

@@ -41,7 +41,7 @@ extension KeyFile {
             }
         }
         let newline = UInt8(ascii: "\n")
-        try install(associatedData + [newline] + lowercaseHexDigits(ciphertext) + [newline], at: path, overwrite: overwrite)
+        try install(associatedData + [newline] + SodiumHex.encode(ciphertext) + [newline], at: path, overwrite: overwrite)
     }
 
     /// The key sealed in the file at `path`. Throws `.wrongPassphrase` when
@@ -98,7 +98,7 @@ extension KeyFile {
         var digits = content[(end + 1)...]
         if digits.last == newline { digits = digits.dropLast() }
         let expected = Ed25519SecretKey.seedByteCount + sealedTagByteCount
-        guard let ciphertext = bytesFromLowercaseHex(digits), ciphertext.count == expected else {
+        guard let ciphertext = SodiumHex.decodeLowercase(digits), ciphertext.count == expected else {
             throw .malformedSealed(path: path, reason: "the second line must be \(2 * expected) lowercase hex digits")
         }
         var sealingKey = try derive(passphrase, header, path: path)

@@ -17,7 +17,7 @@ public enum KeyFile {
     /// `overwrite`, the key is written to a temporary file beside `path` and
     /// renamed over it, so a crash leaves either the old key or the new one.
     public static func write(_ key: Ed25519SecretKey, to path: String, overwrite: Bool) throws(KeyFileError) {
-        var content = key.withSeed { seed in lowercaseHexDigits(seed) + [UInt8(ascii: "\n")] }
+        var content = key.withSeed { seed in SodiumHex.encode(seed) + [UInt8(ascii: "\n")] }
         defer { sodiumZero(&content) }
         try install(content, at: path, overwrite: overwrite)
     }
@@ -51,5 +51,21 @@ public enum KeyFile {
         } catch {
             throw .crypto(.callFailed("crypto_sign_seed_keypair"))
         }
+    }
+
+    /// The seed from the file content: exactly 64 hex digits (either case)
+    /// and one trailing newline, which may be missing.
+    static func decodeSeed(_ content: ArraySlice<UInt8>, path: String) throws(KeyFileError) -> [UInt8] {
+        var digits = content
+        if digits.last == UInt8(ascii: "\n") { digits = digits.dropLast() }
+        let expected = 2 * Ed25519SecretKey.seedByteCount
+        guard digits.count == expected else {
+            let what = content.count > expected + 1 ? "more than \(expected + 1) bytes" : "\(digits.count) digits"
+            throw .malformed(path: path, reason: "found \(what)")
+        }
+        guard let seed = SodiumHex.decode(digits) else {
+            throw .malformed(path: path, reason: "it holds a character that is not a hexadecimal digit")
+        }
+        return seed
     }
 }

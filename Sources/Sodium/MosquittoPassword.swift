@@ -27,7 +27,7 @@ public enum MosquittoPassword {
         var secret = Array(password.utf8)
         defer { sodiumZero(&secret) }
         let hash = PBKDF2.hmacSHA512(password: secret, salt: salt, iterations: iterations, keyLength: hashByteCount)
-        return "\(username):$7$\(iterations)$\(Base64.encode(salt))$\(Base64.encode(hash))"
+        return "\(username):$7$\(iterations)$\(SodiumBase64.encode(salt))$\(SodiumBase64.encode(hash))"
     }
 
     /// True when `line` (one password-file line; a trailing newline is
@@ -46,14 +46,14 @@ public enum MosquittoPassword {
         switch fields.count {
         case 5 where fields[1] == "7":
             guard let iterations = Int(fields[2]), iterations >= 1, iterations <= 10_000_000,
-                  let salt = Base64.decode(fields[3]), !salt.isEmpty,
-                  let expected = Base64.decode(fields[4]), expected.count == hashByteCount
+                  let salt = SodiumBase64.decode(fields[3]), !salt.isEmpty,
+                  let expected = SodiumBase64.decode(fields[4]), expected.count == hashByteCount
             else { return false }
             let actual = PBKDF2.hmacSHA512(password: secret, salt: salt, iterations: iterations, keyLength: hashByteCount)
             return sodium_memcmp(actual, expected, hashByteCount) == 0
         case 4 where fields[1] == "6":
-            guard let salt = Base64.decode(fields[2]), !salt.isEmpty,
-                  let expected = Base64.decode(fields[3]), expected.count == hashByteCount
+            guard let salt = SodiumBase64.decode(fields[2]), !salt.isEmpty,
+                  let expected = SodiumBase64.decode(fields[3]), expected.count == hashByteCount
             else { return false }
             var actual = [UInt8](repeating: 0, count: hashByteCount)
             var message = secret + salt

@@ -1,3 +1,4 @@
+import FileIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,17 +46,12 @@ public enum PassphraseSource {
     private static func readLine(_ fd: Int32, source: String, path: String) throws(PassphraseError) -> [UInt8] {
         // Fixed storage, read into in place, so wiping it covers every copy.
         var buffer = [UInt8](repeating: 0, count: maximumLength + 2)
-        var length = 0
-        while length < buffer.count, !buffer[..<length].contains(UInt8(ascii: "\n")) {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + length, $0.count - length) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                sodiumZero(&buffer)
-                throw .systemCall(path: path, call: "read", errno: code)
-            }
-            if n == 0 { break }
-            length += n
+        let length: Int
+        do {
+            length = try Files.readAll(fd, into: &buffer, path: path, untilNewline: true)
+        } catch {
+            sodiumZero(&buffer)
+            throw .systemCall(path: path, call: error.call, errno: error.errno)
         }
         var end = buffer[..<length].firstIndex(of: UInt8(ascii: "\n")) ?? length
         if end > 0 && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }

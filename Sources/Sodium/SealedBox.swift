@@ -80,25 +80,17 @@ public final class SealedBoxKeyPair: @unchecked Sendable {
     /// sealed to another key.
     public func open(_ sealed: [UInt8]) throws(SealedBoxError) -> [UInt8] {
         guard sealed.count >= SealedBoxPublicKey.overheadByteCount else { throw .truncated(count: sealed.count) }
-        var message = [UInt8](repeating: 0, count: sealed.count - SealedBoxPublicKey.overheadByteCount)
-        // libsodium wants a valid pointer even for an empty message.
-        var empty: UInt8 = 0
-        let status = withUnsafeMutablePointer(to: &empty) { fallback in
-            message.withUnsafeMutableBufferPointer { out in
-                crypto_box_seal_open(out.baseAddress ?? fallback, sealed, UInt64(sealed.count), publicKey.bytes, secret)
-            }
+        let opened = SodiumOutput.filled(count: sealed.count - SealedBoxPublicKey.overheadByteCount) { out in
+            crypto_box_seal_open(out, sealed, UInt64(sealed.count), publicKey.bytes, secret)
         }
-        guard status == 0 else {
-            sodiumZero(&message)
-            throw .authenticationFailed
-        }
-        return message
+        guard let opened else { throw .authenticationFailed }
+        return opened
     }
 }
 
 extension SealedBoxKeyPair: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var description: String { "SealedBoxKeyPair(<redacted>)" }
-    public var debugDescription: String { "SealedBoxKeyPair(<redacted>, publicKey: \(String(decoding: lowercaseHexDigits(publicKey.bytes), as: UTF8.self)))" }
+    public var debugDescription: String { "SealedBoxKeyPair(<redacted>, publicKey: \(String(decoding: SodiumHex.encode(publicKey.bytes), as: UTF8.self)))" }
     /// No children, so `dump()` and debuggers cannot show the secret.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
 }

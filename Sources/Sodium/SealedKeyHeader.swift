@@ -19,7 +19,7 @@ struct SealedKeyHeader: Equatable {
     /// The header line without its newline.
     var line: [UInt8] {
         Self.magic + Array("v1 argon2id opslimit=\(limits.opsLimit) memlimit=\(limits.memLimit) ".utf8)
-            + Array("salt=".utf8) + lowercaseHexDigits(salt) + Array(" nonce=".utf8) + lowercaseHexDigits(nonce)
+            + Array("salt=".utf8) + SodiumHex.encode(salt) + Array(" nonce=".utf8) + SodiumHex.encode(nonce)
     }
 
     /// Parses exactly the form `line` writes; anything else is `.malformedSealed`.
@@ -37,8 +37,8 @@ struct SealedKeyHeader: Equatable {
             throw .malformedSealed(path: path, reason: "opslimit/memlimit missing or outside what this build accepts "
                 + "(at most \(PasswordHashLimits.maximumAccepted.opsLimit) passes over \(PasswordHashLimits.maximumAccepted.memLimit) bytes)")
         }
-        guard let salt = try Self.value(words[5], "salt", path).flatMap(bytesFromLowercaseHex), salt.count == Self.saltByteCount,
-              let nonce = try Self.value(words[6], "nonce", path).flatMap(bytesFromLowercaseHex), nonce.count == Self.nonceByteCount
+        guard let salt = try Self.value(words[5], "salt", path).flatMap(SodiumHex.decodeLowercase), salt.count == Self.saltByteCount,
+              let nonce = try Self.value(words[6], "nonce", path).flatMap(SodiumHex.decodeLowercase), nonce.count == Self.nonceByteCount
         else {
             throw .malformedSealed(path: path, reason: "salt must be \(2 * Self.saltByteCount) and nonce \(2 * Self.nonceByteCount) lowercase hex digits")
         }

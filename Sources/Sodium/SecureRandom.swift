@@ -23,3 +23,22 @@ public func sodiumZero(_ bytes: inout [UInt8]) {
         if let base = buffer.baseAddress { sodium_memzero(base, buffer.count) }
     }
 }
+
+/// Output buffers for libsodium's opening calls.
+enum SodiumOutput {
+    /// `count` bytes written by `fill` (a libsodium call returning 0 on
+    /// success), or nil, with whatever it wrote wiped, when it fails. `fill`
+    /// always gets a valid pointer: libsodium wants one even for 0 bytes.
+    static func filled(count: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int32) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        var empty: UInt8 = 0
+        let status = withUnsafeMutablePointer(to: &empty) { fallback in
+            out.withUnsafeMutableBufferPointer { buffer in fill(buffer.baseAddress ?? fallback) }
+        }
+        guard status == 0 else {
+            sodiumZero(&out)
+            return nil
+        }
+        return out
+    }
+}

@@ -1,3 +1,4 @@
+import Codecs
 import JSON
 import LedgerRPC
 import Logging
@@ -22,7 +23,7 @@ public enum Agent {
             let sealed = try PatientSealing.setUp(db, cipher: identity.patientCipher)
             if sealed > 0 { logger.notice("sealed \(sealed) patient references left in the clear by an earlier vitalgate") }
             // The access trail records settings that changed since the last start (docs/audit.md).
-            let changed = try AccessTrail.recordConfiguration(db, settings: config.resolvedSettings, at: Clock.nowMillis())
+            let changed = try AccessTrail.recordConfiguration(db, settings: config.resolvedSettings, at: WallClock.nowMillis())
             if !changed.isEmpty { logger.notice("settings changed since the last start: \(changed.joined(separator: ", ")) (recorded in the access trail)") }
             // A gateway never forks itself: nothing is signed over a database the ledger contradicts (docs/audit.md).
             try ForkGuard.checkNewestCheckpoint(db, origin: identity.origin)
@@ -36,7 +37,7 @@ public enum Agent {
         }
 
         // What each part is doing, for status, systemd and the metrics (docs/operations.md).
-        let startedAt = Clock.nowMillis()
+        let startedAt = WallClock.nowMillis()
         let board = StatusBoard(OperationsService.initialStates(config, at: startedAt))
         let anchorer = AnchorService(config: config, identity: identity, logger: logger, board: board, forkGuard: forkGuard)
         let delivery = config.clinic.map { DeliveryService(config: config, clinic: $0, identity: identity, logger: logger, board: board) }

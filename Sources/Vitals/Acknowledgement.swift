@@ -50,19 +50,19 @@ public struct Acknowledgement: Sendable, Equatable {
 
     /// Parses an acknowledgement (the device side, the simulator, tests).
     public init(json: JSONValue) throws(FormatError) {
-        guard let boot = json["boot"]?.uint64, let b = UInt32(exactly: boot), let ranges = json["acked"]?.array else {
+        guard let b = json["boot"].flatMap(Reading.boot), let ranges = json["acked"]?.array else {
             throw FormatError(description: "ack needs boot and acked")
         }
         var acked: [ClosedRange<UInt64>] = []
         for r in ranges {
-            guard let pair = r.array, pair.count == 2, let lo = pair[0].uint64, let hi = pair[1].uint64, lo <= hi else {
+            guard let pair = r.array, pair.count == 2, let lo = Reading.seq(pair[0]), let hi = Reading.seq(pair[1]), lo <= hi else {
                 throw FormatError(description: "acked ranges are [first, last] pairs")
             }
             acked.append(lo...hi)
         }
         var rejected: [(seq: UInt64, reason: String)] = []
         for r in json["rejected"]?.array ?? [] {
-            guard let pair = r.array, pair.count == 2, let s = pair[0].uint64, let reason = pair[1].string else {
+            guard let pair = r.array, pair.count == 2, let s = Reading.seq(pair[0]), let reason = pair[1].string else {
                 throw FormatError(description: "rejected entries are [seq, reason] pairs")
             }
             rejected.append((s, reason))

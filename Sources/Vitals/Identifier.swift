@@ -15,6 +15,10 @@ public enum Identifier {
         }
     }
 
+    /// A gateway ID has a device ID's syntax: it names the log (checkpoint
+    /// origin `vitalgate/<gateway-id>`) and appears in file names alike.
+    public static func isGatewayID(_ s: String) -> Bool { isDeviceID(s) }
+
     /// `[a-z][a-z0-9_]{0,31}` and not one of `reservedKeys`: a measurement's key.
     public static func isMetricKey(_ s: String) -> Bool {
         let syntax = withBytes(s) { utf8 in

@@ -29,11 +29,11 @@ struct PayloadFields {
             sawDevice = true
         case "boot":
             guard case .number(let n) = value else { throw reject(.wrongType, "boot must be a number") }
-            guard let b = n.uint64, let b32 = UInt32(exactly: b) else { throw reject(.invalidBoot, "boot must be an integer in 0...4294967295") }
-            boot = b32
+            guard let b = Reading.boot(.number(n)) else { throw reject(.invalidBoot, "boot must be an integer in 0...4294967295") }
+            boot = b
         case "seq":
             guard case .number(let n) = value else { throw reject(.wrongType, "seq must be a number") }
-            guard let s = n.uint64, s <= Reading.maxSeq else { throw reject(.invalidSeq, "seq must be an integer in 0...9007199254740991") }
+            guard let s = Reading.seq(.number(n)) else { throw reject(.invalidSeq, "seq must be an integer in 0...9007199254740991") }
             seq = s
         case "ts":
             guard case .number(let n) = value else { throw reject(.wrongType, "ts must be a number") }

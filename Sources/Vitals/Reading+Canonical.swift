@@ -1,3 +1,4 @@
+import Codecs
 import JSON
 
 extension Reading {
@@ -124,14 +125,14 @@ extension Reading {
         }
         let boot: UInt32
         if let value = object["boot"] {
-            guard let b = value.uint64, let b32 = UInt32(exactly: b) else { throw ReadingDecodingError("boot must be an integer in 0...4294967295") }
-            boot = b32
+            guard let b = Reading.boot(value) else { throw ReadingDecodingError("boot must be an integer in 0...4294967295") }
+            boot = b
         } else if bootRequired {
             throw ReadingDecodingError("boot is missing")
         } else {
             boot = 0
         }
-        guard let seq = object["seq"]?.uint64, seq <= Reading.maxSeq else { throw ReadingDecodingError("seq must be an integer in 0...2^53-1") }
+        guard let seq = object["seq"].flatMap(Reading.seq) else { throw ReadingDecodingError("seq must be an integer in 0...2^53-1") }
         guard let ts = object["ts"]?.int64 else { throw ReadingDecodingError("ts must be a 64-bit integer") }
         guard !metrics.isEmpty else { throw ReadingDecodingError("a reading needs at least one metric") }
         var keys: Set<String> = []

@@ -49,3 +49,23 @@ public struct Reading: Sendable, Equatable {
             && zip(a.metrics, b.metrics).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }
+
+extension Reading {
+    /// The one parser of `boot` and of `seq`, with the one set of bounds:
+    /// `boot` an integer in 0...UInt32.max, `seq` an integer in 0...maxSeq;
+    /// nil for anything else (a fraction, a negative, a string, too large).
+    public static func boot(_ value: JSONValue) -> UInt32? {
+        value.number?.uint64.flatMap { UInt32(exactly: $0) }
+    }
+
+    public static func seq(_ value: JSONValue) -> UInt64? {
+        value.number?.uint64.flatMap { $0 <= maxSeq ? $0 : nil }
+    }
+
+    /// `boot` and `seq` of a payload that was rejected, so the rejection can
+    /// name the reading (and the device may drop it): a missing `boot` is 0,
+    /// as in an accepted reading; an invalid one, or an invalid `seq`, is nil.
+    static func identity(boot: JSONValue?, seq: JSONValue?) -> (boot: UInt32?, seq: UInt64?) {
+        (boot.map(Self.boot) ?? 0, seq.flatMap(Self.seq))
+    }
+}

@@ -62,9 +62,8 @@ public struct ReadingValidator: Sendable {
         } catch {
             // Only a rejection needs boot and seq read on their own: they let it name the
             // reading, so the device can be told it may drop it.
-            let boot = object["boot"]?.number?.uint64.flatMap { UInt32(exactly: $0) } ?? (object["boot"] == nil ? 0 : nil)
-            let seq = object["seq"]?.number?.uint64.flatMap { $0 <= Reading.maxSeq ? $0 : nil }
-            throw error.about(boot: boot, seq: seq)
+            let named = Reading.identity(boot: object["boot"], seq: object["seq"])
+            throw error.about(boot: named.boot, seq: named.seq)
         }
     }
 

@@ -49,9 +49,8 @@ struct SenMLPack {
             for m in members { try fields.take(m.key, m.value) }
             return try fields.reading(nowMillis: nowMillis, policy: policy)
         } catch {
-            let seq = members.first { $0.key == "seq" }?.value.number?.uint64
-            let boot = members.first { $0.key == "boot" }?.value.number?.uint64.flatMap { UInt32(exactly: $0) } ?? 0
-            throw error.about(boot: boot, seq: seq)
+            let named = Reading.identity(boot: members.first { $0.key == "boot" }?.value, seq: members.first { $0.key == "seq" }?.value)
+            throw error.about(boot: named.boot, seq: named.seq)
         }
     }
 

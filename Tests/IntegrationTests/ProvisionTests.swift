@@ -145,13 +145,15 @@ struct ProvisionTests {
     /// Every command, found through --help (so commands added later are
     /// covered too), answers --version with the release.
     @Test func versionOnEveryCommand() throws {
-        var commands: [[String]] = [[]]
+        // `dev` and `simulate` (development tooling) run but are not listed, so the walk starts at them too.
+        var commands: [[String]] = [[], ["dev"], ["simulate"]]
         var index = 0
         while index < commands.count {
             commands += try Self.subcommands(of: commands[index]).map { commands[index] + [$0] }
             index += 1
         }
-        #expect(commands.contains(["device", "add"]) && commands.contains(["dev", "mine"]) && commands.count > 15,
+        #expect(commands.contains(["device", "add"]) && commands.contains(["dev", "mine"]) && commands.count > 15
+                    && commands.filter { $0 == ["dev"] || $0 == ["simulate"] }.count == 2,
                 "the walk found \(commands)")
         let version = try Self.sourceVersion()
         for command in commands {

@@ -1,3 +1,4 @@
+import Codecs
 import JSON
 
 /// Published vectors from golang.org/x/mod/sumdb/note/note_test.go

@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 import JSON
 #if canImport(Glibc)
@@ -202,45 +203,4 @@ public final class LedgerNode: @unchecked Sendable {
 private func tail(_ path: String) -> String {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "" }
     return String(text.suffix(2000))
-}
-
-/// One blocking HTTP/1.1 POST to 127.0.0.1:`port` with `Connection: close`;
-/// the status code and body (read to end of stream). 10 s socket timeouts.
-private func loopbackPost(port: UInt16, path: String, authorization: String, body: [UInt8]) throws -> (Int, [UInt8]) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = port.bigEndian
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw HarnessError("connect 127.0.0.1:\(port) failed: errno \(errno)") }
-    let request = Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: \(authorization)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
-    var sent = 0
-    while sent < request.count {
-        let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-        guard n > 0 else { throw HarnessError("send to 127.0.0.1:\(port) failed: errno \(errno)") }
-        sent += n
-    }
-    var response: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
-        guard n >= 0 else { throw HarnessError("receive from 127.0.0.1:\(port) failed: errno \(errno)") }
-        if n == 0 { break }
-        response += buffer[0..<n]
-    }
-    let separator: [UInt8] = [13, 10, 13, 10]
-    guard let headEnd = (0..<max(0, response.count - 3)).first(where: { Array(response[$0..<$0 + 4]) == separator }) else {
-        throw HarnessError("no HTTP header from 127.0.0.1:\(port)")
-    }
-    let statusLine = String(decoding: response[0..<headEnd], as: UTF8.self).split(separator: " ")
-    let status = statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0
-    return (status, Array(response[(headEnd + 4)...]))
 }

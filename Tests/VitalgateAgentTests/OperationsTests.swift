@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import FileIO
 import Glibc
 #endif
 import Logging
@@ -193,12 +194,12 @@ import VitalgateAgent
     }
 
     @Test func timesForPeople() {
-        #expect(Clock.iso8601(millis: 0) == "1970-01-01T00:00:00Z")
-        #expect(Clock.iso8601(millis: 1_764_072_000_123) == "2025-11-25T12:00:00Z")
-        #expect(Clock.iso8601(millis: 1_764_072_000_123, fraction: true) == "2025-11-25T12:00:00.123Z")
-        #expect(Clock.age(of: 0, now: 42_000) == "42 s ago")
-        #expect(Clock.age(of: 0, now: 3 * 3_600_000) == "3 h ago")
-        #expect(Clock.age(of: 5_000, now: 0) == "in 5 s")
+        #expect(WallClock.iso8601(millis: 0) == "1970-01-01T00:00:00Z")
+        #expect(WallClock.iso8601(millis: 1_764_072_000_123) == "2025-11-25T12:00:00Z")
+        #expect(WallClock.iso8601(millis: 1_764_072_000_123, fraction: true) == "2025-11-25T12:00:00.123Z")
+        #expect(WallClock.age(of: 0, now: 42_000) == "42 s ago")
+        #expect(WallClock.age(of: 0, now: 3 * 3_600_000) == "3 h ago")
+        #expect(WallClock.age(of: 5_000, now: 0) == "in 5 s")
     }
 
     @Test func journalPriorities() {

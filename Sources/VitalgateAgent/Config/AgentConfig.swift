@@ -1,3 +1,4 @@
+import FileIO
 import LedgerRPC
 
 /// The agent's resolved settings. Resolution order, highest first: command

@@ -1,3 +1,5 @@
+import FileIO
+import Codecs
 import JSON
 import SignedNote
 

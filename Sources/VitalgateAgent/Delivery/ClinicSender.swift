@@ -1,3 +1,4 @@
+import FileIO
 import CurlHTTP
 import JSON
 import Logging
@@ -47,7 +48,7 @@ struct ClinicSender {
         var delivered = 0
         var refused: String?
         while !shouldStop() {
-            switch try queue.next(batchSize: batchSize, now: Clock.nowMillis()) {
+            switch try queue.next(batchSize: batchSize, now: WallClock.nowMillis()) {
             case .idle: return .upToDate(delivered: delivered, refused: refused)
             case .progress: continue
             case .batch(let id):
@@ -69,7 +70,7 @@ struct ClinicSender {
                                   timeoutSeconds: clinic.timeout, caFile: clinic.caFile)
         let result: Result<HTTPResponse, HTTPFailure>
         do { result = .success(try CurlHTTP.post(request, cancellation: cancellation)) } catch { result = .failure(error) }
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         switch ClinicAnswer.classify(result, sentEntries: entries) {
         case .delivered(let status):
             try queue.markDelivered(batch.id, status: status, now: now, clinic: clinic.url)

@@ -43,14 +43,14 @@ public final class DeliveryService: LoopingPart, @unchecked Sendable {
         var seen = 0
         // When to try next: now at start; after a failure, when the backoff
         // ends (new checkpoints don't cut it short); nil: at the next checkpoint.
-        var due: Double? = Clock.monotonicSeconds()
+        var due: Double? = Monotonic.seconds()
         var backingOff = false
         while true {
             let stop = loop.lock.withLock { () -> Bool in
                 while !loop.stopping {
                     if !backingOff && signals != seen { break }
                     guard let due else { loop.lock.wait(seconds: nil); continue }
-                    let left = due - Clock.monotonicSeconds()
+                    let left = due - Monotonic.seconds()
                     if left <= 0 { break }
                     loop.lock.wait(seconds: left)
                 }
@@ -76,7 +76,7 @@ public final class DeliveryService: LoopingPart, @unchecked Sendable {
                     logger.warning("clinic delivery paused; retrying in \(Int(delay.rounded(.up))) s")
                     board.set(.delivery, .warning, "retrying", why)
                     backingOff = true
-                    due = Clock.monotonicSeconds() + delay
+                    due = Monotonic.seconds() + delay
                 }
             } catch {
                 sender = nil
@@ -84,7 +84,7 @@ public final class DeliveryService: LoopingPart, @unchecked Sendable {
                 logger.error("delivery failed: \(error); retrying in \(Int(delay.rounded(.up))) s")
                 board.set(.delivery, .warning, "failing", "\(error)")
                 backingOff = true
-                due = Clock.monotonicSeconds() + delay
+                due = Monotonic.seconds() + delay
             }
         }
     }

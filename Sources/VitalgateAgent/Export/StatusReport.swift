@@ -64,7 +64,7 @@ public struct StatusReport: Sendable {
     }
 
     /// - Parameter anchorInterval: the `anchor_interval` setting (for "anchoring stalled").
-    public init(db: Database, home: GatewayHome, anchorInterval: Double?, now: Int64 = Clock.nowMillis()) throws {
+    public init(db: Database, home: GatewayHome, anchorInterval: Double?, now: Int64 = WallClock.nowMillis()) throws {
         gatewayID = try db.meta("gateway_id") ?? "?"
         stored = try db.scalar("SELECT COUNT(*) FROM readings")
         let counts = try db.prepare("SELECT reason, count FROM rejection_counts ORDER BY reason").rows { ($0.text(0) ?? "", $0.int64(1)) }
@@ -135,18 +135,18 @@ public struct StatusReport: Sendable {
         case .running:
             for (part, state, _) in parts where state.health != .ok { problems.append((state.health, "\(part.rawValue) \(state.summary)")) }
             if let since = unanchoredSince, let interval = anchorInterval, Double(now - since) > 2 * interval * 1000 {
-                problems.append((.warning, "anchoring stalled: a checkpoint signed \(Clock.age(of: since, now: now)) is not anchored yet (anchor_interval \(Clock.duration(Int64(interval))))"))
+                problems.append((.warning, "anchoring stalled: a checkpoint signed \(WallClock.age(of: since, now: now)) is not anchored yet (anchor_interval \(WallClock.duration(Int64(interval))))"))
             }
         case .starting(let pid):
             problems.append((.warning, "agent starting (pid \(pid.map(String.init) ?? "?"))"))
         case .hung(let pid, let heartbeat):
-            problems.append((.critical, "agent hung: pid \(pid.map(String.init) ?? "?") holds the lock but " + (heartbeat.map { "its last heartbeat was \(Clock.age(of: $0, now: now))" } ?? "has written no heartbeat")))
+            problems.append((.critical, "agent hung: pid \(pid.map(String.init) ?? "?") holds the lock but " + (heartbeat.map { "its last heartbeat was \(WallClock.age(of: $0, now: now))" } ?? "has written no heartbeat")))
         case .locked(let pid, let by):
             problems.append((.critical, "agent not running: `\(by)` (pid \(pid.map(String.init) ?? "?")) holds the gateway home"))
         case .stopped(let at):
-            problems.append((.critical, "agent not running: stopped cleanly at \(Clock.iso8601(millis: at)) (\(Clock.age(of: at, now: now)))"))
+            problems.append((.critical, "agent not running: stopped cleanly at \(WallClock.iso8601(millis: at)) (\(WallClock.age(of: at, now: now)))"))
         case .killed(_, let heartbeat):
-            problems.append((.critical, "agent not running: it ended without a clean stop (killed, crashed or power lost)" + (heartbeat.map { "; last heartbeat \(Clock.iso8601(millis: $0)) (\(Clock.age(of: $0, now: now)))" } ?? "")))
+            problems.append((.critical, "agent not running: it ended without a clean stop (killed, crashed or power lost)" + (heartbeat.map { "; last heartbeat \(WallClock.iso8601(millis: $0)) (\(WallClock.age(of: $0, now: now)))" } ?? "")))
         case .neverRun:
             problems.append((.critical, "agent not running: it has never run on this home"))
         }
@@ -167,7 +167,7 @@ public struct StatusReport: Sendable {
         if problems.isEmpty {
             let states = parts.filter { [.broker, .ledger].contains($0.part) }.map { "\($0.part.rawValue) \($0.state.state)" }
             var uptime = ""
-            if case .running(let pid, let started, _) = agent { uptime = " (pid \(pid), up \(Clock.duration((Clock.nowMillis() - started) / 1000)))" }
+            if case .running(let pid, let started, _) = agent { uptime = " (pid \(pid), up \(WallClock.duration((WallClock.nowMillis() - started) / 1000)))" }
             return "VITALGATE OK - agent running\(uptime), \(stored) stored, " + states.joined(separator: ", ")
         }
         return "VITALGATE \(health.word) - " + problems.joined(separator: "; ")
@@ -185,7 +185,7 @@ public struct StatusReport: Sendable {
                 (key: "block_hash", value: a.blockHash.map { .string($0) } ?? .null),
                 (key: "block_height", value: a.blockHeight.map { .int($0) } ?? .null),
                 (key: "confirmations", value: .int(confirmations(of: a))),
-                (key: "final_at", value: a.confirmedAt.map { .string(Clock.iso8601(millis: $0)) } ?? .null),
+                (key: "final_at", value: a.confirmedAt.map { .string(WallClock.iso8601(millis: $0)) } ?? .null),
             ]))))
         }
         var agentMembers: [(key: String, value: JSONValue)] = [
@@ -194,20 +194,20 @@ public struct StatusReport: Sendable {
         ]
         switch agent {
         case .running(let pid, let started, let heartbeat):
-            agentMembers += [(key: "pid", value: .int(pid)), (key: "started_at", value: .string(Clock.iso8601(millis: started))),
-                             (key: "heartbeat_at", value: .string(Clock.iso8601(millis: heartbeat)))]
+            agentMembers += [(key: "pid", value: .int(pid)), (key: "started_at", value: .string(WallClock.iso8601(millis: started))),
+                             (key: "heartbeat_at", value: .string(WallClock.iso8601(millis: heartbeat)))]
         case .starting(let pid):
             agentMembers += [(key: "pid", value: pid.map { .int($0) } ?? .null)]
         case .hung(let pid, let heartbeat):
             agentMembers += [(key: "pid", value: pid.map { .int($0) } ?? .null),
-                             (key: "heartbeat_at", value: heartbeat.map { .string(Clock.iso8601(millis: $0)) } ?? .null)]
+                             (key: "heartbeat_at", value: heartbeat.map { .string(WallClock.iso8601(millis: $0)) } ?? .null)]
         case .locked(let pid, let by):
             agentMembers += [(key: "pid", value: pid.map { .int($0) } ?? .null), (key: "locked_by", value: .string(by))]
         case .stopped(let at):
-            agentMembers += [(key: "stopped_at", value: .string(Clock.iso8601(millis: at)))]
+            agentMembers += [(key: "stopped_at", value: .string(WallClock.iso8601(millis: at)))]
         case .killed(let started, let heartbeat):
-            agentMembers += [(key: "started_at", value: .string(Clock.iso8601(millis: started))),
-                             (key: "heartbeat_at", value: heartbeat.map { .string(Clock.iso8601(millis: $0)) } ?? .null)]
+            agentMembers += [(key: "started_at", value: .string(WallClock.iso8601(millis: started))),
+                             (key: "heartbeat_at", value: heartbeat.map { .string(WallClock.iso8601(millis: $0)) } ?? .null)]
         case .neverRun:
             break
         }
@@ -230,7 +230,7 @@ public struct StatusReport: Sendable {
             (key: "checkpoints", value: .int(checkpoints)),
             (key: "last_checkpoint", value: lastCheckpoint.map { .object(JSONObject([
                 (key: "tree_size", value: .int($0.treeSize)), (key: "created_at", value: .int($0.createdAt)),
-                (key: "created_at_utc", value: .string(Clock.iso8601(millis: $0.createdAt))),
+                (key: "created_at_utc", value: .string(WallClock.iso8601(millis: $0.createdAt))),
             ])) } ?? .null),
             (key: "anchors", value: .object(JSONObject(anchors))),
             (key: "ledger_tip_height", value: ledgerTipHeight.map { .int($0) } ?? .null),

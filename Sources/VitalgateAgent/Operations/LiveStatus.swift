@@ -1,3 +1,4 @@
+import FileIO
 import JSON
 
 /// What the running agent says about itself, rewritten every few seconds

@@ -1,3 +1,4 @@
+import FileIO
 import Logging
 import SQLiteStore
 import Synchronization
@@ -72,7 +73,7 @@ public final class OperationsService: LoopingPart, Sendable {
         }
         // Stopped cleanly: the last states, and the record that this was a clean stop.
         tick(&state, db, final: true, agent: PartState(.critical, "stopped",
-             "clean stop after \(Clock.duration((Clock.nowMillis() - startedAt) / 1000)) of running", since: Clock.nowMillis()))
+             "clean stop after \(WallClock.duration((WallClock.nowMillis() - startedAt) / 1000)) of running", since: WallClock.nowMillis()))
     }
 
     /// Ticks come faster when the watchdog interval is short (tests): a ping every quarter of it.
@@ -98,8 +99,8 @@ public final class OperationsService: LoopingPart, Sendable {
 
     /// - Parameter agent: the `agent` row to record with this tick's states (at the start and the clean stop).
     private func tick(_ s: inout TickState, _ db: Database?, final: Bool = false, agent: PartState? = nil) {
-        let mono = Clock.monotonicSeconds()
-        let now = Clock.nowMillis()
+        let mono = Monotonic.seconds()
+        let now = WallClock.nowMillis()
 
         // Ingest: progress or idle is healthy; anything else past the limit is a hang.
         let idle = ingest.secondsWithoutProgress(now: mono)
@@ -185,7 +186,7 @@ public final class OperationsService: LoopingPart, Sendable {
             try db.transaction(.immediate) {
                 if let agent { try db.setAgentState("agent", agent.storedValue, at: agent.since) }
                 for (part, state) in changed { try db.setAgentState(part.rawValue, state.storedValue, at: state.since) }
-                if tipChanged { try db.setAgentState("ledger_tip", String(tip), at: Clock.nowMillis()) }
+                if tipChanged { try db.setAgentState("ledger_tip", String(tip), at: WallClock.nowMillis()) }
             }
         } catch {
             if agent != nil { logger.warning("cannot record the agent's state in the database: \(error)") }
@@ -210,7 +211,7 @@ public final class OperationsService: LoopingPart, Sendable {
             try Files.replaceUnsynced(Array(MetricsFile.render(live, facts).utf8), at: dir + "/" + MetricsFile.fileName, mode: 0o644)
             s.metricsFailed.clear()
         } catch {
-            if let line = s.metricsFailed.line("cannot write metrics to \(dir): \(error)", now: Clock.monotonicSeconds()) {
+            if let line = s.metricsFailed.line("cannot write metrics to \(dir): \(error)", now: Monotonic.seconds()) {
                 logger.warning("\(line)")
             }
         }
@@ -233,7 +234,7 @@ public final class OperationsService: LoopingPart, Sendable {
             .ingest: PartState(.warning, "starting", since: now),
             .broker: PartState(.warning, "connecting", "to \(config.mqttHost):\(config.mqttPort)", since: now),
             .ledger: PartState(.warning, "connecting", "to \(config.ledgerEndpoints[0].url)", since: now),
-            .anchoring: PartState(.ok, "waiting", "first anchor due within \(Clock.duration(Int64(min(config.anchorInterval, config.checkpointInterval))))", since: now),
+            .anchoring: PartState(.ok, "waiting", "first anchor due within \(WallClock.duration(Int64(min(config.anchorInterval, config.checkpointInterval))))", since: now),
             .delivery: config.clinic.map { PartState(.ok, "starting", "to \($0.url)", since: now) } ?? PartState(.ok, "off", "no clinic_url set", since: now),
             .storage: PartState(.ok, "checking", since: now),
             .clock: PartState(.ok, "checking", since: now),

@@ -76,7 +76,7 @@ public struct PartState: Sendable, Equatable {
             (key: "state", value: .string(state)),
             (key: "detail", value: .string(detail)),
             (key: "since", value: .int(since)),
-            (key: "since_utc", value: .string(Clock.iso8601(millis: since))),
+            (key: "since_utc", value: .string(WallClock.iso8601(millis: since))),
         ]))
     }
 

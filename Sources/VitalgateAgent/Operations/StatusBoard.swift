@@ -21,7 +21,7 @@ public final class StatusBoard: Sendable {
     /// - Returns: true when the situation changed (health or state word).
     @discardableResult
     public func set(_ part: AgentPart, _ health: Health, _ state: String, _ detail: String = "",
-                    now: Int64 = Clock.nowMillis()) -> Bool {
+                    now: Int64 = WallClock.nowMillis()) -> Bool {
         let changed = parts.withLock { parts -> Bool? in
             var next = PartState(health, state, detail, since: now)
             if let current = parts[part] {

@@ -18,7 +18,7 @@ public struct ClockCheck: Sendable {
     public let nowMillis: Int64
 
     public static func read() -> ClockCheck {
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         guard let (rc, status, esterror) = adjtimex() else {
             return ClockCheck(synchronised: false, estimatedErrorMicros: 0, nowMillis: now)
         }
@@ -49,7 +49,7 @@ public struct ClockCheck: Sendable {
     public func state(required: Bool, since: Int64) -> PartState {
         if nowMillis < Self.plausibleFloorMillis {
             return PartState(.critical, "not set",
-                             "the clock says \(Clock.iso8601(millis: nowMillis)); readings are rejected until NTP sets it", since: since)
+                             "the clock says \(WallClock.iso8601(millis: nowMillis)); readings are rejected until NTP sets it", since: since)
         }
         if synchronised {
             return PartState(.ok, "synchronised", "estimated error \(estimatedErrorMicros / 1000) ms", since: since)

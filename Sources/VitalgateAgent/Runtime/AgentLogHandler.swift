@@ -1,3 +1,4 @@
+import FileIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,20 +35,11 @@ public struct AgentLogHandler: LogHandler {
             let prefix = "<\(Self.priority(event.level))>"
             line = text.split(separator: "\n", omittingEmptySubsequences: false).map { prefix + $0 }.joined(separator: "\n") + "\n"
         } else {
-            line = "\(Clock.iso8601(millis: Clock.nowMillis(), fraction: true)) \(event.level) \(text)\n"
+            line = "\(WallClock.iso8601(millis: WallClock.nowMillis(), fraction: true)) \(event.level) \(text)\n"
         }
-        var bytes = Array(line.utf8)
-        var offset = 0
-        // One write(2) per line in the common case, so lines from threads don't interleave.
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                return
-            }
-            offset += n
-        }
-        bytes.removeAll()
+        // One write(2) per line in the common case, so lines from threads don't interleave;
+        // nowhere to report a failed write to stderr.
+        try? Files.writeAll(2, Array(line.utf8), path: "standard error")
     }
 
     /// syslog(3) priorities: swift-log has no `alert`/`emerg`; `notice` is its own.

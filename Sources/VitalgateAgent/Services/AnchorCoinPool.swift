@@ -94,7 +94,7 @@ extension BitcoinAnchorTarget {
         let tx = try rpc.fundAndSign(hex, feeRate: feeRate, changePosition: count)
         try rpc.sendRawTransaction(tx.bytes, expectedTxid: tx.txidHex)
         let chain = try rpc.mempoolChainLoad(tx.txidHex) ?? 0
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         try db.transaction(.immediate) {
             for (vout, address) in addresses.enumerated() {
                 try table.insert(endpoint: url, outPoint: OutPoint(txid: tx.txidHex, vout: UInt32(vout)), value: each,

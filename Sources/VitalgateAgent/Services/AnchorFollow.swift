@@ -29,7 +29,7 @@ extension BitcoinAnchorTarget {
             guard let hash = anchor.blockHash, try !blockIsActive(hash, rpc) else { continue }
             try anchors.transition(anchor, to: .broadcast, block: nil, proof: nil,
                                    detail: "block \(hash) at height \(anchor.blockHeight ?? -1) left the active chain (seen by \(url))",
-                                   at: Clock.nowMillis())
+                                   at: WallClock.nowMillis())
             logger.warning("anchor txid \(anchor.txid): block \(hash) left the active chain; following the transaction again")
         }
         scannedTip[index] = tip
@@ -57,7 +57,7 @@ extension BitcoinAnchorTarget {
             guard let now = try anchors.byTxid(anchor.txid), now.state != .abandoned else { return }
             anchor = now
         }
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         switch try rpc.sighting(of: anchor.txid) {
         case .mempool:
             if anchor.state != .broadcast {

@@ -34,9 +34,9 @@ extension BitcoinAnchorTarget {
             }
         }
         if anchor.state == .pending {
-            try anchors.transition(anchor, to: .broadcast, block: nil, proof: nil, detail: "accepted by \(url)", at: Clock.nowMillis())
+            try anchors.transition(anchor, to: .broadcast, block: nil, proof: nil, detail: "accepted by \(url)", at: WallClock.nowMillis())
         } else {
-            try anchors.logEvent(anchor.id, from: anchor.state, to: anchor.state, "sent again to \(url): it had left the mempool", at: Clock.nowMillis())
+            try anchors.logEvent(anchor.id, from: anchor.state, to: anchor.state, "sent again to \(url): it had left the mempool", at: WallClock.nowMillis())
         }
         logger.info("anchor \(anchor.state == .pending ? "broadcast" : "rebroadcast"): tree size \(anchor.treeSize), txid \(anchor.txid) via \(url)")
     }
@@ -57,7 +57,7 @@ extension BitcoinAnchorTarget {
         let tx = try BitcoinTransaction(parsing: anchor.rawTx)
         try db.transaction(.immediate) {
             try AnchorTable(db).transition(anchor, to: .abandoned, block: nil, proof: nil,
-                                           detail: why + "; the next anchor covers its checkpoint", at: Clock.nowMillis())
+                                           detail: why + "; the next anchor covers its checkpoint", at: WallClock.nowMillis())
             let change = OutPoint(txid: anchor.txid, vout: 1)
             if let coin = try coins.coin(change) {
                 if coin.state == .unspent { try coins.delete(change) } else { try coins.setState(change, .retired) }

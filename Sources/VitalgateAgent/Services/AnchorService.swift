@@ -47,7 +47,7 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
         // at 10 s, docs/anchoring.md), not once per endpoint.
         var backoff = Backoff(base: 1, cap: 10)
         var db: Database?
-        var nextAnchor = Clock.monotonicSeconds() + min(config.anchorInterval, config.checkpointInterval)
+        var nextAnchor = Monotonic.seconds() + min(config.anchorInterval, config.checkpointInterval)
         var wait = 0.0
         /// Endpoints that failed in a row since the last success, and how.
         var failures: [(url: String, error: String)] = []
@@ -59,7 +59,7 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
                 return loop.stopping
             }
             if stop { return }
-            let now = Clock.monotonicSeconds()
+            let now = Monotonic.seconds()
             do {
                 if db == nil { db = try GatewayDatabase.open(config.home) }
                 for target in targets { try target.follow(db: db!, requiredDepth: config.confirmations) }
@@ -67,13 +67,13 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
                 failures = []
                 if now >= nextAnchor, try guardAllowsAnchoring(db!) {
                     for target in targets { try anchorNewest(target, db!) }
-                    nextAnchor = Clock.monotonicSeconds() + config.anchorInterval
+                    nextAnchor = Monotonic.seconds() + config.anchorInterval
                     if anchoringLog.isActive { logger.notice("anchoring: working again") }
                     anchoringLog.clear()
-                    board.set(.anchoring, .ok, "ok", "anchoring the newest checkpoint every \(Clock.duration(Int64(config.anchorInterval)))")
+                    board.set(.anchoring, .ok, "ok", "anchoring the newest checkpoint every \(WallClock.duration(Int64(config.anchorInterval)))")
                 }
                 backoff.reset()
-                wait = min(pollInterval, max(0.05, nextAnchor - Clock.monotonicSeconds()))
+                wait = min(pollInterval, max(0.05, nextAnchor - Monotonic.seconds()))
             } catch let error as LedgerError {
                 for case let target as BitcoinAnchorTarget in targets {
                     let url = target.url
@@ -102,8 +102,8 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
                 reportReachable(afterFailures: failures, &ledgerLog)
                 failures = []
                 backoff.reset()
-                nextAnchor = Clock.monotonicSeconds() + min(config.anchorInterval, 60)
-                wait = min(pollInterval, max(0.05, nextAnchor - Clock.monotonicSeconds()))
+                nextAnchor = Monotonic.seconds() + min(config.anchorInterval, 60)
+                wait = min(pollInterval, max(0.05, nextAnchor - Monotonic.seconds()))
                 if let line = anchoringLog.line("anchoring blocked: \(funds)", now: now) { logger.error("\(line)") }
                 board.set(.anchoring, .warning, "blocked", funds.plainWords)
             } catch {
@@ -131,7 +131,7 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
     func guardAllowsAnchoring(_ db: Database) throws -> Bool {
         guard let forkGuard, !forkGuard.isClear else { return true }
         if let refusal = forkGuard.refusal {
-            if let line = refusalLog.line("not anchoring: \(refusal)", now: Clock.monotonicSeconds()) { logger.error("\(line)") }
+            if let line = refusalLog.line("not anchoring: \(refusal)", now: Monotonic.seconds()) { logger.error("\(line)") }
             board.set(.anchoring, .critical, "refused", refusal)
             return false
         }

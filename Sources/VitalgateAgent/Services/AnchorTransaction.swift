@@ -7,16 +7,22 @@ import SQLiteStore
 /// address. The wallet only signs: no coin selection, so building costs
 /// milliseconds whatever the wallet's size (measured: 1-2 ms, against ~220 ms
 /// for fundrawtransaction in a wallet of ~800 coins).
-enum AnchorTransaction {
+public enum AnchorTransaction {
     /// The fee for one anchor at `rate`, from the size bound (signatures are
     /// at most 72 bytes), so it is fixed before signing.
-    static func fee(at rate: FeeRate) -> Int64 { rate.fee(virtualBytes: AnchorTransactionSize.virtualBytes()) }
+    public static func fee(at rate: FeeRate) -> Int64 { rate.fee(virtualBytes: AnchorTransactionSize.virtualBytes()) }
 
     /// createrawtransaction with the coin as input → signrawtransactionwithwallet,
     /// then checks what was signed: exactly the payload, the one input, the change.
     static func build(payload: [UInt8], coin: AnchorCoin, fee: Int64, rpc: BitcoinRPC) throws -> BitcoinTransaction {
-        let change = coin.value - fee
-        let hex = try rpc.createRawTransaction(inputs: [coin.outPoint], data: payload, payTo: [(coin.address, change)])
+        try build(payload: payload, spending: coin.outPoint, value: coin.value, address: coin.address, fee: fee, rpc: rpc)
+    }
+
+    /// The same for any coin of the wallet: the anchor benchmark (VitalgateDev) times exactly the agent's path.
+    public static func build(payload: [UInt8], spending outPoint: OutPoint, value: Int64, address: String, fee: Int64,
+                             rpc: BitcoinRPC) throws -> BitcoinTransaction {
+        let change = value - fee
+        let hex = try rpc.createRawTransaction(inputs: [outPoint], data: payload, payTo: [(address, change)])
         let tx = try rpc.signWithWallet(hex)
         guard tx.opReturnPayloads == [payload], tx.inputs.count == 1, tx.outputs.count == 2, tx.outputs[1].value == change else {
             throw LedgerError.badResponse("the signed anchor transaction is not the one built (payload, input or change differ)")
@@ -33,7 +39,7 @@ extension BitcoinAnchorTarget {
     /// (asked at most every 10 minutes), else the floor; within [floor, cap].
     func feeRate(_ rpc: BitcoinRPC) throws -> FeeRate {
         if let configured = fees.configured { return configured.clamped(floor: fees.floor, cap: fees.cap) }
-        let now = Clock.monotonicSeconds()
+        let now = Monotonic.seconds()
         if cachedEstimate == nil || now - cachedEstimate!.at > 600 {
             cachedEstimate = (try rpc.estimatedFeeRate(blocks: 6).map { FeeRate(coinsPerKvB: $0) }, now)
         }
@@ -52,7 +58,7 @@ extension BitcoinAnchorTarget {
             return .deferred("all \(coins.count) anchor coins on \(url) are \(Self.maximumChain) or more transactions deep in unconfirmed chains; waiting for a block")
         }
         let tx = try AnchorTransaction.build(payload: payload, coin: coin, fee: fee, rpc: rpc)
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         let anchors = AnchorTable(db), coinTable = AnchorCoinTable(db)
         // The signed bytes are stored before they leave: after a crash the
         // same transaction is sent again instead of a second one paid for.

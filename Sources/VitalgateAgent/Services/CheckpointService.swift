@@ -42,12 +42,12 @@ public final class CheckpointService: LoopingPart, @unchecked Sendable {
         var backoff = Backoff(base: 1, cap: 30)
         var db: Database?
         var lastSigned: UInt64 = 0
-        var due = Clock.monotonicSeconds() + config.checkpointInterval
+        var due = Monotonic.seconds() + config.checkpointInterval
         var lastSignedAt = -Double.infinity
         while true {
             let stop = loop.lock.withLock { () -> Bool in
                 while !loop.stopping {
-                    let now = Clock.monotonicSeconds()
+                    let now = Monotonic.seconds()
                     if now >= due { break }
                     var wake = due
                     if committedSize >= lastSigned + UInt64(config.checkpointEvery) {
@@ -65,14 +65,14 @@ public final class CheckpointService: LoopingPart, @unchecked Sendable {
                     db = opened
                 }
                 lastSigned = try signIfGrown(db!, after: lastSigned)
-                lastSignedAt = Clock.monotonicSeconds()
+                lastSignedAt = Monotonic.seconds()
                 backoff.reset()
-                due = Clock.monotonicSeconds() + config.checkpointInterval
+                due = Monotonic.seconds() + config.checkpointInterval
             } catch {
                 db = nil
                 let delay = backoff.nextDelay()
                 logger.error("checkpoint failed: \(error); retrying in \(Int(delay)) s")
-                due = Clock.monotonicSeconds() + delay
+                due = Monotonic.seconds() + delay
             }
             if stop { return }
         }
@@ -91,7 +91,7 @@ public final class CheckpointService: LoopingPart, @unchecked Sendable {
             return previous
         }
         let note = identity.signCheckpoint(size: size, root: root.bytes)
-        try CheckpointTable(db).insert(StoredCheckpoint(treeSize: size, root: root.bytes, note: note, createdAt: Clock.nowMillis()))
+        try CheckpointTable(db).insert(StoredCheckpoint(treeSize: size, root: root.bytes, note: note, createdAt: WallClock.nowMillis()))
         logger.info("checkpoint signed: tree size \(size), root \(root.hex)")
         onSigned()
         return size

@@ -39,7 +39,7 @@ final class IngestAcks: LoopingPart, @unchecked Sendable {
     /// Called on the ingest thread, after the commit that made `decided` durable.
     func send(_ decided: [AckKey: Decision], via client: MQTTClient, flush: Bool) {
         guard !decided.isEmpty || flush else { return }
-        let now = Clock.monotonicSeconds()
+        let now = Monotonic.seconds()
         loop.lock.withLock {
             self.client = client
             if flush { flushRequested = true }
@@ -58,10 +58,10 @@ final class IngestAcks: LoopingPart, @unchecked Sendable {
                         let all = pending.mapValues(\.decision)
                         pending = [:]
                         flushRequested = false
-                        pacing.sent(all.keys, at: Clock.monotonicSeconds())
+                        pacing.sent(all.keys, at: Monotonic.seconds())
                         return (all, self.client, loop.stopping)
                     }
-                    let now = Clock.monotonicSeconds()
+                    let now = Monotonic.seconds()
                     let (due, wake) = pacing.take(from: &pending, now: now)
                     if !due.isEmpty { return (due, self.client, false) }
                     _ = loop.lock.wait(seconds: wake.map { max(0.001, $0 - now) })

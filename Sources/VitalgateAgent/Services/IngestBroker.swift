@@ -11,23 +11,23 @@ struct BrokerWatch {
     /// The last attempt was refused (CONNACK ≠ 0); its disconnect adds nothing.
     var refused = false
     /// When the connection went down, or the agent started without one.
-    var downSince = Clock.monotonicSeconds()
-    var downSinceMillis = Clock.nowMillis()
+    var downSince = Monotonic.seconds()
+    var downSinceMillis = WallClock.nowMillis()
     /// Why it is down, in words; nil until an attempt failed.
     var reason: String?
     /// When the outage was last logged, and how many reminders followed.
-    var lastLogged = Clock.monotonicSeconds()
+    var lastLogged = Monotonic.seconds()
     var reminders = 0
     var stopping = false
 
     mutating func wentDown(_ reason: String) {
         if connected || everConnected == false && self.reason == nil {
-            downSince = Clock.monotonicSeconds()
-            downSinceMillis = Clock.nowMillis()
+            downSince = Monotonic.seconds()
+            downSinceMillis = WallClock.nowMillis()
             reminders = 0
         }
         connected = false
-        lastLogged = Clock.monotonicSeconds()
+        lastLogged = Monotonic.seconds()
         self.reason = reason
     }
 }
@@ -43,7 +43,7 @@ extension IngestService {
     /// CONNACK 0: connected, or connected again.
     func brokerConnected() {
         let outage = brokerWatch.withLock { w -> Double? in
-            let outage = w.everConnected || w.reason != nil ? Clock.monotonicSeconds() - w.downSince : nil
+            let outage = w.everConnected || w.reason != nil ? Monotonic.seconds() - w.downSince : nil
             w.connected = true
             w.everConnected = true
             w.refused = false
@@ -51,7 +51,7 @@ extension IngestService {
             return outage
         }
         if let outage {
-            logger.notice("broker \(brokerAddress): connected again after \(Clock.duration(Int64(outage))) without a connection")
+            logger.notice("broker \(brokerAddress): connected again after \(WallClock.duration(Int64(outage))) without a connection")
         } else {
             logger.info("broker \(brokerAddress): connected as \(config.mqttUsername.map { "user \($0)" } ?? "client id \(config.mqttClientID)")")
         }
@@ -95,7 +95,7 @@ extension IngestService {
     /// answered becomes `unreachable` after `brokerGrace`; an outage is
     /// logged again after a minute and then every ten.
     func checkBroker() {
-        let now = Clock.monotonicSeconds()
+        let now = Monotonic.seconds()
         enum Say { case unreachable, reminder(String, Double, Int64) }
         let say = brokerWatch.withLock { w -> Say? in
             guard !w.connected, !w.stopping else { return nil }
@@ -114,7 +114,7 @@ extension IngestService {
             logger.warning("broker \(brokerAddress): no connection after \(Int(Self.brokerGrace)) s; still trying")
             board.set(.broker, .critical, "unreachable", "no connection to \(brokerAddress) yet; retrying")
         case .reminder(let reason, let down, let since):
-            logger.warning("broker \(brokerAddress): still no connection after \(Clock.duration(Int64(down))) (since \(Clock.iso8601(millis: since))): \(reason)")
+            logger.warning("broker \(brokerAddress): still no connection after \(WallClock.duration(Int64(down))) (since \(WallClock.iso8601(millis: since))): \(reason)")
         case nil:
             break
         }

@@ -18,7 +18,7 @@ extension IngestService {
                 let full = (error as? SQLiteError)?.isFull == true || "\(error)".contains("No space left")
                 if full { noteProgress(waitingForRoom: true) }
                 let why = Self.pauseReason(error, full: full)
-                if let line = pauseLog.line("ingest paused, nothing is acknowledged: \(why)", now: Clock.monotonicSeconds()) {
+                if let line = pauseLog.line("ingest paused, nothing is acknowledged: \(why)", now: Monotonic.seconds()) {
                     logger.error("\(line); retrying in \(Int(delay * 1000)) ms")
                 }
                 paused = true
@@ -48,7 +48,7 @@ extension IngestService {
         }
         if !paused { board.set(.ingest, .ok, "running", "log size \(log.treeSize)") }
         var grouping = false
-        var lastCommitStart = Clock.monotonicSeconds()
+        var lastCommitStart = Monotonic.seconds()
         var trail = AccessTrailPoll()
         trail.append(log, self)
         while true {
@@ -63,8 +63,8 @@ extension IngestService {
                 let batch = inbox.first(take)
                 return (batch, stopping && inbox.count == take, paused && inbox.count == take)
             }
-            let now = Clock.nowMillis()
-            lastCommitStart = Clock.monotonicSeconds()
+            let now = WallClock.nowMillis()
+            lastCommitStart = Monotonic.seconds()
             grouping = batch.count >= Self.groupingThreshold
             if batch.isEmpty {
                 noteProgress()
@@ -87,7 +87,7 @@ extension IngestService {
                     }
                 }
                 let outcomes = try log.commit(items, receivedAt: now)
-                let committed = Clock.monotonicSeconds()
+                let committed = Monotonic.seconds()
                 let newlyStored = Int64(outcomes.reduce(0) { if case .stored = $1 { $0 + 1 } else { $0 } })
                 progress.withLock {
                     $0.lastProgress = committed
@@ -128,7 +128,7 @@ extension IngestService {
         defer { wakeAt = 1 }
         var seen = inbox.count
         while inbox.count < Self.maxBatch && !stopping {
-            let left = start + Self.groupWindow - Clock.monotonicSeconds()
+            let left = start + Self.groupWindow - Monotonic.seconds()
             if left <= 0 { return false }
             _ = lock.wait(seconds: min(left, Self.groupSlice))
             if inbox.count == seen { return true }
@@ -165,7 +165,7 @@ extension IngestService {
     /// first of each (device, reason) in a minute in full, the rest in one
     /// summary line when the minute ends (`LogThrottle`).
     private func report(_ outcomes: [IngestOutcome]) {
-        let now = Clock.monotonicSeconds()
+        let now = Monotonic.seconds()
         for case .rejected(let r) in outcomes where r.reason != .duplicate {
             if rejectionLog.admit("\(r.device ?? "?") \(r.reason.rawValue)", now: now) {
                 logger.notice("rejected message from \(r.device ?? "?"): \(r.reason.rawValue): \(r.detail)")
@@ -174,7 +174,7 @@ extension IngestService {
     }
 
     private func summariseRejections(force: Bool) {
-        guard let summary = rejectionLog.flush(now: Clock.monotonicSeconds(), force: force) else { return }
+        guard let summary = rejectionLog.flush(now: Monotonic.seconds(), force: force) else { return }
         let window = Int(rejectionLog.window)
         for (kind, count) in summary.repeated {
             let (device, reason) = kind.firstIndex(of: " ").map { (kind[..<$0], kind[kind.index(after: $0)...]) } ?? (Substring(kind), "")
@@ -221,7 +221,7 @@ struct DeviceCache {
 
     mutating func reload() throws {
         statuses = try table.statuses()
-        loadedAt = Clock.nowMillis()
+        loadedAt = WallClock.nowMillis()
         onReload(statuses)
     }
 
@@ -245,10 +245,10 @@ struct AccessTrailPoll {
     var next = 0.0
     var lastError = -Double.infinity
 
-    var isDue: Bool { Clock.monotonicSeconds() >= next }
+    var isDue: Bool { Monotonic.seconds() >= next }
 
     mutating func append(_ log: ReadingLog, _ service: IngestService) {
-        next = Clock.monotonicSeconds() + Self.interval
+        next = Monotonic.seconds() + Self.interval
         guard let patients = service.patients else { return }
         do {
             let appended = try log.appendAccessEvents(opener: patients, gatewayID: service.config.gatewayID)
@@ -258,9 +258,9 @@ struct AccessTrailPoll {
             }
             service.onCommitted(log.treeSize)
         } catch {
-            if Clock.monotonicSeconds() - lastError >= 60 {
+            if Monotonic.seconds() - lastError >= 60 {
                 service.logger.error("access events could not be appended to the log (retrying): \(error)")
-                lastError = Clock.monotonicSeconds()
+                lastError = Monotonic.seconds()
             }
         }
     }

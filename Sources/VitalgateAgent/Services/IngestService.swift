@@ -1,3 +1,4 @@
+import FileIO
 import Threads
 import Logging
 import MQTT
@@ -151,7 +152,7 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     /// against the database.
     private func prepare(_ message: MQTTMessage) -> InboxItem {
         let result = message.payload.withUnsafeBytes { payload in
-            validator.validate(topic: message.topic, payload: payload, nowMillis: Clock.nowMillis()) { networkStatuses[$0] ?? .unknown }
+            validator.validate(topic: message.topic, payload: payload, nowMillis: WallClock.nowMillis()) { networkStatuses[$0] ?? .unknown }
         }
         if case .failure(let rejection) = result, rejection.reason == .unknownDevice { return .raw(message) }
         return .validated(ReadingLog.Item(topic: message.topic, result: result))
@@ -175,7 +176,7 @@ enum InboxItem {
 /// What the watchdog asks of ingest: is it getting on with its work?
 struct IngestProgress {
     /// Monotonic time of the last commit, or of the last look at an empty inbox.
-    var lastProgress = Clock.monotonicSeconds()
+    var lastProgress = Monotonic.seconds()
     /// Paused because the disk is full: waiting for room is the right thing
     /// to do, and a restart would not make any (status says it, critically).
     var waitingForRoom = false
@@ -187,7 +188,7 @@ struct IngestProgress {
 extension IngestService {
     /// The ingest thread made progress (a commit, or nothing to do).
     func noteProgress(waitingForRoom: Bool = false) {
-        let now = Clock.monotonicSeconds()
+        let now = Monotonic.seconds()
         progress.withLock {
             $0.lastProgress = now
             $0.waitingForRoom = waitingForRoom
@@ -195,7 +196,7 @@ extension IngestService {
     }
 
     /// Seconds since ingest last made progress, unless it is waiting for room on a full disk (then 0).
-    public func secondsWithoutProgress(now: Double = Clock.monotonicSeconds()) -> Double {
+    public func secondsWithoutProgress(now: Double = Monotonic.seconds()) -> Double {
         progress.withLock { $0.waitingForRoom ? 0 : max(0, now - $0.lastProgress) }
     }
 

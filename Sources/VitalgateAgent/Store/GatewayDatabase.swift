@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import FileIO
 import Glibc
 #endif
 import SQLiteStore
@@ -40,7 +41,7 @@ extension GatewayDatabase {
             for path in [home.database, home.database + "-wal", home.database + "-shm"] {
                 try Files.restrictMode(path, to: fileMode)
             }
-        } catch let failure as Files.Failure {
+        } catch let failure as FileError {
             if create { throw StoreError(failure.description) }
         }
     }

@@ -1,3 +1,4 @@
+import Codecs
 import FHIR
 import JSON
 import SQLiteStore

@@ -1,13 +1,12 @@
 import ArgumentParser
 import LedgerRPC
-import VitalgateAgent
-#if canImport(Glibc)
-import Glibc
-#endif
+import VitalgateDev
 
 struct Dev: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tools for local demos and tests (regtest only).",
+        // Development tooling (module VitalgateDev): callable, but not offered beside the production commands.
+        shouldDisplay: false,
         subcommands: [DevMine.self, DevBenchAnchor.self])
 }
 
@@ -20,25 +19,12 @@ struct DevMine: ParsableCommand {
     @Option(help: "Blocks to mine first (101 gives the wallet spendable coins).") var initial = 0
 
     func validate() throws {
-        guard ledger.url != nil, ledger.cookie != nil || ledger.user != nil else {
-            throw ValidationError("--ledger-url and --ledger-cookie (or --ledger-user/--ledger-password-file) are required")
-        }
+        try ledger.requireNode()
     }
 
     func run() throws {
-        let auth = ledger.auth!
-        let rpc = BitcoinRPC(endpoint: try LedgerEndpoint(url: ledger.url!, wallet: ledger.wallet ?? "vitalgate", auth: auth))
-        let info = try rpc.blockchainInfo()
-        guard info.chain == "regtest" else { throw CLIError("refusing to mine on chain `\(info.chain)`: regtest only") }
-        try rpc.ensureWallet(ledger.wallet ?? "vitalgate")
-        let address = try rpc.newAddress()
-        if initial > 0 {
-            _ = try rpc.generateToAddress(initial, address)
-            Console.out("mined \(initial) blocks")
-        }
-        while true {
-            usleep(UInt32(every * 1_000_000))
-            do { _ = try rpc.generateToAddress(1, address) } catch { Console.err("mine: \(error)") }
-        }
+        let wallet = ledger.wallet ?? "vitalgate"
+        let rpc = BitcoinRPC(endpoint: try LedgerEndpoint(url: ledger.url!, wallet: wallet, auth: ledger.auth!))
+        try RegtestMiner.run(rpc: rpc, wallet: wallet, every: every, initial: initial) { Console.err($0) }
     }
 }

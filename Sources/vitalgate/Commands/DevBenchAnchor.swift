@@ -1,6 +1,6 @@
 import ArgumentParser
 import LedgerRPC
-import VitalgateAgent
+import VitalgateDev
 
 /// `vitalgate dev bench-anchor`: milliseconds per anchor transaction in a
 /// wallet of many coins, the agent's explicit-input path against wallet coin
@@ -14,9 +14,7 @@ struct DevBenchAnchor: ParsableCommand {
     @Option(help: "Anchors timed per path.") var anchors = 50
 
     func validate() throws {
-        guard ledger.url != nil, ledger.cookie != nil || ledger.user != nil else {
-            throw ValidationError("--ledger-url and --ledger-cookie (or --ledger-user/--ledger-password-file) are required")
-        }
+        try ledger.requireNode()
         guard utxos >= 8, anchors >= 1 else { throw ValidationError("--utxos must be at least 8 and --anchors at least 1") }
     }
 
@@ -25,7 +23,7 @@ struct DevBenchAnchor: ParsableCommand {
         let wallet = ledger.wallet ?? "vitalgate-bench"
         let rpc = BitcoinRPC(endpoint: try LedgerEndpoint(url: ledger.url!, wallet: wallet, auth: auth), timeoutSeconds: 60)
         let info = try rpc.blockchainInfo()
-        guard info.chain == "regtest" else { throw CLIError("refusing to bench on chain `\(info.chain)`: regtest only") }
+        guard info.chain == "regtest" else { throw RegtestOnly(action: "bench", chain: info.chain) }
         try rpc.ensureWallet(wallet)
         let result = try AnchorBench.run(rpc: rpc, coins: utxos, anchors: anchors) { Console.err($0) }
         func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }

@@ -1,8 +1,10 @@
+import FileIO
 import ArgumentParser
 import FHIR
 import ProofBundle
 import Sodium
 import VitalgateAgent
+import Vitals
 
 struct DeviceAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +26,7 @@ struct DeviceAdd: ParsableCommand {
     @OptionGroup var key: KeyOptions
 
     func validate() throws {
-        guard isValidIdentifier(id) else {
+        guard Identifier.isDeviceID(id) else {
             throw ValidationError("device id must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
         }
         guard id != BrokerAccount.agentUser else { throw ValidationError("`\(id)` is the agent's broker user name") }
@@ -39,7 +41,7 @@ struct DeviceAdd: ParsableCommand {
         let db = try GatewayDatabase.open(gatewayHome)
         if patient != nil { try preparePatientSealing(gatewayHome, db, key) }
         let (account, password) = BrokerAccount.issue(user: id)
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         try db.transaction(.immediate) {
             try DeviceTable(db).add(id: id, profile: profile, patient: patient, brokerLine: account.line, at: now)
             var details: [String: AccessEvent.Value] = ["device": .string(id), "profile": .string(profile), "actor": .string(cliActor())]

@@ -27,7 +27,7 @@ struct DeviceAssign: ParsableCommand {
             try PatientAssignments(db).assign(device: id, patient: patient)
             var details: [String: AccessEvent.Value] = ["device": .string(id), "actor": .string(cliActor())]
             if let patient { details["patient"] = .string(patient) }
-            try AccessTrail.record(AccessEventDraft(patient == nil ? .deviceUnassign : .deviceAssign, ts: Clock.nowMillis(), details: details), in: db)
+            try AccessTrail.record(AccessEventDraft(patient == nil ? .deviceUnassign : .deviceAssign, ts: WallClock.nowMillis(), details: details), in: db)
         }
         Console.out(patient.map { "assigned \(id) to \($0)" } ?? "unassigned \(id)")
     }

@@ -13,7 +13,7 @@ struct DeviceRevoke: ParsableCommand {
     func run() throws {
         let gatewayHome = home.gatewayHome
         let db = try GatewayDatabase.open(gatewayHome)
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         try db.transaction(.immediate) {
             try DeviceTable(db).revoke(id: id, at: now)
             try AccessTrail.record(AccessEventDraft(.deviceRevoke, ts: now, details: ["device": .string(id), "actor": .string(cliActor())]), in: db)

@@ -1,3 +1,4 @@
+import FileIO
 import ArgumentParser
 import JSON
 import OpenTimestamps
@@ -66,7 +67,7 @@ struct Export: ParsableCommand {
         // Read-write: the export is recorded in the access trail before anything is written out.
         let db = try GatewayDatabase.open(home.gatewayHome)
         let cipher = LeafCipher(gatewayKey: secret)
-        let now = Clock.nowMillis()
+        let now = WallClock.nowMillis()
         var details: [String: AccessEvent.Value] = ["actor": .string(cliActor())]
         if let recipient { details["for"] = .string(recipient) }
         if fhir, let device {

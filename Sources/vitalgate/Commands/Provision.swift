@@ -1,3 +1,5 @@
+import FileIO
+import Codecs
 import ArgumentParser
 import JSON
 import SignedNote
@@ -45,7 +47,7 @@ struct Provision: ParsableCommand {
     var passphraseFile: String?
 
     func validate() throws {
-        guard isValidIdentifier(gatewayID) else {
+        guard Identifier.isGatewayID(gatewayID) else {
             throw ValidationError("--gateway-id must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.")
         }
         for s in settings {

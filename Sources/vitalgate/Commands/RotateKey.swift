@@ -1,4 +1,6 @@
 #if canImport(Glibc)
+import FileIO
+import Codecs
 import Glibc
 #endif
 import ArgumentParser
@@ -60,7 +62,7 @@ struct RotateKey: ParsableCommand {
         } else {
             try KeyFile.write(new, to: next, overwrite: false)
         }
-        let rotation = try GatewayKeyRotation.commit(db: db, gatewayID: gatewayID, old: old, new: new, at: Clock.nowMillis())
+        let rotation = try GatewayKeyRotation.commit(db: db, gatewayID: gatewayID, old: old, new: new, at: WallClock.nowMillis())
         try install(next, gatewayHome, new, gatewayID)
         Console.out("rotated gateway \(gatewayID) key (rotation \(rotation.seq))")
         Console.out("  old public key  \(Hex.encode(rotation.oldKey))")
@@ -74,6 +76,8 @@ struct RotateKey: ParsableCommand {
         guard rename(next, home.secretKeyFile) == 0 else {
             throw CLIError("cannot rename \(next) to \(home.secretKeyFile): \(String(cString: strerror(errno))); run rotate-key again")
         }
+        // The rename is the rotation's commit point: make it durable before anything depends on it.
+        try Files.syncDirectory(containing: home.secretKeyFile)
         try home.writePublicKey(key.publicKey.bytes, gatewayID: gatewayID)
     }
 }

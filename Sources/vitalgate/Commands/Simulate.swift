@@ -1,7 +1,9 @@
+import FileIO
 import ArgumentParser
 import MQTT
 import Vitals
 import VitalgateAgent
+import VitalgateDev
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +15,9 @@ struct Simulate: ParsableCommand {
         Each device keeps the device-side contract of Devices/README.md: it keeps readings until the \
         gateway acknowledges them and resends the rest. Values wander within normal adult ranges for \
         each metric's LOINC code; --invalid-every mixes in malformed messages to show rejection.
-        """)
+        """,
+        // A test device (module VitalgateDev), not a gateway function: callable, not listed in the help.
+        shouldDisplay: false)
 
     @OptionGroup var home: HomeOptions
     @Option(name: .customLong("mqtt-host"), help: "Broker host.") var mqttHost = "127.0.0.1"
@@ -41,7 +45,7 @@ struct Simulate: ParsableCommand {
             return (id, p)
         }.sorted { $0.0 < $1.0 }
         guard !enrolled.isEmpty else { throw CLIError("no enrolled devices to simulate: `vitalgate device add ID --profile NAME` first") }
-        let bootCounter = boot ?? UInt32(truncatingIfNeeded: Clock.nowMillis() / 1000)
+        let bootCounter = boot ?? UInt32(truncatingIfNeeded: WallClock.nowMillis() / 1000)
         let devices = try enrolled.map { id, profile in
             try SimulatedDevice(id: id, profile: profile, boot: bootCounter, host: mqttHost, port: mqttPort, username: id,
                                 password: passwordDir.map { try readSecretLine("\($0)/\(id).password") } ?? nil, tlsCAFile: tlsCA)
@@ -49,25 +53,25 @@ struct Simulate: ParsableCommand {
         defer { devices.forEach { $0.stop() } }
         Console.out("simulating \(devices.count) devices at \(rate) Hz, boot \(bootCounter): \(enrolled.map(\.0).joined(separator: ", "))")
         var sent = 0
-        var lastResend = Clock.monotonicSeconds()
+        var lastResend = Monotonic.seconds()
         let period = 1 / rate
-        var next = Clock.monotonicSeconds()
+        var next = Monotonic.seconds()
         while count == 0 || sent < count * devices.count {
             for d in devices {
                 sent += 1
                 let invalid = invalidEvery > 0 && sent % invalidEvery == 0
                 try d.publishNext(invalidVariant: invalid ? sent / invalidEvery : nil)
             }
-            if Clock.monotonicSeconds() - lastResend >= 0.5 {
+            if Monotonic.seconds() - lastResend >= 0.5 {
                 devices.forEach { $0.resend(olderThan: resendAfter) }
-                lastResend = Clock.monotonicSeconds()
+                lastResend = Monotonic.seconds()
             }
             next += period
-            let wait = next - Clock.monotonicSeconds()
+            let wait = next - Monotonic.seconds()
             if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
         }
-        let deadline = Clock.monotonicSeconds() + ackTimeout
-        while devices.contains(where: { $0.pending > 0 }) && Clock.monotonicSeconds() < deadline {
+        let deadline = Monotonic.seconds() + ackTimeout
+        while devices.contains(where: { $0.pending > 0 }) && Monotonic.seconds() < deadline {
             usleep(200_000)
             devices.forEach { $0.resend(olderThan: resendAfter) }
         }

@@ -63,13 +63,13 @@ struct Status: ParsableCommand {
     }
 
     func printHuman(_ r: StatusReport) {
-        let now = Clock.nowMillis()
-        func when(_ millis: Int64) -> String { "\(Clock.iso8601(millis: millis)) (\(Clock.age(of: millis, now: now)))" }
+        let now = WallClock.nowMillis()
+        func when(_ millis: Int64) -> String { "\(WallClock.iso8601(millis: millis)) (\(WallClock.age(of: millis, now: now)))" }
         Console.out("gateway      \(r.gatewayID)  (vitalgate \(VitalgateVersion.current))")
         Console.out("health       \(r.health.word)" + (r.problems.isEmpty ? "" : ": " + r.problems.joined(separator: "; ")))
         switch r.agent {
         case .running(let pid, let started, let heartbeat):
-            Console.out("agent        running, pid \(pid), since \(when(started)); heartbeat \(Clock.age(of: heartbeat, now: now))")
+            Console.out("agent        running, pid \(pid), since \(when(started)); heartbeat \(WallClock.age(of: heartbeat, now: now))")
         case .starting(let pid):
             Console.out("agent        STARTING: pid \(pid.map(String.init) ?? "?") holds the lock and has not written its first heartbeat yet")
         case .hung(let pid, let heartbeat):
@@ -79,7 +79,7 @@ struct Status: ParsableCommand {
         case .stopped(let at):
             Console.out("agent        NOT RUNNING: stopped cleanly at \(when(at))")
         case .killed(let started, let heartbeat):
-            Console.out("agent        NOT RUNNING: ended without a clean stop (killed, crashed or power lost); it started at \(Clock.iso8601(millis: started))"
+            Console.out("agent        NOT RUNNING: ended without a clean stop (killed, crashed or power lost); it started at \(WallClock.iso8601(millis: started))"
                         + (heartbeat.map { ", last heartbeat \(when($0))" } ?? ""))
         case .neverRun:
             Console.out("agent        NOT RUNNING: never run on this home")
@@ -87,7 +87,7 @@ struct Status: ParsableCommand {
         if !r.parts.isEmpty {
             Console.out(r.agent.isRunning ? "parts (now):" : "parts (as the agent last saw them, not current):")
             for (part, state, _) in r.parts {
-                Console.out("  \(pad(part.rawValue, 11))\(pad(state.health.rawValue, 10))\(state.summary) (since \(Clock.iso8601(millis: state.since)))")
+                Console.out("  \(pad(part.rawValue, 11))\(pad(state.health.rawValue, 10))\(state.summary) (since \(WallClock.iso8601(millis: state.since)))")
             }
         }
         Console.out("stored       \(r.stored)")
@@ -99,7 +99,7 @@ struct Status: ParsableCommand {
         Console.out("anchors      pending \(r.anchorsPending), confirmed \(r.anchorsConfirmed)")
         if let a = r.lastConfirmed {
             Console.out("  last confirmed: size \(a.treeSize), txid \(a.txid), height \(a.blockHeight ?? -1), \(r.confirmations(of: a)) confirmations"
-                        + (r.ledgerTipHeight.map { " (ledger tip \($0))" } ?? "") + (a.confirmedAt.map { ", final since \(Clock.iso8601(millis: $0))" } ?? ""))
+                        + (r.ledgerTipHeight.map { " (ledger tip \($0))" } ?? "") + (a.confirmedAt.map { ", final since \(WallClock.iso8601(millis: $0))" } ?? ""))
         }
         if !r.delivery.isEmpty {
             Console.out("delivery     " + r.delivery.map { "\($0.state) \($0.count)" }.joined(separator: ", "))

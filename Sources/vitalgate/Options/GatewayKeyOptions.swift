@@ -1,3 +1,5 @@
+import FileIO
+import Codecs
 import ArgumentParser
 import JSON
 import SignedNote

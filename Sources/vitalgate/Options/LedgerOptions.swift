@@ -1,3 +1,4 @@
+import FileIO
 import ArgumentParser
 import LedgerRPC
 import VitalgateAgent
@@ -35,6 +36,13 @@ struct LedgerOptions: ParsableArguments {
         }
         if cookie != nil && user != nil {
             throw ValidationError("Give --ledger-cookie or --ledger-user/--ledger-password-file, not both.")
+        }
+    }
+
+    /// For the development tools, which need one node to talk to.
+    func requireNode() throws {
+        guard url != nil, cookie != nil || user != nil else {
+            throw ValidationError("--ledger-url and --ledger-cookie (or --ledger-user/--ledger-password-file) are required")
         }
     }
 

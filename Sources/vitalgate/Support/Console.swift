@@ -1,3 +1,4 @@
+import FileIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,17 +10,8 @@ enum Console {
     static func err(_ text: String) { write(2, text + "\n") }
 
     private static func write(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                return
-            }
-            offset += n
-        }
-        bytes.removeAll()
+        // A closed stdout or stderr has no one to tell.
+        try? Files.writeAll(fd, Array(text.utf8), path: fd == 1 ? "standard output" : "standard error")
     }
 }
 
@@ -27,13 +19,4 @@ enum Console {
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Gateway and device ids: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}` (safe in MQTT
-/// topics, file names and JSON without escaping).
-func isValidIdentifier(_ id: String) -> Bool {
-    let bytes = Array(id.utf8)
-    guard (1...64).contains(bytes.count) else { return false }
-    func alnum(_ b: UInt8) -> Bool { (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b) }
-    return alnum(bytes[0]) && bytes.allSatisfy { alnum($0) || $0 == 46 || $0 == 95 || $0 == 45 }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import VitalgateAgent
+import FileIO
 
 /// What an all-or-nothing `provision` needs: a prepared folder's entries
 /// renamed into place (undone if one rename fails), and the folder removed.
@@ -18,11 +18,7 @@ extension Files {
             }
             moved.append(name)
         }
-        let fd = open(into, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
+        try syncDirectory(into)
     }
 
     /// Removes `path` and everything under it (symbolic links are removed, not followed).

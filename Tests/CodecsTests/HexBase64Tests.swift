@@ -1,4 +1,4 @@
-import JSON
+import Codecs
 import Testing
 
 @Suite struct HexBase64Tests {

@@ -11,17 +11,17 @@ import Glibc
 /// Devices/README.md: it keeps every reading until the gateway acknowledges
 /// it on `vitals/<id>/ack`, and resends what is unacknowledged after it
 /// reconnects and whenever a reading has waited `resendAfter` seconds.
-final class SimulatedDevice: @unchecked Sendable {
-    let id: String
+public final class SimulatedDevice: @unchecked Sendable {
+    public let id: String
     let boot: UInt32
     let client: MQTTClient
     var generator: VitalsGenerator
     private let lock = ConditionLock()
     private var unacked: [UInt64: (payload: [UInt8], sentAt: Double)] = [:]  // guarded by lock
     private(set) var nextSeq: UInt64 = 1
-    private(set) var resent = 0
+    public private(set) var resent = 0
 
-    init(id: String, profile: DeviceProfile, boot: UInt32, host: String, port: UInt16, username: String?, password: String?,
+    public init(id: String, profile: DeviceProfile, boot: UInt32, host: String, port: UInt16, username: String?, password: String?,
          tlsCAFile: String? = nil) throws {
         self.id = id
         self.boot = boot
@@ -42,24 +42,24 @@ final class SimulatedDevice: @unchecked Sendable {
         try client.start()
     }
 
-    var pending: Int { lock.withLock { unacked.count } }
+    public var pending: Int { lock.withLock { unacked.count } }
 
     /// Publishes the next reading (or, when `invalid`, a malformed message that is not kept).
-    func publishNext(invalidVariant: Int? = nil) throws {
+    public func publishNext(invalidVariant: Int? = nil) throws {
         let seq = nextSeq
         nextSeq += 1
         if let variant = invalidVariant {
             try client.publish(topic: "vitals/\(id)", payload: Array(generator.invalidPayload(seq: seq, variant: variant).utf8), qos: 1)
             return
         }
-        let payload = Array(generator.payload(boot: boot, seq: seq, ts: Clock.nowMillis()).utf8)
-        lock.withLock { unacked[seq] = (payload, Clock.monotonicSeconds()) }
+        let payload = Array(generator.payload(boot: boot, seq: seq, ts: WallClock.nowMillis()).utf8)
+        lock.withLock { unacked[seq] = (payload, Monotonic.seconds()) }
         try client.publish(topic: "vitals/\(id)", payload: payload, qos: 1)
     }
 
     /// Resends every reading unacknowledged for at least `seconds`.
-    func resend(olderThan seconds: Double) {
-        let now = Clock.monotonicSeconds()
+    public func resend(olderThan seconds: Double) {
+        let now = Monotonic.seconds()
         let due: [(UInt64, [UInt8])] = lock.withLock {
             var list: [(UInt64, [UInt8])] = []
             for (seq, entry) in unacked where now - entry.sentAt >= seconds {
@@ -84,5 +84,5 @@ final class SimulatedDevice: @unchecked Sendable {
         }
     }
 
-    func stop() { client.stop() }
+    public func stop() { client.stop() }
 }

@@ -1,5 +1,6 @@
 import Bitcoin
 import LedgerRPC
+import VitalgateAgent
 
 /// Measures what one anchor costs on a regtest node whose wallet holds many
 /// coins: the agent's path (explicit input and change:
@@ -52,24 +53,24 @@ public enum AnchorBench {
         var explicit: [Double] = []
         for i in 0..<anchors {
             if i > 0 && i % 10 == 0 { _ = try rpc.generateToAddress(1, mining) }   // untimed: keeps chains short
-            let coin = AnchorCoin(endpoint: rpc.endpoint.url, outPoint: pool[i % pool.count].outPoint, value: pool[i % pool.count].satoshis,
-                                  address: pool[i % pool.count].address, state: .unspent, chain: 0, fundingRaw: nil)
-            let start = Clock.monotonicSeconds()
-            let tx = try AnchorTransaction.build(payload: payload(i), coin: coin, fee: fee, rpc: rpc)
+            let coin = pool[i % pool.count]
+            let start = ContinuousClock.now
+            let tx = try AnchorTransaction.build(payload: payload(i), spending: coin.outPoint, value: coin.satoshis, address: coin.address,
+                                                 fee: fee, rpc: rpc)
             try rpc.sendRawTransaction(tx.bytes, expectedTxid: tx.txidHex)
-            explicit.append((Clock.monotonicSeconds() - start) * 1000)
-            pool[i % pool.count] = (OutPoint(txid: tx.txidHex, vout: 1), coin.value - fee, coin.address, 0)
+            explicit.append(milliseconds(since: start))
+            pool[i % pool.count] = (OutPoint(txid: tx.txidHex, vout: 1), coin.satoshis - fee, coin.address, 0)
         }
         _ = try rpc.generateToAddress(1, mining)
         // Wallet coin selection over every coin of the wallet.
         var funded: [Double] = []
         for i in 0..<anchors {
             if i > 0 && i % 10 == 0 { _ = try rpc.generateToAddress(1, mining) }
-            let start = Clock.monotonicSeconds()
+            let start = ContinuousClock.now
             let unfunded = try rpc.createRawTransaction(inputs: [], data: payload(anchors + i), payTo: [])
             let tx = try rpc.fundAndSign(unfunded, feeRate: rate, changePosition: 1)
             try rpc.sendRawTransaction(tx.bytes, expectedTxid: tx.txidHex)
-            funded.append((Clock.monotonicSeconds() - start) * 1000)
+            funded.append(milliseconds(since: start))
         }
         _ = try rpc.generateToAddress(1, mining)
         return Result(walletCoins: coinsAtStart, walletCoinsAfter: try rpc.unspentCoins().count, anchors: anchors, explicitInputs: explicit, walletFunded: funded)
@@ -78,5 +79,9 @@ public enum AnchorBench {
     private static func payload(_ i: Int) -> [UInt8] {
         AnchorPayload(treeSize: UInt64(i + 1), rootHash: [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 32),
                       gatewayPublicKey: [UInt8](repeating: 0xbe, count: 32)).bytes
+    }
+
+    private static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        (ContinuousClock.now - start).seconds * 1000
     }
 }

@@ -2,20 +2,14 @@
 import Glibc
 #endif
 
-/// Wall-clock and monotonic time, without Foundation.
-public enum Clock {
+/// Wall-clock time: what readings' `ts`, the database and people use.
+/// Intervals and deadlines use `Monotonic` (ContinuousClock) instead.
+public enum WallClock {
     /// Milliseconds since the Unix epoch (CLOCK_REALTIME): reading timestamps are compared with it.
     public static func nowMillis() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-
-    /// Seconds on CLOCK_MONOTONIC: for intervals and deadlines.
-    public static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// `2026-01-31T09:30:00Z`: a time for people (status, device list), in UTC
@@ -52,3 +46,21 @@ public enum Clock {
     }
 }
 
+/// Seconds on `ContinuousClock` as a `Double`, for the agent's loops, whose
+/// intervals, back-offs and waits (`ConditionLock.wait(seconds:)`) are
+/// configured in seconds. The one monotonic clock: immune to wall-clock
+/// steps (NTP, an operator's `date -s`).
+public enum Monotonic {
+    private static let origin = ContinuousClock.now
+
+    public static func seconds() -> Double {
+        (ContinuousClock.now - origin).seconds
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, to the attosecond's float precision.
+    public var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -1,6 +1,9 @@
 /// Base 16 (RFC 4648 section 8): lowercase when encoding, either case when decoding.
+/// The one hex codec of the project for public bytes (hashes, keys' public
+/// halves, transactions); secrets are encoded by libsodium's constant-time
+/// codecs in `Sodium` instead, since this one branches on the data.
 public enum Hex {
-    static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    public static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Two lowercase hex digits per byte.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
@@ -39,8 +42,8 @@ public enum Hex {
     }
 
     /// The value of one ASCII hex digit, either case.
-    @inline(__always)
-    static func digitValue(_ char: UInt8) -> UInt8? {
+    @inlinable
+    public static func digitValue(_ char: UInt8) -> UInt8? {
         switch char {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return char - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return char - UInt8(ascii: "a") + 10
