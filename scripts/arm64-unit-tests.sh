@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Usage: scripts/arm64-unit-tests.sh [swift-testing arguments, e.g. --filter CurlHTTPTests]
 # The unit tests (every suite but IntegrationTests, as the first half of
 # `make test`) of the arm64 build, under qemu-user: cross-compiled like the
 # package (scripts/deb.sh) in the amd64 build root folder, with the Swift
@@ -6,7 +7,9 @@
 # holds that runtime (/usr/libexec/swift/lib/swift/linux) and gets Debian
 # 13's mosquitto, mosquitto-clients, litecoind, openssl and an arm64 FHIR
 # venv (Tests/fhir/requirements.txt, from PyPI) for the suites that start them. Everything runs several times slower under emulation;
-# waits in the tests are bounded for hangs, not for speed.
+# waits in the tests are bounded for hangs, not for speed, and stretched four
+# times here (VITALGATE_TEST_TIME_SCALE: a Python clinic server took over 20 s
+# to start under qemu on a busy 2-core machine).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -55,7 +58,7 @@ set +e
 # The tree read-only at /src too, where it was compiled: suites that find their
 # data from #filePath (Devices/, Tests/VitalsTests/Corpus) look there.
 scripts/rootfs.sh run "$SYSROOT" --bind "$RF/out:/out" --ro-bind "$ROOT:/src" --net none -- \
-    env VITALGATE_ROOT=/out/arm64-root "/out/$rel" --testing-library swift-testing --skip IntegrationTests \
+    env VITALGATE_ROOT=/out/arm64-root VITALGATE_TEST_TIME_SCALE=${VITALGATE_TEST_TIME_SCALE:-4} "/out/$rel" --testing-library swift-testing --skip IntegrationTests "$@" \
     2>&1 | tee "$RF/out/arm64-unit-tests.log"
 rc=${PIPESTATUS[0]}
 set -e
