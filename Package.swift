@@ -85,7 +85,8 @@ let package = Package(
         .testTarget(name: "SodiumTests", dependencies: ["Sodium", "TestSupport", "JSON"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "LedgerRPCTests", dependencies: ["LedgerRPC", "Bitcoin", "JSON", "TestSupport"]),
-        .testTarget(name: "VitalgateAgentTests", dependencies: ["VitalgateAgent", "TestSupport", "ProofBundle", "Vitals", "JSON", "MQTT", "Sodium", "SQLiteStore", "LedgerRPC"]),
+        .testTarget(name: "VitalgateAgentTests", dependencies: ["VitalgateAgent", "TestSupport", "ProofBundle", "Vitals", "JSON", "MQTT", "Sodium", "SQLiteStore", "LedgerRPC",
+                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "LeafGuessing", "ProofBundle", "JSON", "MQTT", "LedgerRPC", "Sodium", "SQLiteStore", "Vitals", "Bitcoin", "SHA2", "Merkle", "SignedNote", "OpenTimestamps"]),
     ]
 )
