@@ -60,6 +60,9 @@ public enum Agent {
             .init(service: ThreadService(checkpointer)),
             .init(service: ThreadService(ingest, onShutdown: { operations.shutdownBegins() })),
         ]
+        // A part whose thread ended by itself (ThreadService throws) stops the
+        // others in the same order as SIGTERM does; `run` then fails, and so does the process.
+        for i in services.indices { services[i].failureTerminationBehavior = .gracefullyShutdownGroup }
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
