@@ -61,24 +61,13 @@ final class BitcoinAnchorTarget: AnchorTarget {
     @discardableResult
     func noteFailure(_ error: LedgerError) -> LedgerFailure {
         let failed = url
-        let down = Self.endpointIsDown(error)
+        let down = error.nodeIsDown
         prepared.remove(index)
         scannedTip[index] = nil
         let switched = endpoints.count > 1 && down
         // The anchor service says what happened, once per outage (not per switch).
         if switched { index = (index + 1) % endpoints.count }
         return LedgerFailure(endpoint: failed, endpointDown: down, switched: switched, endpointCount: endpoints.count)
-    }
-
-    /// Errors that say the node, not the request, is the problem: no
-    /// connection, a refused or missing cookie (a stopped node deletes its
-    /// .cookie), or RPC_IN_WARMUP (-28) while it starts.
-    static func endpointIsDown(_ error: LedgerError) -> Bool {
-        switch error {
-        case .unreachable, .unauthorized, .cookieUnreadable: return true
-        case .rpc(let code, _): return code == -28
-        case .badResponse: return false
-        }
     }
 }
 
