@@ -18,6 +18,9 @@ public enum Agent {
             let db = try GatewayDatabase.open(config.home)
             try db.setMeta("gateway_id", config.gatewayID)
             try db.setMeta("public_key", Hex.encode(identity.publicKey.bytes))
+            // An anchor state this version does not know stops the agent here,
+            // before the anchor thread could act on a guess (a rebroadcast).
+            try AnchorTable(db).checkStoredStates()
             // A database from before patient sealing gets its references sealed here (docs/security.md).
             let sealed = try PatientSealing.setUp(db, cipher: identity.patientCipher)
             if sealed > 0 { logger.notice("sealed \(sealed) patient references left in the clear by an earlier vitalgate") }
