@@ -65,7 +65,7 @@ TSAN_SCRATCH := .build-tsan
 TSAN_BIN_DIR = $(shell $(SWIFT) build --scratch-path $(TSAN_SCRATCH) --sanitize=thread --show-bin-path)
 TSAN_REPORTS := $(CURDIR)/$(TSAN_SCRATCH)/reports
 TSAN_UNIT := ThreadsTests|MQTTTests|VitalgateAgentTests
-TSAN_INTEGRATION := IntegrationTests\.(IngestCrashTests|CrashRecoveryTests|EndToEndTests|AnchorOutageTests|AnchorFailoverTests|AnchorReorgTests)
+TSAN_INTEGRATION := IntegrationTests\.(IngestCrashTests|CrashRecoveryTests|EndToEndTests|AnchorOutageTests|AnchorFailoverTests|AnchorReorgTests|AnchorStateTests)
 test-tsan: deps fhir-venv ots-venv
 	$(SWIFT) build --build-tests --scratch-path $(TSAN_SCRATCH) --sanitize=thread
 	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
