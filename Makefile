@@ -60,7 +60,8 @@ test: build-tests fhir-venv ots-venv
 # Reports go to files (log_path), so a report inside an agent child process
 # fails the run too, even where the test would not notice the agent's exit
 # code; halt_on_error stops at the first one. Under TSan everything runs
-# several times slower, so only the suites that exercise the threads run.
+# several times slower, so only the suites that exercise the threads run,
+# and the tests' waits are stretched (VITALGATE_TEST_TIME_SCALE).
 TSAN_SCRATCH := .build-tsan
 TSAN_BIN_DIR = $(shell $(SWIFT) build --scratch-path $(TSAN_SCRATCH) --sanitize=thread --show-bin-path)
 TSAN_REPORTS := $(CURDIR)/$(TSAN_SCRATCH)/reports
@@ -69,7 +70,7 @@ TSAN_INTEGRATION := IntegrationTests\.(IngestCrashTests|CrashRecoveryTests|EndTo
 test-tsan: deps fhir-venv ots-venv
 	$(SWIFT) build --build-tests --scratch-path $(TSAN_SCRATCH) --sanitize=thread
 	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
-	export TSAN_OPTIONS="halt_on_error=1 exitcode=66 log_path=$(TSAN_REPORTS)/tsan" \
+	export TSAN_OPTIONS="halt_on_error=1 exitcode=66 log_path=$(TSAN_REPORTS)/tsan" VITALGATE_TEST_TIME_SCALE=4 \
 		VITALGATE_BIN=$(TSAN_BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR); \
 	status=0; \
 	$(SWIFT) test --skip-build --scratch-path $(TSAN_SCRATCH) --sanitize=thread --filter '$(TSAN_UNIT)' || status=$$?; \
