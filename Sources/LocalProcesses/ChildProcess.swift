@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
+import Threads
 
 /// A failure to start or run a local process, with what a person would check.
 public struct ProcessError: Error, CustomStringConvertible {
@@ -22,7 +22,7 @@ public final class ChildProcess: Sendable {
     public let logPath: String
     public let pid: pid_t
     /// Set once the child is reaped; the lock also keeps two threads from reaping it at once.
-    private let exitStatus = Mutex<Int32?>(nil)
+    private let exitStatus = LockedBox<Int32?>(nil)
 
     /// Starts `executable` with `arguments`; `environment` is added to this process's.
     public init(name: String, executable: String, arguments: [String], logPath: String,

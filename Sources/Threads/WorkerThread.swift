@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// A dedicated POSIX thread for blocking work (SQLite commits, ledger RPC).
 /// Blocking calls stay off Swift's cooperative pool, which on a 2-core board
@@ -14,7 +13,7 @@ public final class WorkerThread: Sendable {
 
     /// The running thread, from `start` until `join` took it; start and join
     /// may come from different threads (a service task moves between them).
-    private let thread = Mutex<pthread_t?>(nil)
+    private let thread = LockedBox<pthread_t?>(nil)
     public let name: String
 
     public init(name: String) { self.name = name }

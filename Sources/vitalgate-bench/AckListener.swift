@@ -1,4 +1,4 @@
-import Synchronization
+import Threads
 import JSON
 import MQTT
 import Vitals
@@ -13,7 +13,7 @@ final class AckListener: Sendable {
         var acks = 0
         var rejected = 0
     }
-    private let seen = Mutex(Seen())
+    private let seen = LockedBox(Seen())
 
     init(port: UInt16) throws {
         var config = MQTTClient.Configuration(clientID: "vitalgate-bench-acks", cleanSession: true)

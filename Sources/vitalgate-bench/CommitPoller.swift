@@ -1,5 +1,4 @@
 import SQLiteStore
-import Synchronization
 import Threads
 
 /// Until the agent publishes acknowledgements: watches its database with a
@@ -13,7 +12,7 @@ final class CommitPoller: Sendable {
         var tracker: DeliveryTracker?
         var running = true
     }
-    private let shared = Mutex(Shared())
+    private let shared = LockedBox(Shared())
     private let thread = WorkerThread(name: "bench-commit-poller")
     private let firstLeaf: Int64
     let intervalSeconds: Double

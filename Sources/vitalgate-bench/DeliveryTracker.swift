@@ -1,4 +1,4 @@
-import Synchronization
+import Threads
 /// When each message of a `Load` was published and when it was delivered
 /// (received by a subscriber, or committed and acknowledged by the agent).
 /// Called from several threads.
@@ -13,7 +13,7 @@ final class DeliveryTracker: Sendable {
         var lastDelivery: UInt64 = 0
         var firstDelivery: UInt64 = 0
     }
-    private let times: Mutex<Times>
+    private let times: LockedBox<Times>
     /// Gets the same publish times: a second view of delivery (e.g. commits seen in SQLite next to acks).
     let mirror: DeliveryTracker?
 
@@ -23,7 +23,7 @@ final class DeliveryTracker: Sendable {
         var index: [String: Int] = [:]
         for (i, d) in load.devices.enumerated() { index[d] = i }
         self.index = index
-        times = Mutex(Times(published: Array(repeating: 0, count: load.total), delivered: Array(repeating: 0, count: load.total)))
+        times = LockedBox(Times(published: Array(repeating: 0, count: load.total), delivered: Array(repeating: 0, count: load.total)))
     }
 
     var firstPublish: UInt64 { times.withLock { $0.firstPublish } }

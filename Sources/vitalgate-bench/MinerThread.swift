@@ -1,11 +1,10 @@
-import Synchronization
 import Threads
 
 /// Mines a regtest block every `every` seconds on its own thread, so anchors confirm.
 final class MinerThread: Sendable {
     let ledger: LedgerProcess
     let every: Double
-    private let running = Mutex(true)
+    private let running = LockedBox(true)
     private let thread = WorkerThread(name: "bench-miner")
 
     init(ledger: LedgerProcess, every: Double) {

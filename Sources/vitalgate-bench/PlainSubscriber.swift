@@ -1,4 +1,4 @@
-import Synchronization
+import Threads
 import LocalProcesses
 import ArgumentParser
 import MQTT
@@ -28,7 +28,7 @@ struct SubscribeCommand: ParsableCommand {
         config.port = port
         let client = try MQTTClient(config)
         // Messages received, and when the first and the last arrived.
-        let seen = Mutex((received: 0, first: UInt64(0), last: UInt64(0)))
+        let seen = LockedBox((received: 0, first: UInt64(0), last: UInt64(0)))
         client.onMessage = { message in
             guard !message.topic.hasSuffix("/ack") else { return }
             let now = monotonicNanos()

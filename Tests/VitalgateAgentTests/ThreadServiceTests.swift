@@ -1,6 +1,6 @@
+import Threads
 import Logging
 import ServiceLifecycle
-import Synchronization
 import Testing
 import VitalgateAgent
 
@@ -10,7 +10,7 @@ import VitalgateAgent
 @Suite struct ThreadServiceTests {
     /// What happened, in order, across the parts' threads.
     final class Journal: Sendable {
-        let entries = Mutex<[String]>([])
+        let entries = LockedBox<[String]>([])
         func note(_ entry: String) { entries.withLock { $0.append(entry) } }
         var all: [String] { entries.withLock { $0 } }
     }

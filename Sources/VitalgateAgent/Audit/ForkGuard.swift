@@ -1,3 +1,4 @@
+import Threads
 import Bitcoin
 import JSON
 import LedgerRPC
@@ -6,7 +7,6 @@ import ProofBundle
 import SignedNote
 import SQLiteStore
 import Sodium
-import Synchronization
 
 /// A gateway never forks itself (docs/audit.md, "A gateway never forks
 /// itself"). Before the agent signs or anchors anything it checks:
@@ -30,7 +30,7 @@ public final class ForkGuard: Sendable {
         case clear
         case refused(String)
     }
-    let state = Mutex<State>(.unchecked)
+    let state = LockedBox<State>(.unchecked)
 
     public init() {}
 

@@ -2,7 +2,6 @@ import Threads
 import Logging
 import MQTT
 import SQLiteStore
-import Synchronization
 import Vitals
 
 /// Takes readings from the broker (`vitals/+`), validates them against their
@@ -39,9 +38,9 @@ public final class IngestService: ThreadedPart, Sendable {
     /// Where ingest and the broker connection stand, for `status` (docs/operations.md).
     let board: StatusBoard
     /// For the watchdog and the metrics: when ingest last made progress (OperationsService).
-    let progress = Mutex(IngestProgress())
+    let progress = LockedBox(IngestProgress())
     /// The broker connection as libmosquitto's callbacks saw it, and what was logged about it.
-    let brokerWatch = Mutex(BrokerWatch())
+    let brokerWatch = LockedBox(BrokerWatch())
 
     /// Messages held in memory before the network thread waits for room.
     /// What waits then stays with the broker (persistent session), and

@@ -1,5 +1,4 @@
 import ServiceLifecycle
-import Synchronization
 import Threads
 
 /// A long-lived part of the agent whose work runs on its own thread: the
@@ -63,7 +62,7 @@ final class PartEnd: Sendable {
         var waiter: CheckedContinuation<Outcome, Never>?
     }
 
-    private let state = Mutex(State())
+    private let state = LockedBox(State())
 
     /// The first outcome settled; later ones are ignored.
     func settle(_ outcome: Outcome) {

@@ -1,4 +1,4 @@
-import Synchronization
+import Threads
 import MQTT
 import JSON
 import Vitals
@@ -22,13 +22,13 @@ final class SimulatedDevice: Sendable {
         var nextSeq: UInt64 = 1
         var resent = 0
     }
-    private let shared: Mutex<Shared>
+    private let shared: LockedBox<Shared>
 
     init(id: String, profile: DeviceProfile, boot: UInt32, host: String, port: UInt16, username: String?, password: String?,
          tlsCAFile: String? = nil) throws {
         self.id = id
         self.boot = boot
-        shared = Mutex(Shared(generator: VitalsGenerator(device: id, profile: profile)))
+        shared = LockedBox(Shared(generator: VitalsGenerator(device: id, profile: profile)))
         var config = MQTTClient.Configuration(clientID: "sim-\(id)-\(getpid())", cleanSession: false)
         config.host = host
         config.port = port
