@@ -7,8 +7,7 @@ import Glibc
 /// condition variable, and the state they guard. The state is reachable only
 /// inside `withLock`, through `Locked`, which cannot leave the closure, so
 /// "guarded by the lock" is something the compiler checks, not a comment.
-/// (Synchronization's `Mutex` has no condition variable; where nothing
-/// waits, use it instead.)
+/// Where nothing waits, `LockedBox` is the same lock without the waiting.
 public final class LockedCondition<State> {
     // Heap-allocated: pthread objects must not move, and Swift may move stored properties.
     fileprivate let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
