@@ -12,7 +12,7 @@ RELEASE_DIR = $(shell $(SWIFT) build -c release --show-bin-path)
 debs:
 	@echo $(DEBS)
 
-.PHONY: debs deps build build-tests fhir-venv ots-venv test run bench release clean deps-deb deb test-install test-arm64 test-demo clean-rootfs
+.PHONY: debs deps build build-tests fhir-venv ots-venv test test-tsan run bench release clean deps-deb deb test-install test-arm64 test-demo clean-rootfs
 
 ## deps: install the Debian packages the build, the tests and the demo need
 deps:
@@ -48,6 +48,37 @@ ots-venv: $(OTS_VENV)/.installed
 test: build-tests fhir-venv ots-venv
 	VITALGATE_BIN=$(BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR) $(SWIFT) test --skip-build --skip IntegrationTests
 	VITALGATE_BIN=$(BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR) $(SWIFT) test --skip-build --filter IntegrationTests --no-parallel
+
+## test-tsan: the agent's unit tests and the ingest, crash and anchoring integration suites built with
+## ThreadSanitizer (own build folder .build-tsan); any report, from the test runner or from an agent it
+## starts, fails the run
+# Reports go to files (log_path), so a report inside an agent child process
+# fails the run too, even where the test would not notice the agent's exit
+# code; halt_on_error stops at the first one. Under TSan everything runs
+# several times slower, so only the suites that exercise the threads run,
+# and the tests' waits are stretched (VITALGATE_TEST_TIME_SCALE).
+TSAN_SCRATCH := .build-tsan
+TSAN_BIN_DIR = $(shell $(SWIFT) build --scratch-path $(TSAN_SCRATCH) --sanitize=thread --show-bin-path)
+TSAN_REPORTS := $(CURDIR)/$(TSAN_SCRATCH)/reports
+TSAN_UNIT := ThreadsTests|MQTTTests|VitalgateAgentTests
+# Not here, both still in `make test`: IngestCrashTests (50,000 readings and
+# 10 SIGKILLs do not finish within its limits under TSan on 2 cores) and
+# AnchorReorgTests (under TSan's slowness the export's access-event anchor
+# often becomes the newest final one before the test looks, and it waits for
+# the older one; a test timing issue, no report).
+TSAN_INTEGRATION := IntegrationTests\.(CrashRecoveryTests|EndToEndTests|AnchorOutageTests|AnchorFailoverTests|AnchorStateTests)
+test-tsan: deps fhir-venv ots-venv
+	$(SWIFT) build --build-tests --scratch-path $(TSAN_SCRATCH) --sanitize=thread
+	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
+	export TSAN_OPTIONS="halt_on_error=1 exitcode=66 log_path=$(TSAN_REPORTS)/tsan" VITALGATE_TEST_TIME_SCALE=4 \
+		VITALGATE_BIN=$(TSAN_BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR); \
+	status=0; \
+	$(SWIFT) test --skip-build --scratch-path $(TSAN_SCRATCH) --sanitize=thread --filter '$(TSAN_UNIT)' || status=$$?; \
+	$(SWIFT) test --skip-build --scratch-path $(TSAN_SCRATCH) --sanitize=thread --filter '$(TSAN_INTEGRATION)' --no-parallel || status=$$?; \
+	if ls $(TSAN_REPORTS)/tsan* >/dev/null 2>&1; then \
+		echo "test-tsan: ThreadSanitizer reports:" >&2; cat $(TSAN_REPORTS)/tsan* >&2; exit 1; \
+	fi; \
+	exit $$status
 
 ## run: the local demo (broker, regtest ledger, block producer, devices, agent) with live progress
 run: build fhir-venv
@@ -107,4 +138,4 @@ clean-rootfs:
 	$(SUDO) rm -rf .build-rootfs
 
 clean:
-	rm -rf .build .state $(FHIR_VENV) $(OTS_VENV)
+	rm -rf .build $(TSAN_SCRATCH) .state $(FHIR_VENV) $(OTS_VENV)

@@ -25,7 +25,7 @@ extension BitcoinRPC {
         let list: [JSONValue] = coins.map { ["txid": .string($0.txid), "vout": .int(Int64($0.vout))] }
         do {
             _ = try call("lockunspent", [false, .array(list)], wallet: true)
-        } catch .rpc(let code, _) where code == -8 {
+        } catch .rpc(let code, _) where code == RPCErrorCode.invalidParameter {
             // -8: an output is already locked, spent or unknown; lock them one by one, skipping those.
             for item in list { _ = try? call("lockunspent", [false, .array([item])], wallet: true) }
         }

@@ -18,7 +18,7 @@ extension BitcoinRPC {
         do {
             let entry = try call("getmempoolentry", [.string(txid)])
             return Int(try entry.requiredInt64("ancestorcount", in: "getmempoolentry"))
-        } catch .rpc(let code, _) where code == -5 {
+        } catch .rpc(let code, _) where code == RPCErrorCode.invalidAddressOrKey {
             return nil
         }
     }
@@ -35,16 +35,16 @@ extension BitcoinRPC {
         var blockHash: String?
         do {
             blockHash = try call("getrawtransaction", [.string(txid), true])["blockhash"]?.string
-        } catch .rpc(let code, _) where code == -5 {
+        } catch .rpc(let code, _) where code == RPCErrorCode.invalidAddressOrKey {
             if endpoint.wallet != nil {
                 do {
                     blockHash = try call("gettransaction", [.string(txid)], wallet: true)["blockhash"]?.string
-                } catch .rpc(let code, _) where code == -5 || code == -18 {}
+                } catch .rpc(let code, _) where code == RPCErrorCode.invalidAddressOrKey || code == RPCErrorCode.walletNotFound {}
             }
         }
         guard let blockHash else { return .unknown }
         let header: (height: Int64, confirmations: Int64)
-        do { header = try blockHeader(blockHash) } catch .rpc(let code, _) where code == -5 {
+        do { header = try blockHeader(blockHash) } catch .rpc(let code, _) where code == RPCErrorCode.invalidAddressOrKey {
             // The index names a block the node no longer has: after a crash
             // (SIGKILL) a node can come back without its last, unflushed blocks.
             return .unknown
@@ -78,7 +78,7 @@ extension BitcoinRPC {
     /// "too many descendants" for a split transaction feeding 8 chains).
     public func mempoolChainLoad(_ txid: String) throws(LedgerError) -> Int? {
         let entry: JSONValue
-        do { entry = try call("getmempoolentry", [.string(txid)]) } catch .rpc(let code, _) where code == -5 { return nil }
+        do { entry = try call("getmempoolentry", [.string(txid)]) } catch .rpc(let code, _) where code == RPCErrorCode.invalidAddressOrKey { return nil }
         let ancestorCount = Int(try entry.requiredInt64("ancestorcount", in: "getmempoolentry"))
         var load = max(ancestorCount, Int(try entry.requiredInt64("descendantcount", in: "getmempoolentry")))
         guard ancestorCount > 1 else { return load }

@@ -23,12 +23,38 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Bitcoin Core RPC error codes this package reacts to (rpc/protocol.h).
-enum RPCErrorCode {
+extension LedgerError {
+    /// The node, not the request, is the problem (another node may do):
+    /// no connection, a refused or missing cookie (a stopped node deletes
+    /// its .cookie), or RPC_IN_WARMUP while it starts.
+    public var nodeIsDown: Bool {
+        switch self {
+        case .unreachable, .unauthorized, .cookieUnreadable: true
+        case .rpc(let code, _): code == RPCErrorCode.inWarmup
+        case .badResponse: false
+        }
+    }
+}
+
+/// Bitcoin Core RPC error codes Vitalgate reacts to (bitcoin/src/rpc/protocol.h),
+/// named here once; nothing else spells them as numbers.
+public enum RPCErrorCode {
     /// RPC_WALLET_ERROR: 0.21 also uses it for "already loaded" and "already exists".
-    static let walletError = -4
-    /// RPC_WALLET_NOT_FOUND: `loadwallet` of a wallet that does not exist.
-    static let walletNotFound = -18
+    public static let walletError = -4
+    /// RPC_INVALID_ADDRESS_OR_KEY: no such transaction, block or mempool entry.
+    public static let invalidAddressOrKey = -5
+    /// RPC_INVALID_PARAMETER.
+    public static let invalidParameter = -8
+    /// RPC_WALLET_NOT_FOUND: `loadwallet` of a wallet that does not exist, or no such wallet loaded.
+    public static let walletNotFound = -18
+    /// RPC_VERIFY_ERROR: e.g. an input missing or spent.
+    public static let verifyError = -25
+    /// RPC_VERIFY_REJECTED: refused by policy (fee, mempool chain limits).
+    public static let verifyRejected = -26
+    /// RPC_VERIFY_ALREADY_IN_CHAIN.
+    public static let verifyAlreadyInChain = -27
+    /// RPC_IN_WARMUP: the node is still starting.
+    public static let inWarmup = -28
     /// RPC_WALLET_ALREADY_LOADED (Bitcoin Core 22+).
-    static let walletAlreadyLoaded = -35
+    public static let walletAlreadyLoaded = -35
 }

@@ -15,9 +15,9 @@ public enum SendRefusal: Sendable, Equatable {
     public init?(_ error: LedgerError) {
         guard case .rpc(let code, let message) = error else { return nil }
         switch code {
-        case -27: self = .alreadyInChain
-        case -25: self = .inputsMissingOrSpent(message)
-        case -26: self = .rejected(message)
+        case RPCErrorCode.verifyAlreadyInChain: self = .alreadyInChain
+        case RPCErrorCode.verifyError: self = .inputsMissingOrSpent(message)
+        case RPCErrorCode.verifyRejected: self = .rejected(message)
         default: return nil
         }
     }

@@ -17,12 +17,12 @@ public struct ProcessError: Error, CustomStringConvertible {
 /// Spawned with posix_spawn and an empty signal mask with default handlers:
 /// the test runner's threads block signals, and a child inheriting that mask
 /// (as with Foundation.Process) would never see SIGTERM.
-public final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: Sendable {
     public let name: String
     public let logPath: String
     public let pid: pid_t
-    private let lock = ConditionLock()
-    private var exitStatus: Int32?  // guarded by `lock`
+    /// Set once the child is reaped; the lock also keeps two threads from reaping it at once.
+    private let exitStatus = LockedBox<Int32?>(nil)
 
     /// Starts `executable` with `arguments`; `environment` is added to this process's.
     public init(name: String, executable: String, arguments: [String], logPath: String,
@@ -75,7 +75,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Reaps the child if it has exited; returns its status.
     private func poll(block: Bool) -> Int32? {
-        lock.withLock {
+        exitStatus.withLock { exitStatus in
             if let exitStatus { return exitStatus }
             var status: Int32 = 0
             guard waitpid(pid, &status, block ? 0 : WNOHANG) == pid else { return nil }

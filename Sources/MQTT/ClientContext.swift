@@ -9,29 +9,37 @@ import Threads
 ///
 /// Kept apart from `MQTTClient` so the client can be released while the
 /// library still holds this object; the client retains it (`Unmanaged`)
-/// until after `mosquitto_destroy`. Everything is guarded by `lock`.
-final class ClientContext: @unchecked Sendable {
-    let lock = ConditionLock()
-    var onMessage: (@Sendable (MQTTMessage) -> Void)?
-    var onConnect: (@Sendable (Int32, Bool) -> Void)?
-    var onDisconnect: (@Sendable (Int32) -> Void)?
-    var onPublish: (@Sendable (Int32) -> Void)?
-    var connected = false
-    /// Why the connection last ended or could not be made, in words.
-    var lastDisconnectReason: String?
-    /// Topic filter -> QoS, in subscription order.
-    var subscriptions: [(pattern: String, qos: Int32)] = []
+/// until after `mosquitto_destroy`.
+final class ClientContext: Sendable {
+    /// Everything the callbacks and the client's callers share.
+    let lock = LockedCondition(Shared())
+
+    struct Shared: Sendable {
+        var onMessage: (@Sendable (MQTTMessage) -> Void)?
+        var onConnect: (@Sendable (Int32, Bool) -> Void)?
+        var onDisconnect: (@Sendable (Int32) -> Void)?
+        var onPublish: (@Sendable (Int32) -> Void)?
+        var connected = false
+        /// Why the connection last ended or could not be made, in words.
+        var lastDisconnectReason: String?
+        /// Topic filter -> QoS, in subscription order.
+        var subscriptions: [(pattern: String, qos: Int32)] = []
+        /// Whether the network thread runs (`MQTTClient.start`, `stop`).
+        var run = RunState.idle
+    }
+
+    enum RunState { case idle, running, stopped }
 
     /// CONNACK arrived. On success, subscriptions are sent again before the
     /// handler runs: after a broker restart without persistence, or with a
     /// clean session, the broker no longer has them.
     func didConnect(_ mosquitto: OpaquePointer?, returnCode: Int32, sessionPresent: Bool) {
-        let (handler, toRestore) = lock.withLock {
+        let (handler, toRestore) = lock.withLock { locked in
             if returnCode == 0 {
-                connected = true
-                lock.broadcast()
+                locked.state.connected = true
+                locked.broadcast()
             }
-            return (onConnect, returnCode == 0 ? subscriptions : [])
+            return (locked.state.onConnect, returnCode == 0 ? locked.state.subscriptions : [])
         }
         for subscription in toRestore {
             // On failure the connection is going down; the next CONNACK retries.
@@ -42,21 +50,21 @@ final class ClientContext: @unchecked Sendable {
 
     func didDisconnect(returnCode: Int32, socketError: Int32) {
         let reason = Self.disconnectReason(returnCode, socketError: socketError)
-        let handler = lock.withLock {
-            connected = false
-            lastDisconnectReason = reason
-            lock.broadcast()
-            return onDisconnect
+        let handler = lock.withLock { locked in
+            locked.state.connected = false
+            locked.state.lastDisconnectReason = reason
+            locked.broadcast()
+            return locked.state.onDisconnect
         }
         handler?(returnCode)
     }
 
     func didPublish(mid: Int32) {
-        lock.withLock { onPublish }?(mid)
+        lock.withLock { $0.state.onPublish }?(mid)
     }
 
     func didReceive(_ message: MQTTMessage) {
-        lock.withLock { onMessage }?(message)
+        lock.withLock { $0.state.onMessage }?(message)
     }
 
     /// Words for `on_disconnect`'s code: 0 is our own disconnect; a socket

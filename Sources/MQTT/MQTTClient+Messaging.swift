@@ -8,9 +8,9 @@ extension MQTTClient {
         guard (0...2).contains(qos), mosquitto_sub_topic_check(pattern) == MosquittoResult.success else {
             throw MQTTError(code: MosquittoResult.invalid, operation: "subscribe \"\(pattern)\" qos \(qos)")
         }
-        context.lock.withLock {
-            context.subscriptions.removeAll { $0.pattern == pattern }
-            context.subscriptions.append((pattern, qos))
+        context.lock.withLock { locked in
+            locked.state.subscriptions.removeAll { $0.pattern == pattern }
+            locked.state.subscriptions.append((pattern, qos))
         }
         let rc = mosquitto_subscribe(handle, nil, pattern, qos)
         if rc != MosquittoResult.success && rc != MosquittoResult.noConnection {

@@ -6,14 +6,12 @@ import CMosquitto
 /// Handlers run on that network thread, one at a time, in arrival order;
 /// they must not block for long (the thread also sends PUBACKs and pings)
 /// and must not call `stop()` (it joins that thread).
+// @unchecked: wraps a `struct mosquitto *`, which libmosquitto lets any thread use (its own locks); all else is `let` or in `context.lock`.
 public final class MQTTClient: @unchecked Sendable {
     public let configuration: Configuration
     /// The `struct mosquitto *`; valid until `deinit`.
     let handle: OpaquePointer
     let context: ClientContext
-    private var state = RunState.idle  // guarded by context.lock
-
-    private enum RunState { case idle, running, stopped }
 
     /// Creates the client and applies `configuration`; does not connect.
     public init(_ configuration: Configuration) throws(MQTTError) {
@@ -72,8 +70,8 @@ public final class MQTTClient: @unchecked Sendable {
     /// with the configured reconnect delay, also after the broker goes away.
     /// Calling it again while running does nothing; after `stop()` it throws.
     public func start() throws(MQTTError) {
-        try context.lock.withLock { () throws(MQTTError) in
-            switch state {
+        try context.lock.withLock { (locked) throws(MQTTError) in
+            switch locked.state.run {
             case .running: return
             case .stopped: throw MQTTError(code: MosquittoResult.invalid, operation: "start (client was stopped)")
             case .idle: break
@@ -94,32 +92,32 @@ public final class MQTTClient: @unchecked Sendable {
             if rc != MosquittoResult.success && rc != MosquittoResult.errno {
                 _ = mosquitto_disconnect(handle)  // lets the thread leave its wait
                 _ = mosquitto_loop_stop(handle, false)
-                state = .stopped
+                locked.state.run = .stopped
                 throw MQTTError(code: rc, operation: "mosquitto_connect_async \(target)")
             }
-            state = .running
+            locked.state.run = .running
         }
     }
 
     /// Disconnects and joins the network thread. Idempotent. QoS 1
     /// messages not yet acknowledged (see `onPublish`) are not waited for.
     public func stop() {
-        let wasRunning = context.lock.withLock {
-            defer { state = .stopped }
-            return state == .running
+        let wasRunning = context.lock.withLock { locked in
+            defer { locked.state.run = .stopped }
+            return locked.state.run == .running
         }
         guard wasRunning else { return }
         _ = mosquitto_disconnect(handle)        // MOSQ_ERR_NO_CONN when already down: fine
         _ = mosquitto_loop_stop(handle, false)  // wakes the thread's sleep, then joins it
-        context.lock.withLock {
-            context.connected = false
-            context.lock.broadcast()
+        context.lock.withLock { locked in
+            locked.state.connected = false
+            locked.broadcast()
         }
     }
 
     /// Why the connection last ended, or why the last attempt failed, in
     /// words ("connection refused", "the connection was lost"); nil before any.
-    public var lastDisconnectReason: String? { context.lock.withLock { context.lastDisconnectReason } }
+    public var lastDisconnectReason: String? { context.lock.withLock { $0.state.lastDisconnectReason } }
 
     /// A broker's CONNACK refusal (MQTT 3.1.1 section 3.2.2.3) in words for
     /// the person who must fix it.
@@ -135,11 +133,17 @@ public final class MQTTClient: @unchecked Sendable {
     }
 
     /// True between a successful CONNACK and the next disconnect.
-    public var isConnected: Bool { context.lock.withLock { context.connected } }
+    public var isConnected: Bool { context.lock.withLock { $0.state.connected } }
 
     /// Blocks the calling thread until connected or `timeout` seconds pass
     /// (for tools and tests; not for the network thread). Returns `isConnected`.
     public func waitUntilConnected(timeout: Double) -> Bool {
-        context.lock.wait(timeout: timeout) { context.connected }
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        return context.lock.withLock { locked in
+            while !locked.state.connected {
+                if !locked.wait(until: deadline) { return locked.state.connected }
+            }
+            return true
+        }
     }
 }

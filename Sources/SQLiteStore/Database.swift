@@ -8,6 +8,7 @@ import CSQLite
 /// For concurrent readers, open one read-only `Database` per reader: in WAL
 /// mode they read the last committed state without blocking the writer.
 public final class Database: @unchecked Sendable {
+    // @unchecked: wraps a `sqlite3 *` opened NOMUTEX; it may move between threads but is used by one at a time (above).
     /// How the connection is opened.
     public struct Options: Sendable {
         /// Open with `SQLITE_OPEN_READONLY`; the file must exist.

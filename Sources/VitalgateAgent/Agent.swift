@@ -19,6 +19,9 @@ public enum Agent {
             let db = try GatewayDatabase.open(config.home)
             try db.setMeta("gateway_id", config.gatewayID)
             try db.setMeta("public_key", Hex.encode(identity.publicKey.bytes))
+            // An anchor state this version does not know stops the agent here,
+            // before the anchor thread could act on a guess (a rebroadcast).
+            try AnchorTable(db).checkStoredStates()
             // A database from before patient sealing gets its references sealed here (docs/security.md).
             let sealed = try PatientSealing.setUp(db, cipher: identity.patientCipher)
             if sealed > 0 { logger.notice("sealed \(sealed) patient references left in the clear by an earlier vitalgate") }
@@ -61,6 +64,9 @@ public enum Agent {
             .init(service: ThreadService(checkpointer)),
             .init(service: ThreadService(ingest, onShutdown: { operations.shutdownBegins() })),
         ]
+        // A part whose thread ended by itself (ThreadService throws) stops the
+        // others in the same order as SIGTERM does; `run` then fails, and so does the process.
+        for i in services.indices { services[i].failureTerminationBehavior = .gracefullyShutdownGroup }
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -11,21 +11,24 @@ import Glibc
 /// Devices/README.md: it keeps every reading until the gateway acknowledges
 /// it on `vitals/<id>/ack`, and resends what is unacknowledged after it
 /// reconnects and whenever a reading has waited `resendAfter` seconds.
-public final class SimulatedDevice: @unchecked Sendable {
+public final class SimulatedDevice: Sendable {
     public let id: String
     let boot: UInt32
     let client: MQTTClient
-    var generator: VitalsGenerator
-    private let lock = ConditionLock()
-    private var unacked: [UInt64: (payload: [UInt8], sentAt: Double)] = [:]  // guarded by lock
-    private(set) var nextSeq: UInt64 = 1
-    public private(set) var resent = 0
+    /// What the publishing thread and libmosquitto's (acks, reconnects) share.
+    private struct Shared {
+        var generator: VitalsGenerator
+        var unacked: [UInt64: (payload: [UInt8], sentAt: Double)] = [:]
+        var nextSeq: UInt64 = 1
+        var resent = 0
+    }
+    private let shared: LockedBox<Shared>
 
     public init(id: String, profile: DeviceProfile, boot: UInt32, host: String, port: UInt16, username: String?, password: String?,
          tlsCAFile: String? = nil) throws {
         self.id = id
         self.boot = boot
-        self.generator = VitalsGenerator(device: id, profile: profile)
+        shared = LockedBox(Shared(generator: VitalsGenerator(device: id, profile: profile)))
         var config = MQTTClient.Configuration(clientID: "sim-\(id)-\(getpid())", cleanSession: false)
         config.host = host
         config.port = port
@@ -42,44 +45,46 @@ public final class SimulatedDevice: @unchecked Sendable {
         try client.start()
     }
 
-    public var pending: Int { lock.withLock { unacked.count } }
+    public var pending: Int { shared.withLock { $0.unacked.count } }
+    public var resent: Int { shared.withLock { $0.resent } }
 
     /// Publishes the next reading (or, when `invalid`, a malformed message that is not kept).
     public func publishNext(invalidVariant: Int? = nil) throws {
-        let seq = nextSeq
-        nextSeq += 1
-        if let variant = invalidVariant {
-            try client.publish(topic: "vitals/\(id)", payload: Array(generator.invalidPayload(seq: seq, variant: variant).utf8), qos: 1)
-            return
+        // An invalid message is not kept for resending.
+        let payload = shared.withLock { s -> [UInt8] in
+            let seq = s.nextSeq
+            s.nextSeq += 1
+            if let variant = invalidVariant { return Array(s.generator.invalidPayload(seq: seq, variant: variant).utf8) }
+            let payload = Array(s.generator.payload(boot: boot, seq: seq, ts: WallClock.nowMillis()).utf8)
+            s.unacked[seq] = (payload, Monotonic.seconds())
+            return payload
         }
-        let payload = Array(generator.payload(boot: boot, seq: seq, ts: WallClock.nowMillis()).utf8)
-        lock.withLock { unacked[seq] = (payload, Monotonic.seconds()) }
         try client.publish(topic: "vitals/\(id)", payload: payload, qos: 1)
     }
 
     /// Resends every reading unacknowledged for at least `seconds`.
     public func resend(olderThan seconds: Double) {
         let now = Monotonic.seconds()
-        let due: [(UInt64, [UInt8])] = lock.withLock {
+        let due: [(UInt64, [UInt8])] = shared.withLock { s in
             var list: [(UInt64, [UInt8])] = []
-            for (seq, entry) in unacked where now - entry.sentAt >= seconds {
+            for (seq, entry) in s.unacked where now - entry.sentAt >= seconds {
                 list.append((seq, entry.payload))
-                unacked[seq]!.sentAt = now
+                s.unacked[seq]!.sentAt = now
             }
             return list.sorted { $0.0 < $1.0 }
         }
         for (_, payload) in due {
             if (try? client.publish(topic: "vitals/\(id)", payload: payload, qos: 1)) != nil {
-                lock.withLock { resent += 1 }
+                shared.withLock { $0.resent += 1 }
             }
         }
     }
 
     private func received(_ message: MQTTMessage) {
         guard let json = try? JSONParser.parse(message.payload), let ack = try? Acknowledgement(json: json), ack.boot == boot else { return }
-        lock.withLock {
+        shared.withLock { s in
             for range in ack.acked {
-                for seq in range where unacked[seq] != nil { unacked[seq] = nil }
+                for seq in range where s.unacked[seq] != nil { s.unacked[seq] = nil }
             }
         }
     }

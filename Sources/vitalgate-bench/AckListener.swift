@@ -6,12 +6,14 @@ import Vitals
 /// Subscribes to the agent's end-to-end acknowledgements,
 /// `vitals/<device>/ack` = `{"boot":B,"acked":[[first,last],...],"rejected":[[seq,"reason"],...]}`,
 /// and marks acked seqs of boot 0 delivered in the current tracker.
-final class AckListener: @unchecked Sendable {
+final class AckListener: Sendable {
     let client: MQTTClient
-    private let lock = ConditionLock()
-    private var tracker: DeliveryTracker?
-    private(set) var acksSeen = 0
-    private(set) var rejectedSeen = 0
+    private struct Seen {
+        var tracker: DeliveryTracker?
+        var acks = 0
+        var rejected = 0
+    }
+    private let seen = LockedBox(Seen())
 
     init(port: UInt16) throws {
         var config = MQTTClient.Configuration(clientID: "vitalgate-bench-acks", cleanSession: true)
@@ -24,19 +26,20 @@ final class AckListener: @unchecked Sendable {
         sleepSeconds(0.2)  // no SUBACK callback: give the subscription a moment
     }
 
-    func track(_ tracker: DeliveryTracker?) { lock.withLock { self.tracker = tracker } }
+    func track(_ tracker: DeliveryTracker?) { seen.withLock { $0.tracker = tracker } }
 
-    var acks: Int { lock.withLock { acksSeen } }
+    var acks: Int { seen.withLock { $0.acks } }
+    var rejectedSeen: Int { seen.withLock { $0.rejected } }
 
     private func receive(_ message: MQTTMessage) {
         let now = monotonicNanos()
         let parts = message.topic.split(separator: "/")
         guard parts.count == 3, let json = try? JSONParser.parse(message.payload), let ack = try? Acknowledgement(json: json) else { return }
         let device = String(parts[1])
-        let target = lock.withLock { () -> DeliveryTracker? in
-            acksSeen += 1
-            rejectedSeen += ack.rejected.count
-            return tracker
+        let target = seen.withLock { seen -> DeliveryTracker? in
+            seen.acks += 1
+            seen.rejected += ack.rejected.count
+            return seen.tracker
         }
         guard ack.boot == 0 else { return }
         for range in ack.acked { target?.didDeliver(device: device, seqs: range, at: now) }

@@ -1,20 +1,20 @@
-import Threads
 import SQLiteStore
-#if canImport(Glibc)
-import Glibc
-#endif
+import Threads
 
 /// Until the agent publishes acknowledgements: watches its database with a
 /// read-only connection (WAL readers never block the writer) every few
 /// milliseconds and counts a reading committed when its row is visible.
 /// Commit times are then late by up to one poll interval.
-final class CommitPoller: @unchecked Sendable {
+final class CommitPoller: Sendable {
+    /// Used by the poller thread only, after `init`.
     private let db: Database
-    private let lock = ConditionLock()
-    private var tracker: DeliveryTracker?
-    private var running = true
-    private var thread: pthread_t?
-    private var nextLeaf: Int64 = 0
+    private struct Shared {
+        var tracker: DeliveryTracker?
+        var running = true
+    }
+    private let shared = LockedBox(Shared())
+    private let thread = WorkerThread(name: "bench-commit-poller")
+    private let firstLeaf: Int64
     let intervalSeconds: Double
 
     init(databasePath: String, intervalSeconds: Double = 0.002) throws {
@@ -22,40 +22,32 @@ final class CommitPoller: @unchecked Sendable {
         options.readOnly = true
         db = try Database(path: databasePath, options: options)
         self.intervalSeconds = intervalSeconds
-        nextLeaf = (try? maxLeaf()) ?? 0
+        firstLeaf = (try? Self.maxLeaf(db)) ?? 0
     }
 
-    private func maxLeaf() throws -> Int64 {
+    private static func maxLeaf(_ db: Database) throws -> Int64 {
         let st = try db.cachedStatement("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM readings")
         defer { st.reset() }
         return try st.step() ? st.int64(0) : 0
     }
 
-    func track(_ tracker: DeliveryTracker?) { lock.withLock { self.tracker = tracker } }
+    func track(_ tracker: DeliveryTracker?) { shared.withLock { $0.tracker = tracker } }
 
-    func start() {
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var t = pthread_t()
-        pthread_create(&t, nil, { raw in
-            let poller = Unmanaged<CommitPoller>.fromOpaque(raw!).takeRetainedValue()
-            poller.loop()
-            return nil
-        }, box)
-        thread = t
-    }
+    func start() { thread.start { [self] in loop() } }
 
     private func loop() {
-        while lock.withLock({ running }) {
-            poll()
+        var nextLeaf = firstLeaf
+        while shared.withLock({ $0.running }) {
+            poll(&nextLeaf)
             sleepSeconds(intervalSeconds)
         }
     }
 
-    private func poll() {
+    private func poll(_ nextLeaf: inout Int64) {
         guard let st = try? db.cachedStatement("SELECT leaf_index, device, seq FROM readings WHERE leaf_index >= ? ORDER BY leaf_index") else { return }
         defer { st.reset() }
         let now = monotonicNanos()
-        let target = lock.withLock { tracker }
+        let target = shared.withLock { $0.tracker }
         do {
             try st.bind(.integer(nextLeaf))
             while try st.step() {
@@ -67,8 +59,7 @@ final class CommitPoller: @unchecked Sendable {
     }
 
     func stop() {
-        lock.withLock { running = false }
-        if let thread { pthread_join(thread, nil) }
-        thread = nil
+        shared.withLock { $0.running = false }
+        thread.join()
     }
 }

@@ -1,27 +1,34 @@
 import Threads
 /// When each message of a `Load` was published and when it was delivered
 /// (received by a subscriber, or committed and acknowledged by the agent).
-/// Called from several threads; guarded by a lock.
-final class DeliveryTracker: @unchecked Sendable {
+/// Called from several threads.
+final class DeliveryTracker: Sendable {
     let load: Load
-    private let lock = ConditionLock()
-    private var index: [String: Int] = [:]
-    private var published: [UInt64]
-    private var delivered: [UInt64]
-    private(set) var deliveredCount = 0
-    private(set) var firstPublish: UInt64 = 0
-    private(set) var lastDelivery: UInt64 = 0
-    private(set) var firstDelivery: UInt64 = 0
+    private let index: [String: Int]
+    private struct Times {
+        var published: [UInt64]
+        var delivered: [UInt64]
+        var deliveredCount = 0
+        var firstPublish: UInt64 = 0
+        var lastDelivery: UInt64 = 0
+        var firstDelivery: UInt64 = 0
+    }
+    private let times: LockedBox<Times>
     /// Gets the same publish times: a second view of delivery (e.g. commits seen in SQLite next to acks).
     let mirror: DeliveryTracker?
 
     init(load: Load, mirror: DeliveryTracker? = nil) {
         self.mirror = mirror
         self.load = load
+        var index: [String: Int] = [:]
         for (i, d) in load.devices.enumerated() { index[d] = i }
-        published = Array(repeating: 0, count: load.total)
-        delivered = Array(repeating: 0, count: load.total)
+        self.index = index
+        times = LockedBox(Times(published: Array(repeating: 0, count: load.total), delivered: Array(repeating: 0, count: load.total)))
     }
+
+    var firstPublish: UInt64 { times.withLock { $0.firstPublish } }
+    var firstDelivery: UInt64 { times.withLock { $0.firstDelivery } }
+    var lastDelivery: UInt64 { times.withLock { $0.lastDelivery } }
 
     private func slot(device: Int, seq: UInt64) -> Int? {
         guard seq >= load.seqBase, seq < load.seqBase + UInt64(load.perDevice) else { return nil }
@@ -30,39 +37,39 @@ final class DeliveryTracker: @unchecked Sendable {
 
     func didPublish(_ k: Int, at nanos: UInt64) {
         mirror?.didPublish(k, at: nanos)
-        lock.withLock {
-            published[k] = nanos
-            if firstPublish == 0 { firstPublish = nanos }
+        times.withLock { t in
+            t.published[k] = nanos
+            if t.firstPublish == 0 { t.firstPublish = nanos }
         }
     }
 
     /// Marks `device`'s seqs `first...last` delivered at `nanos` (first time counts).
     func didDeliver(device: String, seqs: ClosedRange<UInt64>, at nanos: UInt64) {
-        lock.withLock {
-            guard let d = index[device] else { return }
-            let lo = max(seqs.lowerBound, load.seqBase)
-            let hi = min(seqs.upperBound, load.seqBase + UInt64(load.perDevice) - 1)
-            guard lo <= hi else { return }
+        guard let d = index[device] else { return }
+        let lo = max(seqs.lowerBound, load.seqBase)
+        let hi = min(seqs.upperBound, load.seqBase + UInt64(load.perDevice) - 1)
+        guard lo <= hi else { return }
+        times.withLock { t in
             for seq in lo...hi {
-                guard let s = slot(device: d, seq: seq), delivered[s] == 0 else { continue }
-                delivered[s] = nanos
-                deliveredCount += 1
-                if firstDelivery == 0 { firstDelivery = nanos }
-                lastDelivery = max(lastDelivery, nanos)
+                guard let s = slot(device: d, seq: seq), t.delivered[s] == 0 else { continue }
+                t.delivered[s] = nanos
+                t.deliveredCount += 1
+                if t.firstDelivery == 0 { t.firstDelivery = nanos }
+                t.lastDelivery = max(t.lastDelivery, nanos)
             }
         }
     }
 
-    var isComplete: Bool { lock.withLock { deliveredCount == load.total } }
-    var count: Int { lock.withLock { deliveredCount } }
+    var isComplete: Bool { times.withLock { $0.deliveredCount == load.total } }
+    var count: Int { times.withLock { $0.deliveredCount } }
 
     /// Publish-to-delivery latencies in milliseconds, sorted.
     func latenciesMillis() -> [Double] {
-        lock.withLock {
+        times.withLock { t in
             var out: [Double] = []
-            out.reserveCapacity(deliveredCount)
-            for s in 0..<published.count where delivered[s] != 0 && published[s] != 0 && delivered[s] >= published[s] {
-                out.append(Double(delivered[s] - published[s]) / 1e6)
+            out.reserveCapacity(t.deliveredCount)
+            for s in 0..<t.published.count where t.delivered[s] != 0 && t.published[s] != 0 && t.delivered[s] >= t.published[s] {
+                out.append(Double(t.delivered[s] - t.published[s]) / 1e6)
             }
             return out.sorted()
         }

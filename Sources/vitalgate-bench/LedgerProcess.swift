@@ -6,7 +6,7 @@ import Glibc
 
 /// `litecoind -regtest` on free 127.0.0.1 ports, talking to no peer, with
 /// a funded wallet (101 blocks, so the first coinbase is spendable).
-final class LedgerProcess {
+final class LedgerProcess: Sendable {
     let rpcPort: UInt16
     let dataDir: String
     let process: ChildProcess

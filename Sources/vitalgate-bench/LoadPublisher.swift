@@ -9,7 +9,7 @@ import MQTT
 /// whole outgoing list on every PUBACK to release queued messages
 /// (lib/messages_mosq.c, message__release_to_inflight), which made a
 /// 50,000-message burst publish at a third of the broker's speed here.
-final class LoadPublisher: @unchecked Sendable {
+final class LoadPublisher: Sendable {
     let client: MQTTClient
     let window: Int
     private let pubacks = Counter()

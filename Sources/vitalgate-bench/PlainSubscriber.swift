@@ -27,17 +27,15 @@ struct SubscribeCommand: ParsableCommand {
         var config = MQTTClient.Configuration(clientID: clientID, cleanSession: !persistent)
         config.port = port
         let client = try MQTTClient(config)
-        let lock = ConditionLock()
-        nonisolated(unsafe) var received = 0
-        nonisolated(unsafe) var first: UInt64 = 0
-        nonisolated(unsafe) var last: UInt64 = 0
+        // Messages received, and when the first and the last arrived.
+        let seen = LockedBox((received: 0, first: UInt64(0), last: UInt64(0)))
         client.onMessage = { message in
             guard !message.topic.hasSuffix("/ack") else { return }
             let now = monotonicNanos()
-            lock.withLock {
-                received += 1
-                if first == 0 { first = now }
-                last = now
+            seen.withLock { seen in
+                seen.received += 1
+                if seen.first == 0 { seen.first = now }
+                seen.last = now
             }
         }
         try client.subscribe("vitals/+", qos: 1)
@@ -46,10 +44,10 @@ struct SubscribeCommand: ParsableCommand {
         sleepSeconds(0.2)  // no SUBACK callback: give the subscription a moment
         try Files.write(out + ".ready", "")
         if expect > 0 {
-            try? waitUntil(timeout: timeout, interval: 0.001, "\(expect) messages") { lock.withLock { received >= expect } }
+            try? waitUntil(timeout: timeout, interval: 0.001, "\(expect) messages") { seen.withLock { $0.received >= expect } }
         }
         client.stop()
-        let line = lock.withLock { "\(received) \(first) \(last)\n" }
+        let line = seen.withLock { "\($0.received) \($0.first) \($0.last)\n" }
         try Files.write(out, line)
     }
 }

@@ -1,12 +1,12 @@
+import Threads
 import Foundation
 import MQTT
-import Synchronization
 import TestSupport
 
 /// Thread-safe record of what a client's handlers saw (they run on
 /// libmosquitto's network thread).
 final class Inbox: Sendable {
-    private let state = Mutex(State())
+    private let state = LockedBox(State())
 
     struct State {
         var messages: [MQTTMessage] = []

@@ -12,14 +12,21 @@ public struct HarnessError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Polls `condition` every 50 ms until it holds or `timeout` seconds pass.
+/// How much longer than written every `waitUntil` waits: `make test-tsan`
+/// sets VITALGATE_TEST_TIME_SCALE, since ThreadSanitizer makes the agent
+/// several times slower (what is waited for must still happen; only later).
+public let testTimeScale: Double = ProcessInfo.processInfo.environment["VITALGATE_TEST_TIME_SCALE"].flatMap(Double.init).map { max(1, $0) } ?? 1
+
+/// Polls `condition` every 50 ms until it holds or `timeout` seconds
+/// (times `testTimeScale`) pass.
 public func waitUntil(timeout: Double, _ what: String, _ condition: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(timeout)
+    let limit = timeout * testTimeScale
+    let deadline = Date().addingTimeInterval(limit)
     while Date() < deadline {
         if try condition() { return }
         usleep(50_000)
     }
-    throw HarnessError("timed out after \(timeout) s waiting for \(what)")
+    throw HarnessError("timed out after \(limit) s waiting for \(what)")
 }
 
 /// A fresh temporary directory under $TMPDIR (or /tmp), removed by `remove()`.

@@ -59,4 +59,80 @@ import Testing
         try table.transition(anchor, to: .abandoned, block: nil, proof: nil, detail: "refused", at: 7)
         #expect(try table.largestAnchoredSize(target: "ledger") == 0)
     }
+
+    /// An anchor row and its pending event, on a migrated database with the checkpoint it anchors.
+    private func anchored(_ db: Database) throws -> (AnchorTable, AnchorRecord) {
+        try Schema.migrate(db)
+        try db.execute("INSERT INTO checkpoints VALUES (7, x'00', 'note', 1)")
+        let table = AnchorTable(db)
+        try table.insertPending(target: "ledger", treeSize: 7, payload: [1], txid: "aa", rawTx: [2], endpoint: "http://n:1",
+                                inputTxid: nil, inputVout: nil, fee: 173, at: 1)
+        return (table, try #require(try table.byTxid("aa")))
+    }
+
+    /// SQLite refuses the event row after the state row was updated (a
+    /// trigger stands in for a full disk or an I/O error between the two):
+    /// the update is undone too, with or without the caller's transaction.
+    @Test func aTransitionThatFailsMidwayLeavesNeitherRow() throws {
+        let (db, dir) = try temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (table, anchor) = try anchored(db)
+        try db.execute("CREATE TRIGGER refuse_events BEFORE INSERT ON anchor_events BEGIN SELECT RAISE(ABORT, 'no room for the event'); END")
+
+        // As AnchorFollow calls it: no transaction of its own.
+        #expect(throws: (any Error).self) {
+            try table.transition(anchor, to: .broadcast, block: nil, proof: nil, detail: "accepted", at: 2)
+        }
+        #expect(try table.byTxid("aa") == anchor, "the state change was kept without its event")
+        #expect(try table.events(anchorID: anchor.id).count == 1)
+        #expect(db.isInTransaction == false)
+
+        // Inside a caller's transaction: only the failed transition is undone, the rest commits.
+        try db.transaction {
+            try db.execute("INSERT INTO checkpoints VALUES (8, x'00', 'note', 2)")
+            #expect(throws: (any Error).self) {
+                try table.transition(anchor, to: .confirmed, block: AnchorBlock(hash: "bb", height: 3, confirmations: 1),
+                                     proof: nil, detail: "mined", at: 3)
+            }
+        }
+        #expect(try table.byTxid("aa") == anchor)
+        #expect(try db.scalar("SELECT COUNT(*) FROM checkpoints WHERE tree_size = 8") == 1)
+
+        // A new anchor whose first event cannot be written is not stored either.
+        #expect(throws: (any Error).self) {
+            try table.insertPending(target: "ledger", treeSize: 7, payload: [1], txid: "cc", rawTx: [2], endpoint: "http://n:1",
+                                    inputTxid: nil, inputVout: nil, fee: 173, at: 4)
+        }
+        #expect(try table.byTxid("cc") == nil)
+        #expect(try db.scalar("SELECT COUNT(*) FROM anchors") == 1)
+
+        // Once SQLite takes the event again, the same transition goes through whole.
+        try db.execute("DROP TRIGGER refuse_events")
+        try table.transition(anchor, to: .broadcast, block: nil, proof: nil, detail: "accepted", at: 5)
+        #expect(try table.byTxid("aa")?.state == .broadcast)
+        #expect(try table.events(anchorID: anchor.id).map(\.to) == [.pending, .broadcast])
+    }
+
+    /// A state this version does not know (a later version's database, or a
+    /// hand edit past the CHECK constraint) is refused with a message, never
+    /// read as `pending` (which would send the anchor again).
+    @Test func anUnknownStoredStateIsRefusedNotGuessed() throws {
+        let (db, dir) = try temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (table, anchor) = try anchored(db)
+        try table.checkStoredStates()
+        try db.execute("PRAGMA ignore_check_constraints = ON")
+        try db.execute("UPDATE anchors SET state = 'orbiting' WHERE id = \(anchor.id)")
+        let expected = "anchor \(anchor.id) has state \"orbiting\", which this vitalgate does not know"
+        #expect { try table.byTxid("aa") } throws: { "\($0)".contains(expected) }
+        #expect { try table.checkStoredStates() } throws: { "\($0)".contains(expected) }
+
+        // The same for a logged transition.
+        try db.execute("UPDATE anchors SET state = 'broadcast' WHERE id = \(anchor.id)")
+        try table.checkStoredStates()
+        try db.execute("UPDATE anchor_events SET to_state = 'lost' WHERE anchor_id = \(anchor.id)")
+        #expect { try table.checkStoredStates() } throws: { "\($0)".contains("an event's to_state \"lost\"") }
+        #expect { try table.events() } throws: { "\($0)".contains("\"lost\", which this vitalgate does not know") }
+    }
 }
+

@@ -1,4 +1,5 @@
 import Codecs
+import Threads
 import Bitcoin
 import JSON
 import LedgerRPC
@@ -7,7 +8,6 @@ import ProofBundle
 import SignedNote
 import SQLiteStore
 import Sodium
-import Synchronization
 
 /// A gateway never forks itself (docs/audit.md, "A gateway never forks
 /// itself"). Before the agent signs or anchors anything it checks:
@@ -31,7 +31,7 @@ public final class ForkGuard: Sendable {
         case clear
         case refused(String)
     }
-    let state = Mutex<State>(.unchecked)
+    let state = LockedBox<State>(.unchecked)
 
     public init() {}
 

@@ -38,19 +38,10 @@ public enum LedgerScan {
                 }
                 return Result(anchors: found, tip: tip, endpoint: endpoint.url)
             } catch {
-                guard isDown(error) else { throw error }
+                guard error.nodeIsDown else { throw error }  // the node, not the request: try another
                 failures.append("\(endpoint.url): \(error)")
             }
         }
         throw .unreachable(failures.joined(separator: "; "))
-    }
-
-    /// The node, not the request, is the problem: try another.
-    static func isDown(_ error: LedgerError) -> Bool {
-        switch error {
-        case .unreachable, .unauthorized, .cookieUnreadable: true
-        case .rpc(let code, _): code == -28
-        case .badResponse: false
-        }
     }
 }

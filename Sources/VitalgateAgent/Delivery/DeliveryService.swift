@@ -7,16 +7,20 @@ import SQLiteStore
 /// batches in log order, one at a time, each resent until the clinic commits
 /// or refuses it, with capped exponential backoff and jitter between tries.
 /// Woken by each new checkpoint; otherwise it sleeps.
-public final class DeliveryService: LoopingPart, @unchecked Sendable {
+public final class DeliveryService: LoopingPart, Sendable {
     let config: AgentConfig
     let clinic: ClinicSettings
     let identity: GatewayIdentity
     let logger: Logger
-    public let loop = PartLoop(name: "vg-delivery")
+    public let loop = PartLoop(name: "vg-delivery", Shared())
     let board: StatusBoard
     let cancellation = HTTPCancellation()
-    // Guarded by `loop.lock`.
-    var signals = 0
+    /// What the checkpoint thread tells the delivery thread.
+    public struct Shared: LoopShared {
+        public var stopping = false
+        /// Checkpoints signed so far.
+        var signals = 0
+    }
 
     public init(config: AgentConfig, clinic: ClinicSettings, identity: GatewayIdentity, logger: Logger, board: StatusBoard) {
         self.config = config
@@ -29,8 +33,8 @@ public final class DeliveryService: LoopingPart, @unchecked Sendable {
     /// The checkpoint service calls this after each checkpoint: more readings may now be covered.
     public func checkpointSigned() {
         loop.lock.withLock {
-            signals += 1
-            loop.lock.broadcast()
+            $0.state.signals += 1
+            $0.broadcast()
         }
     }
 
@@ -46,21 +50,21 @@ public final class DeliveryService: LoopingPart, @unchecked Sendable {
         var due: Double? = Monotonic.seconds()
         var backingOff = false
         while true {
-            let stop = loop.lock.withLock { () -> Bool in
-                while !loop.stopping {
-                    if !backingOff && signals != seen { break }
-                    guard let due else { loop.lock.wait(seconds: nil); continue }
+            let stop = loop.lock.withLock { locked -> Bool in
+                while !locked.state.stopping {
+                    if !backingOff && locked.state.signals != seen { break }
+                    guard let due else { locked.wait(); continue }
                     let left = due - Monotonic.seconds()
                     if left <= 0 { break }
-                    loop.lock.wait(seconds: left)
+                    locked.wait(for: .seconds(left))
                 }
-                seen = signals
-                return loop.stopping
+                seen = locked.state.signals
+                return locked.state.stopping
             }
             if stop { return }
             do {
                 if sender == nil { sender = try ClinicSender(config: config, clinic: clinic, identity: identity, cancellation: cancellation) }
-                switch try sender!.deliverAll(logger: logger, shouldStop: { loop.lock.withLock { loop.stopping } }) {
+                switch try sender!.deliverAll(logger: logger, shouldStop: { loop.stopping }) {
                 case .upToDate(let delivered, let refused):
                     backoff.reset()
                     backingOff = false

@@ -63,9 +63,9 @@ public final class OperationsService: LoopingPart, Sendable {
         // At once, so that `status` sees this run, not the last one's file.
         tick(&state, db, agent: PartState(.ok, "running", "pid \(getpid()), version \(VitalgateVersion.current)", since: startedAt))
         while true {
-            let stop = loop.lock.withLock { () -> Bool in
-                if !loop.stopping { loop.lock.wait(seconds: tickInterval) }
-                return loop.stopping
+            let stop = loop.lock.withLock { locked -> Bool in
+                if !locked.state.stopping { locked.wait(for: .seconds(tickInterval)) }
+                return locked.state.stopping
             }
             if stop { break }
             if db == nil { db = openDatabase() }

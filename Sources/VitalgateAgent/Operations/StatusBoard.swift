@@ -1,3 +1,4 @@
+import Threads
 import Synchronization
 
 /// Where the agent's parts say what they are doing (`PartState`): the
@@ -8,12 +9,12 @@ import Synchronization
 /// has stopped. Setting a state is cheap and never touches the disk, so a
 /// part that changes its mind many times a second costs no commits.
 public final class StatusBoard: Sendable {
-    private let parts: Mutex<[AgentPart: PartState]>
+    private let parts: LockedBox<[AgentPart: PartState]>
     /// Counts every change, so a reader knows whether anything is new.
     private let version = Atomic<Int>(0)
 
     public init(_ initial: [AgentPart: PartState]) {
-        parts = Mutex(initial)
+        parts = LockedBox(initial)
     }
 
     /// Sets `part`'s state. `since` moves only when the health or the state

@@ -57,26 +57,17 @@ final class BitcoinAnchorTarget: AnchorTarget {
 
     /// After a failed call: the wallet is loaded again next time (the node
     /// may have restarted), and when the endpoint itself is out of reach the
-    /// next one takes over. Returns true when it switched.
+    /// next one takes over.
     @discardableResult
-    func noteFailure(_ error: LedgerError) -> Bool {
+    func noteFailure(_ error: LedgerError) -> LedgerFailure {
+        let failed = url
+        let down = error.nodeIsDown
         prepared.remove(index)
         scannedTip[index] = nil
-        guard endpoints.count > 1, Self.endpointIsDown(error) else { return false }
+        let switched = endpoints.count > 1 && down
         // The anchor service says what happened, once per outage (not per switch).
-        index = (index + 1) % endpoints.count
-        return true
-    }
-
-    /// Errors that say the node, not the request, is the problem: no
-    /// connection, a refused or missing cookie (a stopped node deletes its
-    /// .cookie), or RPC_IN_WARMUP (-28) while it starts.
-    static func endpointIsDown(_ error: LedgerError) -> Bool {
-        switch error {
-        case .unreachable, .unauthorized, .cookieUnreadable: return true
-        case .rpc(let code, _): return code == -28
-        case .badResponse: return false
-        }
+        if switched { index = (index + 1) % endpoints.count }
+        return LedgerFailure(endpoint: failed, endpointDown: down, switched: switched, endpointCount: endpoints.count)
     }
 }
 

@@ -43,7 +43,7 @@ extension BitcoinAnchorTarget {
         do {
             return try rpc.blockHeader(hash).confirmations > 0
         } catch {
-            if case .rpc(let code, _) = error, code == -5 { return false }
+            if case .rpc(let code, _) = error, code == RPCErrorCode.invalidAddressOrKey { return false }
             throw error
         }
     }

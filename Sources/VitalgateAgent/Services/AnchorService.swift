@@ -11,20 +11,18 @@ import Synchronization
 /// (docs/anchoring.md). A ledger outage only delays this: checkpoints wait
 /// in SQLite, and on return the newest one is anchored (it covers all
 /// before it), not one per missed interval.
-public final class AnchorService: LoopingPart, @unchecked Sendable {
+public final class AnchorService: LoopingPart, Sendable {
     let config: AgentConfig
     let identity: GatewayIdentity
     let logger: Logger
     public let loop = PartLoop(name: "vg-anchor")
-    /// Used by the anchor thread only.
-    let targets: [any AnchorTarget]
+    /// How the ledger target pays for anchors.
+    let fees: FeePolicy
     let board: StatusBoard
     /// The ledger's best block height as last seen (-1: not yet), for live confirmation counts.
     public let tipHeight = Atomic<Int64>(-1)
     /// Nothing is anchored until it is clear (docs/audit.md).
     let forkGuard: ForkGuard?
-    /// A fork refusal is said once, then every ten minutes (used by the anchor thread only).
-    var refusalLog = RepeatLimiter()
 
     /// How often anchors in flight are checked (bounded by the anchor interval).
     var pollInterval: Double { min(config.anchorInterval, 5) }
@@ -37,7 +35,12 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
         self.logger = logger
         let fees = FeePolicy(configured: config.feeRate.map { FeeRate(coinsPerKvB: $0) },
                              floor: FeeRate(coinsPerKvB: config.feeRateMin), cap: FeeRate(coinsPerKvB: config.feeRateMax))
-        targets = [BitcoinAnchorTarget(endpoints: config.ledgerEndpoints, fees: fees, logger: logger)]
+        self.fees = fees
+    }
+
+    /// The ledgers to anchor on. Made on the anchor thread, which alone uses them.
+    func makeTargets() -> [any AnchorTarget] {
+        [BitcoinAnchorTarget(endpoints: config.ledgerEndpoints, fees: fees, logger: logger)]
     }
 
     public func run() {
@@ -53,19 +56,22 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
         var failures: [(url: String, error: String)] = []
         var ledgerLog = RepeatLimiter()
         var anchoringLog = RepeatLimiter()
+        /// A fork refusal is said once, then every ten minutes.
+        var refusalLog = RepeatLimiter()
+        let targets = makeTargets()
         while true {
-            let stop = loop.lock.withLock { () -> Bool in
-                if !loop.stopping && wait > 0 { loop.lock.wait(seconds: wait) }
-                return loop.stopping
+            let stop = loop.lock.withLock { locked -> Bool in
+                if !locked.state.stopping && wait > 0 { locked.wait(for: .seconds(wait)) }
+                return locked.state.stopping
             }
             if stop { return }
             let now = Monotonic.seconds()
             do {
                 if db == nil { db = try GatewayDatabase.open(config.home) }
                 for target in targets { try target.follow(db: db!, requiredDepth: config.confirmations) }
-                reportReachable(afterFailures: failures, &ledgerLog)
+                reportReachable(targets, afterFailures: failures, &ledgerLog)
                 failures = []
-                if now >= nextAnchor, try guardAllowsAnchoring(db!) {
+                if now >= nextAnchor, try guardAllowsAnchoring(db!, refusalLog: &refusalLog) {
                     for target in targets { try anchorNewest(target, db!) }
                     nextAnchor = Monotonic.seconds() + config.anchorInterval
                     if anchoringLog.isActive { logger.notice("anchoring: working again") }
@@ -75,31 +81,31 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
                 backoff.reset()
                 wait = min(pollInterval, max(0.05, nextAnchor - Monotonic.seconds()))
             } catch let error as LedgerError {
-                for case let target as BitcoinAnchorTarget in targets {
-                    let url = target.url
+                for target in targets {
+                    let failure = target.noteFailure(error)
+                    let url = failure.endpoint
                     failures.append((url, "\(error)"))
-                    let down = BitcoinAnchorTarget.endpointIsDown(error)
                     // Another endpoint is tried at once, until each has failed in a row.
-                    if target.noteFailure(error) && failures.count < target.endpoints.count {
-                        if failures.count == 1 && !ledgerLog.isActive { logger.notice("ledger \(url) failed (\(error)); switching to \(target.url)") }
+                    if failure.switched && failures.count < failure.endpointCount {
+                        if failures.count == 1 && !ledgerLog.isActive { logger.notice("ledger \(url) failed (\(error)); switching to \(target.reachability)") }
                         wait = 0.05
                         continue
                     }
                     wait = backoff.nextDelay()
                     let what: String
-                    if target.endpoints.count > 1 && down {
-                        what = "all \(target.endpoints.count) ledger nodes unreachable (" + failures.map { "\($0.url): \($0.error)" }.joined(separator: "; ") + ")"
+                    if failure.endpointCount > 1 && failure.endpointDown {
+                        what = "all \(failure.endpointCount) ledger nodes unreachable (" + failures.map { "\($0.url): \($0.error)" }.joined(separator: "; ") + ")"
                     } else {
                         what = "\(url): \(error)"
                     }
                     failures = []
                     if let line = ledgerLog.line(what, now: now) { logger.warning("ledger: \(line); next try in \(Int(wait.rounded(.up))) s") }
-                    board.set(.ledger, .warning, down ? "unreachable" : "error", what)
+                    board.set(.ledger, .warning, failure.endpointDown ? "unreachable" : "error", what)
                 }
             } catch let funds as AnchorFundsError {
                 // The ledger answers, but the wallet cannot pay: following anchors goes
                 // on; making coins is tried again in a minute (or at the interval).
-                reportReachable(afterFailures: failures, &ledgerLog)
+                reportReachable(targets, afterFailures: failures, &ledgerLog)
                 failures = []
                 backoff.reset()
                 nextAnchor = Monotonic.seconds() + min(config.anchorInterval, 60)
@@ -116,7 +122,7 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
     }
 
     /// Every target answered: says so (in the log only after an outage).
-    private func reportReachable(afterFailures failures: [(url: String, error: String)], _ ledgerLog: inout RepeatLimiter) {
+    private func reportReachable(_ targets: [any AnchorTarget], afterFailures failures: [(url: String, error: String)], _ ledgerLog: inout RepeatLimiter) {
         for target in targets {
             if ledgerLog.isActive { logger.notice("ledger \(target.reachability): reachable again") }
             board.set(.ledger, .ok, "reachable", target.reachability)
@@ -128,7 +134,7 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
     /// Whether anchoring may go on: the start-up check of the ledger against
     /// the database (ForkGuard) passed, or passes now. Throws `LedgerError`
     /// while no node answers (the loop backs off and tries again).
-    func guardAllowsAnchoring(_ db: Database) throws -> Bool {
+    func guardAllowsAnchoring(_ db: Database, refusalLog: inout RepeatLimiter) throws -> Bool {
         guard let forkGuard, !forkGuard.isClear else { return true }
         if let refusal = forkGuard.refusal {
             if let line = refusalLog.line("not anchoring: \(refusal)", now: Monotonic.seconds()) { logger.error("\(line)") }

@@ -1,3 +1,4 @@
+import LedgerRPC
 import SQLiteStore
 
 /// A ledger that checkpoints are anchored on. The anchor service drives each
@@ -32,6 +33,23 @@ protocol AnchorTarget: AnyObject {
 
     /// The ledger's best block height as last seen, for live confirmation counts.
     var tipHeight: Int64? { get }
+
+    /// After a call to the ledger failed with `error`: what the target made
+    /// of it (it may have moved to another endpoint, to be tried at once).
+    func noteFailure(_ error: LedgerError) -> LedgerFailure
+}
+
+/// A target's reading of a failed ledger call, for the anchor service's
+/// retry and its words in the log and `status`.
+struct LedgerFailure {
+    /// The endpoint the call went to.
+    let endpoint: String
+    /// The endpoint itself is out of reach (not the request).
+    let endpointDown: Bool
+    /// The target moved on to another endpoint.
+    let switched: Bool
+    /// How many endpoints the target goes round.
+    let endpointCount: Int
 }
 
 enum AnchorAttempt: Equatable {

@@ -9,16 +9,20 @@ import SQLiteStore
 /// drained at 30,000 readings/s would otherwise sign one per commit). On
 /// shutdown it signs a last one, so nothing committed waits for the next
 /// start to be covered.
-public final class CheckpointService: LoopingPart, @unchecked Sendable {
+public final class CheckpointService: LoopingPart, Sendable {
     let config: AgentConfig
     let identity: GatewayIdentity
     let logger: Logger
     let onSigned: @Sendable () -> Void
     /// Refuses signing once the ledger contradicts the database (docs/audit.md).
     let forkGuard: ForkGuard?
-    public let loop = PartLoop(name: "vg-checkpoint")
-    // Guarded by `loop.lock`.
-    var committedSize: UInt64 = 0
+    public let loop = PartLoop(name: "vg-checkpoint", Shared())
+    /// What ingest tells the checkpoint thread.
+    public struct Shared: LoopShared {
+        public var stopping = false
+        /// The log size after ingest's last commit.
+        var committedSize: UInt64 = 0
+    }
     static let minimumSpacing = 1.0
 
     public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger, forkGuard: ForkGuard? = nil,
@@ -33,8 +37,8 @@ public final class CheckpointService: LoopingPart, @unchecked Sendable {
     /// The ingest service reports each new log size here.
     public func logGrew(to size: UInt64) {
         loop.lock.withLock {
-            committedSize = size
-            loop.lock.broadcast()
+            $0.state.committedSize = size
+            $0.broadcast()
         }
     }
 
@@ -45,18 +49,18 @@ public final class CheckpointService: LoopingPart, @unchecked Sendable {
         var due = Monotonic.seconds() + config.checkpointInterval
         var lastSignedAt = -Double.infinity
         while true {
-            let stop = loop.lock.withLock { () -> Bool in
-                while !loop.stopping {
+            let stop = loop.lock.withLock { locked -> Bool in
+                while !locked.state.stopping {
                     let now = Monotonic.seconds()
                     if now >= due { break }
                     var wake = due
-                    if committedSize >= lastSigned + UInt64(config.checkpointEvery) {
+                    if locked.state.committedSize >= lastSigned + UInt64(config.checkpointEvery) {
                         if now >= lastSignedAt + Self.minimumSpacing { break }
                         wake = min(wake, lastSignedAt + Self.minimumSpacing)
                     }
-                    loop.lock.wait(seconds: wake - now)
+                    locked.wait(for: .seconds(wake - now))
                 }
-                return loop.stopping
+                return locked.state.stopping
             }
             do {
                 if db == nil {

@@ -16,7 +16,7 @@ import Vitals
 /// `maxHold`. Each ack is a QoS 1 message the broker routes and the device
 /// answers, so one per commit per device made acks a quarter of all broker
 /// traffic at full speed.
-final class IngestAcks: LoopingPart, @unchecked Sendable {
+final class IngestAcks: LoopingPart, Sendable {
     /// What one commit decided for one device and boot.
     struct Decision {
         var seqs: [UInt64] = []
@@ -24,15 +24,17 @@ final class IngestAcks: LoopingPart, @unchecked Sendable {
     }
 
     let logger: Logger
-    let loop = PartLoop(name: "vg-acks")
-    // Guarded by `loop.lock`.
-    var pending: [AckKey: AckPacing.Pending] = [:]
-    var client: MQTTClient?
-    /// Set when the ingest thread found no more messages waiting: everything
-    /// pending goes out at once (the end of a burst is not held).
-    var flushRequested = false
-    // Owned by the ack thread.
-    var pacing = AckPacing()
+    let loop = PartLoop(name: "vg-acks", Shared())
+
+    /// What the ingest thread hands the ack thread.
+    struct Shared: LoopShared {
+        var stopping = false
+        var pending: [AckKey: AckPacing.Pending] = [:]
+        var client: MQTTClient?
+        /// Set when the ingest thread found no more messages waiting: everything
+        /// pending goes out at once (the end of a burst is not held).
+        var flushRequested = false
+    }
 
     init(logger: Logger) { self.logger = logger }
 
@@ -40,31 +42,33 @@ final class IngestAcks: LoopingPart, @unchecked Sendable {
     func send(_ decided: [AckKey: Decision], via client: MQTTClient, flush: Bool) {
         guard !decided.isEmpty || flush else { return }
         let now = Monotonic.seconds()
-        loop.lock.withLock {
-            self.client = client
-            if flush { flushRequested = true }
+        loop.lock.withLock { locked in
+            locked.state.client = client
+            if flush { locked.state.flushRequested = true }
             for (key, d) in decided {
-                pending[key, default: AckPacing.Pending(since: now)].decision.merge(d)
+                locked.state.pending[key, default: AckPacing.Pending(since: now)].decision.merge(d)
             }
-            loop.lock.broadcast()
+            locked.broadcast()
         }
     }
 
     func run() {
+        // The ack thread's own: when each device was last sent an ack.
+        var pacing = AckPacing()
         while true {
-            let (due, client, done) = loop.lock.withLock { () -> ([AckKey: Decision], MQTTClient?, Bool) in
+            let (due, client, done) = loop.lock.withLock { locked -> ([AckKey: Decision], MQTTClient?, Bool) in
                 while true {
-                    if loop.stopping || flushRequested {
-                        let all = pending.mapValues(\.decision)
-                        pending = [:]
-                        flushRequested = false
+                    if locked.state.stopping || locked.state.flushRequested {
+                        let all = locked.state.pending.mapValues(\.decision)
+                        locked.state.pending = [:]
+                        locked.state.flushRequested = false
                         pacing.sent(all.keys, at: Monotonic.seconds())
-                        return (all, self.client, loop.stopping)
+                        return (all, locked.state.client, locked.state.stopping)
                     }
                     let now = Monotonic.seconds()
-                    let (due, wake) = pacing.take(from: &pending, now: now)
-                    if !due.isEmpty { return (due, self.client, false) }
-                    _ = loop.lock.wait(seconds: wake.map { max(0.001, $0 - now) })
+                    let (due, wake) = pacing.take(from: &locked.state.pending, now: now)
+                    if !due.isEmpty { return (due, locked.state.client, false) }
+                    if let wake { locked.wait(for: .seconds(max(0.001, wake - now))) } else { locked.wait() }
                 }
             }
             if let client { publish(due, via: client) }

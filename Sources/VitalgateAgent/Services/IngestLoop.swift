@@ -1,3 +1,4 @@
+import Threads
 import Logging
 import MQTT
 import SQLiteStore
@@ -7,9 +8,10 @@ extension IngestService {
     /// The ingest thread's body.
     func run() {
         var backoff = Backoff(base: 0.5, cap: 30)
+        var own = ThreadState()
         while true {
             do {
-                try runSession()
+                try runSession(&own)
                 return
             } catch {
                 // The database could not be opened or written (disk full, I/O error). Nothing
@@ -18,60 +20,67 @@ extension IngestService {
                 let full = (error as? SQLiteError)?.isFull == true || "\(error)".contains("No space left")
                 if full { noteProgress(waitingForRoom: true) }
                 let why = Self.pauseReason(error, full: full)
-                if let line = pauseLog.line("ingest paused, nothing is acknowledged: \(why)", now: Monotonic.seconds()) {
+                if let line = own.pauseLog.line("ingest paused, nothing is acknowledged: \(why)", now: Monotonic.seconds()) {
                     logger.error("\(line); retrying in \(Int(delay * 1000)) ms")
                 }
-                paused = true
+                own.paused = true
                 board.set(.ingest, .critical, "paused", why)
                 checkBroker()
-                let stop = lock.withLock { () -> Bool in
-                    if !stopping { lock.wait(seconds: delay) }
-                    return stopping && inbox.isEmpty
+                let stop = lock.withLock { locked -> Bool in
+                    if !locked.state.stopping { locked.wait(for: .seconds(delay)) }
+                    return locked.state.stopping && locked.state.inbox.isEmpty
                 }
                 if stop { return }
             }
         }
     }
 
-    private func runSession() throws {
+    private func runSession(_ own: inout ThreadState) throws {
         let db = try GatewayDatabase.open(config.home)
         let log = try ReadingLog(db: db, rejectionsKept: config.rejectionsKept, cipher: cipher)
         var devices = DeviceCache(table: DeviceTable(db)) { [self] in publishDevices($0) }
         try devices.reload()
         let stored = try db.scalar("SELECT COUNT(*) FROM readings")
         progress.withLock { $0.storedReadings = stored }
-        if client == nil {
+        if lock.withLock({ $0.state.client == nil }) {
             let client = try makeClient()
-            self.client = client
-            try client.start()
-            logger.info("ingest: log size \(log.treeSize); connecting to \(config.mqttHost):\(config.mqttPort) as client id \(config.mqttClientID)\(config.mqttUsername.map { ", user \($0)" } ?? "")")
+            // Started under the lock, so `stopAndJoin` finds it or none is started.
+            let started = try lock.withLock { locked throws -> Bool in
+                guard !locked.state.noMoreClients else { return false }
+                try client.start()
+                locked.state.client = client
+                return true
+            }
+            if started { logger.info("ingest: log size \(log.treeSize); connecting to \(config.mqttHost):\(config.mqttPort) as client id \(config.mqttClientID)\(config.mqttUsername.map { ", user \($0)" } ?? "")") }
         }
-        if !paused { board.set(.ingest, .ok, "running", "log size \(log.treeSize)") }
+        if !own.paused { board.set(.ingest, .ok, "running", "log size \(log.treeSize)") }
         var grouping = false
         var lastCommitStart = Monotonic.seconds()
         var trail = AccessTrailPoll()
         trail.append(log, self)
         while true {
-            let (batch, done, drained) = lock.withLock { () -> ([InboxItem], Bool, Bool) in
+            let (batch, done, drained) = lock.withLock { locked -> ([InboxItem], Bool, Bool) in
                 // Sleep until a message or a stop; at most 10 s, for the device refresh and the
                 // watchdog, or a second while access events are appended (docs/audit.md).
-                if inbox.isEmpty && !stopping { lock.wait(seconds: patients == nil ? 10 : AccessTrailPoll.interval) }
+                if locked.state.inbox.isEmpty && !locked.state.stopping {
+                    locked.wait(for: .seconds(patients == nil ? 10 : AccessTrailPoll.interval))
+                }
                 // Pacing may hold acks while the stream flows; once it pauses (or the
                 // load is light) the batch's acks and any held ones go out at once.
-                let paused = grouping ? waitForGroup(since: lastCommitStart) : true
-                let take = min(inbox.count, Self.maxBatch)
-                let batch = inbox.first(take)
-                return (batch, stopping && inbox.count == take, paused && inbox.count == take)
+                let paused = grouping ? waitForGroup(locked, since: lastCommitStart) : true
+                let take = min(locked.state.inbox.count, Self.maxBatch)
+                let batch = locked.state.inbox.first(take)
+                return (batch, locked.state.stopping && locked.state.inbox.count == take, paused && locked.state.inbox.count == take)
             }
             let now = WallClock.nowMillis()
             lastCommitStart = Monotonic.seconds()
             grouping = batch.count >= Self.groupingThreshold
             if batch.isEmpty {
                 noteProgress()
-                if paused {
+                if own.paused {
                     // The session reopened and nothing waits: nothing is failing any more.
-                    paused = false
-                    pauseLog.clear()
+                    own.paused = false
+                    own.pauseLog.clear()
                     board.set(.ingest, .ok, "running", "log size \(log.treeSize)")
                 }
             }
@@ -95,24 +104,24 @@ extension IngestService {
                     $0.commitLatency.observe(committed - lastCommitStart)
                     $0.storedReadings = ($0.storedReadings ?? 0) + newlyStored
                 }
-                lock.withLock {
-                    inbox.removeFirst(batch.count)
-                    lock.broadcast()  // wakes a network thread waiting for room
+                lock.withLock { locked in
+                    locked.state.inbox.removeFirst(batch.count)
+                    locked.broadcast()  // wakes a network thread waiting for room
                 }
-                if paused {
-                    paused = false
-                    pauseLog.clear()
+                if own.paused {
+                    own.paused = false
+                    own.pauseLog.clear()
                     logger.notice("ingest resumed: committing and acknowledging again")
                     board.set(.ingest, .ok, "running", "resumed at log size \(log.treeSize)")
                 }
-                report(outcomes)
+                report(outcomes, &own.rejectionLog)
                 acknowledge(items, outcomes, flush: drained)
                 onCommitted(log.treeSize)
             }
             // Under steady traffic too, so a revocation takes effect within 10 s.
             try devices.refreshIfStale(now: now)
             checkBroker()
-            summariseRejections(force: done)
+            summariseRejections(&own.rejectionLog, force: done)
             if trail.isDue || done { trail.append(log, self) }
             if done { return }
         }
@@ -123,16 +132,16 @@ extension IngestService {
     /// checking every `groupSlice`: once no message came in a slice, the
     /// stream has paused and waiting longer would only delay the acks.
     /// Returns true if it ended because the stream paused.
-    private func waitForGroup(since start: Double) -> Bool {
-        wakeAt = Self.maxBatch
-        defer { wakeAt = 1 }
-        var seen = inbox.count
-        while inbox.count < Self.maxBatch && !stopping {
+    private func waitForGroup(_ locked: borrowing LockedCondition<Shared>.Locked, since start: Double) -> Bool {
+        locked.state.wakeAt = Self.maxBatch
+        defer { locked.state.wakeAt = 1 }
+        var seen = locked.state.inbox.count
+        while locked.state.inbox.count < Self.maxBatch && !locked.state.stopping {
             let left = start + Self.groupWindow - Monotonic.seconds()
             if left <= 0 { return false }
-            _ = lock.wait(seconds: min(left, Self.groupSlice))
-            if inbox.count == seen { return true }
-            seen = inbox.count
+            locked.wait(for: .seconds(min(left, Self.groupSlice)))
+            if locked.state.inbox.count == seen { return true }
+            seen = locked.state.inbox.count
         }
         return false
     }
@@ -157,14 +166,14 @@ extension IngestService {
                 continue
             }
         }
-        guard let client else { return }
+        guard let client = lock.withLock({ $0.state.client }) else { return }
         acks.send(decided, via: client, flush: flush)
     }
 
     /// Logs rejections by device and reason, never a value or payload: the
     /// first of each (device, reason) in a minute in full, the rest in one
     /// summary line when the minute ends (`LogThrottle`).
-    private func report(_ outcomes: [IngestOutcome]) {
+    private func report(_ outcomes: [IngestOutcome], _ rejectionLog: inout LogThrottle) {
         let now = Monotonic.seconds()
         for case .rejected(let r) in outcomes where r.reason != .duplicate {
             if rejectionLog.admit("\(r.device ?? "?") \(r.reason.rawValue)", now: now) {
@@ -173,7 +182,7 @@ extension IngestService {
         }
     }
 
-    private func summariseRejections(force: Bool) {
+    private func summariseRejections(_ rejectionLog: inout LogThrottle, force: Bool) {
         guard let summary = rejectionLog.flush(now: Monotonic.seconds(), force: force) else { return }
         let window = Int(rejectionLog.window)
         for (kind, count) in summary.repeated {

@@ -3,7 +3,6 @@ import Threads
 import Logging
 import MQTT
 import SQLiteStore
-import Synchronization
 import Vitals
 
 /// Takes readings from the broker (`vitals/+`), validates them against their
@@ -19,7 +18,7 @@ import Vitals
 /// thread, which reloads enrolment from the database (so a device enrolled a
 /// moment ago is accepted at once). A slow disk never stalls the MQTT socket
 /// until `maxInbox` messages wait.
-public final class IngestService: ThreadedPart, @unchecked Sendable {
+public final class IngestService: ThreadedPart, Sendable {
     let config: AgentConfig
     let logger: Logger
     let onCommitted: @Sendable (UInt64) -> Void
@@ -28,37 +27,21 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     /// Opens recorded access events, which this thread appends to the log
     /// (docs/audit.md); nil: none are appended (benchmarks).
     let patients: PatientCipher?
-    let lock = ConditionLock()
+    /// What libmosquitto's network thread, the ingest thread and the service
+    /// task (`stopAndJoin`) share.
+    let lock = LockedCondition(Shared())
     let thread = WorkerThread(name: "vg-ingest")
     /// Publishes acknowledgements after each commit, off the ingest thread.
     let acks: IngestAcks
     /// Checks payloads against device profiles (policy from the configuration).
     let validator: ReadingValidator
-    // Guarded by `lock`.
-    var inbox = MessageQueue<InboxItem>()
-    /// Device enrolment as the ingest thread last loaded it, for the network thread.
-    var deviceSnapshot: [String: DeviceStatus] = [:]
-    var stopping = false
-    /// The inbox size at which `receive` wakes the ingest thread: 1, or
-    /// `maxBatch` while it groups a commit (so it is not woken per message).
-    var wakeAt = 1
-    // Owned by libmosquitto's network thread: `deviceSnapshot` as of its last
-    // message (taking it is a reference copy, under the lock it holds anyway).
-    var networkStatuses: [String: DeviceStatus] = [:]
-    // Owned by the ingest thread.
-    var client: MQTTClient?
-    var paused = false
-    /// Rejections are logged per device and reason, summarised per minute.
-    var rejectionLog = LogThrottle()
-    /// A pause that lasts is logged once, then every ten minutes.
-    var pauseLog = RepeatLimiter()
     // Shared, each behind its own lock.
     /// Where ingest and the broker connection stand, for `status` (docs/operations.md).
     let board: StatusBoard
     /// For the watchdog and the metrics: when ingest last made progress (OperationsService).
-    let progress = Mutex(IngestProgress())
+    let progress = LockedBox(IngestProgress())
     /// The broker connection as libmosquitto's callbacks saw it, and what was logged about it.
-    let brokerWatch = Mutex(BrokerWatch())
+    let brokerWatch = LockedBox(BrokerWatch())
 
     /// Messages held in memory before the network thread waits for room.
     /// What waits then stays with the broker (persistent session), and
@@ -95,17 +78,26 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
         validator = ReadingValidator(policy: policy)
     }
 
-    public func start() {
+    public func start(ended: @escaping @Sendable () -> Void) {
         acks.start()
-        thread.start { [self] in run() }
+        thread.start { [self] in
+            run()
+            ended()
+        }
     }
 
     public func stopAndJoin() {
         // Stop taking messages first, then let the thread commit what it holds.
+        // After `noMoreClients` the ingest thread makes no client, so the one
+        // taken here is the only one there is.
+        let client = lock.withLock { locked in
+            locked.state.noMoreClients = true
+            return locked.state.client
+        }
         client?.stop()
-        lock.withLock {
-            stopping = true
-            lock.broadcast()
+        lock.withLock { locked in
+            locked.state.stopping = true
+            locked.broadcast()
         }
         thread.join()
         acks.stopAndJoin()
@@ -138,21 +130,22 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
 
     /// Called on libmosquitto's thread: validate, hand over.
     func receive(_ message: MQTTMessage) {
-        let item = prepare(message)
-        lock.withLock {
-            while inbox.count >= Self.maxInbox && !stopping { lock.wait(seconds: 1) }
-            inbox.append(item)
-            if inbox.count >= wakeAt { lock.broadcast() }
-            networkStatuses = deviceSnapshot
+        // A reference copy, so validation runs without the lock.
+        let statuses = lock.withLock { $0.state.deviceSnapshot }
+        let item = prepare(message, statuses)
+        lock.withLock { locked in
+            while locked.state.inbox.count >= Self.maxInbox && !locked.state.stopping { locked.wait(for: .seconds(1)) }
+            locked.state.inbox.append(item)
+            if locked.state.inbox.count >= locked.state.wakeAt { locked.broadcast() }
         }
     }
 
     /// The message validated at the time it arrived, unless its device is not
     /// in the snapshot: then the raw message, for the ingest thread to check
     /// against the database.
-    private func prepare(_ message: MQTTMessage) -> InboxItem {
+    private func prepare(_ message: MQTTMessage, _ statuses: [String: DeviceStatus]) -> InboxItem {
         let result = message.payload.withUnsafeBytes { payload in
-            validator.validate(topic: message.topic, payload: payload, nowMillis: WallClock.nowMillis()) { networkStatuses[$0] ?? .unknown }
+            validator.validate(topic: message.topic, payload: payload, nowMillis: WallClock.nowMillis()) { statuses[$0] ?? .unknown }
         }
         if case .failure(let rejection) = result, rejection.reason == .unknownDevice { return .raw(message) }
         return .validated(ReadingLog.Item(topic: message.topic, result: result))
@@ -160,13 +153,39 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
 
     /// Makes `statuses` the network thread's view of enrolment (from its next message on).
     func publishDevices(_ statuses: [String: DeviceStatus]) {
-        lock.withLock { deviceSnapshot = statuses }
+        lock.withLock { $0.state.deviceSnapshot = statuses }
+    }
+}
+
+extension IngestService {
+    /// What libmosquitto's network thread, the ingest thread and the service
+    /// task share, under `lock`.
+    struct Shared: Sendable {
+        var inbox = MessageQueue<InboxItem>()
+        /// Device enrolment as the ingest thread last loaded it, for the network thread.
+        var deviceSnapshot: [String: DeviceStatus] = [:]
+        var stopping = false
+        /// The inbox size at which `receive` wakes the ingest thread: 1, or
+        /// `maxBatch` while it groups a commit (so it is not woken per message).
+        var wakeAt = 1
+        /// Made and started by the ingest thread; stopped by `stopAndJoin`.
+        var client: MQTTClient?
+        /// Set by `stopAndJoin`: no client is started from then on.
+        var noMoreClients = false
     }
 
+    /// What only the ingest thread uses; it lives on that thread's stack.
+    struct ThreadState {
+        var paused = false
+        /// Rejections are logged per device and reason, summarised per minute.
+        var rejectionLog = LogThrottle()
+        /// A pause that lasts is logged once, then every ten minutes.
+        var pauseLog = RepeatLimiter()
+    }
 }
 
 /// What the network thread queues for the ingest thread.
-enum InboxItem {
+enum InboxItem: Sendable {
     /// Validated against the enrolment snapshot.
     case validated(ReadingLog.Item)
     /// From a device the snapshot did not know: validated on the ingest thread.

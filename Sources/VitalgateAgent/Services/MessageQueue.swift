@@ -28,3 +28,5 @@ struct MessageQueue<Message> {
         }
     }
 }
+
+extension MessageQueue: Sendable where Message: Sendable {}

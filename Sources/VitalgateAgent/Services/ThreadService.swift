@@ -5,9 +5,25 @@ import Threads
 /// service starts it, waits for graceful shutdown (SIGTERM, SIGINT), then
 /// asks it to finish and waits until it has.
 public protocol ThreadedPart: AnyObject, Sendable {
-    func start()
+    /// Starts the part's thread; `ended` is called on that thread when its
+    /// work has returned, whether it was asked to stop or not.
+    func start(ended: @escaping @Sendable () -> Void)
     /// Finishes pending work and returns when the thread has ended.
     func stopAndJoin()
+}
+
+extension ThreadedPart {
+    /// Starts the part with nobody waiting for its end (tools and tests).
+    public func start() { start(ended: {}) }
+}
+
+/// A part's thread ended before the agent asked it to: the agent can no
+/// longer do that part's work, so it stops (non-zero exit; systemd restarts it).
+public struct PartThreadEnded: Error, CustomStringConvertible {
+    public let part: String
+    public var description: String {
+        "the \(part) thread ended without being asked to stop; stopping the agent so that it is restarted"
+    }
 }
 
 public struct ThreadService: Service {
@@ -20,43 +36,114 @@ public struct ThreadService: Service {
         self.onShutdown = onShutdown
     }
 
+    /// Returns after graceful shutdown (or cancellation) once the part has
+    /// stopped; throws `PartThreadEnded` if the thread ended first.
     public func run() async throws {
-        part.start()
-        try? await gracefulShutdown()
-        onShutdown()
+        let end = PartEnd()
+        part.start(ended: { end.settle(.threadEnded) })
+        let first = await withTaskCancellationOrGracefulShutdownHandler {
+            await end.first()
+        } onCancelOrGracefulShutdown: {
+            end.settle(.stopRequested)
+        }
+        if first == .stopRequested { onShutdown() }
+        // Also after the thread ended on its own: joins it and stops what it started.
         part.stopAndJoin()
+        if first == .threadEnded { throw PartThreadEnded(part: "\(type(of: part))") }
     }
 }
 
-/// The thread, lock and stop flag every threaded part has, and the start and
-/// stop that go with them (see `LoopingPart`).
-public final class PartLoop: @unchecked Sendable {
-    public let lock = ConditionLock()
-    let thread: WorkerThread
-    /// Set once by `stopAndJoin`; read under `lock`.
-    public private(set) var stopping = false
+/// Which came first: the request to stop, or the part's thread ending.
+final class PartEnd: Sendable {
+    enum Outcome: Sendable { case stopRequested, threadEnded }
 
-    public init(name: String) { thread = WorkerThread(name: name) }
+    private struct State {
+        var outcome: Outcome?
+        var waiter: CheckedContinuation<Outcome, Never>?
+    }
 
-    func requestStop() {
-        lock.withLock {
-            stopping = true
-            lock.broadcast()
+    private let state = LockedBox(State())
+
+    /// The first outcome settled; later ones are ignored.
+    func settle(_ outcome: Outcome) {
+        let waiter = state.withLock { s -> CheckedContinuation<Outcome, Never>? in
+            guard s.outcome == nil else { return nil }
+            s.outcome = outcome
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume(returning: outcome)
+    }
+
+    /// Waits until an outcome is settled and returns it.
+    func first() async -> Outcome {
+        await withCheckedContinuation { continuation in
+            let settled = state.withLock { s -> Outcome? in
+                if let outcome = s.outcome { return outcome }
+                s.waiter = continuation
+                return nil
+            }
+            if let settled { continuation.resume(returning: settled) }
         }
     }
 }
 
-/// A threaded part whose thread runs `run()` until `loop.stopping` is set.
+/// What every looping part shares between its thread and the threads that
+/// wake or stop it: at least the stop flag.
+public protocol LoopShared: Sendable {
+    /// Set once by `stopAndJoin`.
+    var stopping: Bool { get set }
+}
+
+/// A looping part with nothing to share but the stop flag.
+public struct StopFlag: LoopShared {
+    public var stopping = false
+    public init() {}
+}
+
+/// The thread, lock and shared state (with its stop flag) every looping
+/// part has, and the start and stop that go with them (see `LoopingPart`).
+public final class PartLoop<Shared: LoopShared>: Sendable {
+    public let lock: LockedCondition<Shared>
+    let thread: WorkerThread
+
+    public init(name: String, _ shared: Shared) {
+        thread = WorkerThread(name: name)
+        lock = LockedCondition(shared)
+    }
+
+    func requestStop() {
+        lock.withLock {
+            $0.state.stopping = true
+            $0.broadcast()
+        }
+    }
+
+    /// Whether `stopAndJoin` has been called.
+    public var stopping: Bool { lock.withLock { $0.state.stopping } }
+}
+
+extension PartLoop where Shared == StopFlag {
+    public convenience init(name: String) { self.init(name: name, StopFlag()) }
+}
+
+/// A threaded part whose thread runs `run()` until the loop's `stopping` is set.
 public protocol LoopingPart: ThreadedPart {
-    var loop: PartLoop { get }
-    /// The thread's body; returns once it has seen `loop.stopping` and finished.
+    associatedtype Shared: LoopShared
+    var loop: PartLoop<Shared> { get }
+    /// The thread's body; returns once it has seen `stopping` and finished.
     func run()
     /// Called after the stop flag is set, before waiting for the thread (e.g. to cancel I/O in flight).
     func willStop()
 }
 
 extension LoopingPart {
-    public func start() { loop.thread.start { [self] in run() } }
+    public func start(ended: @escaping @Sendable () -> Void) {
+        loop.thread.start { [self] in
+            run()
+            ended()
+        }
+    }
 
     public func stopAndJoin() {
         loop.requestStop()

@@ -10,7 +10,7 @@ public struct AnchorEvent: Sendable, Equatable {
 }
 
 extension AnchorTable {
-    /// Appends a transition to `anchor_events` (the same transaction as the state change, when the caller holds one).
+    /// Appends a transition to `anchor_events` (inside the state change's savepoint: AnchorTable.transition).
     func logEvent(_ anchorID: Int64, from: AnchorState?, to: AnchorState, _ detail: String, at millis: Int64) throws {
         try db.cachedStatement("INSERT INTO anchor_events(anchor_id, from_state, to_state, detail, at) VALUES (?, ?, ?, ?, ?)")
             .run(.integer(anchorID), from.map { .text($0.rawValue) } ?? .null, .text(to.rawValue), .text(detail), .integer(millis))
@@ -22,8 +22,10 @@ extension AnchorTable {
                                 + (anchorID == nil ? "" : " WHERE anchor_id = ?") + " ORDER BY id")
         if let anchorID { try st.bind([.integer(anchorID)]) }
         return try st.rows {
-            AnchorEvent(anchorID: $0.int64(0), from: $0.text(1).flatMap(AnchorState.init(rawValue:)),
-                        to: AnchorState(rawValue: $0.text(2) ?? "") ?? .pending, detail: $0.text(3) ?? "", at: $0.int64(4))
+            AnchorEvent(anchorID: $0.int64(0),
+                        from: try $0.isNull(1) ? nil : AnchorState(stored: $0.text(1), anchorID: $0.int64(0), column: "an event's from_state"),
+                        to: try AnchorState(stored: $0.text(2), anchorID: $0.int64(0), column: "an event's to_state"),
+                        detail: $0.text(3) ?? "", at: $0.int64(4))
         }
     }
 }

@@ -14,6 +14,22 @@ import SQLiteStore
 /// enough, txout proof stored; bundles are only built from final anchors.
 public enum AnchorState: String, Sendable, CaseIterable {
     case pending, broadcast, confirmed, final, abandoned
+
+    /// The state stored as `text` (in `column` of anchor `anchorID`). A
+    /// state this version does not know stops whoever reads it: guessing
+    /// (say, `pending`) could send an anchor again.
+    init(stored text: String?, anchorID: Int64, column: String) throws {
+        guard let text, let state = AnchorState(rawValue: text) else {
+            throw StoreError(Self.unknownMessage(text ?? "NULL", anchorID: anchorID, column: column))
+        }
+        self = state
+    }
+
+    static func unknownMessage(_ text: String, anchorID: Int64, column: String) -> String {
+        "anchor \(anchorID) has \(column) \"\(text)\", which this vitalgate does not know "
+            + "(known: \(allCases.map(\.rawValue).joined(separator: ", "))); the database was written by another version "
+            + "or changed by hand. Refusing to go on rather than guess: restore the database or run the vitalgate that wrote it"
+    }
 }
 
 public struct AnchorRecord: Sendable, Equatable {
@@ -51,34 +67,58 @@ public struct AnchorTable {
         endpoint, fee, created_at, confirmed_at
         """
 
-    /// Stores a signed, not yet broadcast anchor and logs its first event.
+    /// Stores a signed, not yet broadcast anchor and logs its first event,
+    /// both or neither.
     @discardableResult
     public func insertPending(target: String, treeSize: UInt64, payload: [UInt8], txid: String, rawTx: [UInt8],
                               endpoint: String, inputTxid: String?, inputVout: UInt32?, fee: Int64?, at millis: Int64) throws -> Int64 {
-        try db.cachedStatement("""
-            INSERT INTO anchors(target, tree_size, payload, state, txid, raw_tx, endpoint, input_txid, input_vout, fee, created_at, updated_at)
-            VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
-            """).run(.text(target), .integer(Int64(treeSize)), .blob(payload), .text(txid), .blob(rawTx), .text(endpoint),
-                     SQLiteValue(inputTxid), inputVout.map { .integer(Int64($0)) } ?? .null,
-                     fee.map { .integer($0) } ?? .null, .integer(millis), .integer(millis))
-        let id = db.lastInsertRowID
-        try logEvent(id, from: nil, to: .pending, "signed tx \(txid) for tree size \(treeSize) via \(endpoint)", at: millis)
-        return id
+        try db.atomically {
+            try db.cachedStatement("""
+                INSERT INTO anchors(target, tree_size, payload, state, txid, raw_tx, endpoint, input_txid, input_vout, fee, created_at, updated_at)
+                VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
+                """).run(.text(target), .integer(Int64(treeSize)), .blob(payload), .text(txid), .blob(rawTx), .text(endpoint),
+                         SQLiteValue(inputTxid), inputVout.map { .integer(Int64($0)) } ?? .null,
+                         fee.map { .integer($0) } ?? .null, .integer(millis), .integer(millis))
+            let id = db.lastInsertRowID
+            try logEvent(id, from: nil, to: .pending, "signed tx \(txid) for tree size \(treeSize) via \(endpoint)", at: millis)
+            return id
+        }
     }
 
     /// Moves `anchor` to `state` with `block` (nil: in no block) and `proof`,
-    /// and logs the transition when the state changes. Depth-only updates
+    /// and logs the transition when the state changes, both or neither
+    /// (also when the caller holds no transaction). Depth-only updates
     /// within `confirmed` or `final` are not logged.
     public func transition(_ anchor: AnchorRecord, to state: AnchorState, block: AnchorBlock?, proof: [UInt8]?,
                            detail: String, at millis: Int64) throws {
-        try db.cachedStatement("""
-            UPDATE anchors SET state = ?, block_hash = ?, block_height = ?, confirmations = ?, txout_proof = ?,
-                confirmed_at = CASE WHEN ? = 'final' THEN COALESCE(confirmed_at, ?) ELSE NULL END, updated_at = ?
-            WHERE id = ?
-            """).run(.text(state.rawValue), block.map { .text($0.hash) } ?? .null, block.map { .integer($0.height) } ?? .null,
-                     .integer(block?.confirmations ?? 0), SQLiteValue(proof), .text(state.rawValue),
-                     .integer(millis), .integer(millis), .integer(anchor.id))
-        if state != anchor.state { try logEvent(anchor.id, from: anchor.state, to: state, detail, at: millis) }
+        try db.atomically {
+            try db.cachedStatement("""
+                UPDATE anchors SET state = ?, block_hash = ?, block_height = ?, confirmations = ?, txout_proof = ?,
+                    confirmed_at = CASE WHEN ? = 'final' THEN COALESCE(confirmed_at, ?) ELSE NULL END, updated_at = ?
+                WHERE id = ?
+                """).run(.text(state.rawValue), block.map { .text($0.hash) } ?? .null, block.map { .integer($0.height) } ?? .null,
+                         .integer(block?.confirmations ?? 0), SQLiteValue(proof), .text(state.rawValue),
+                         .integer(millis), .integer(millis), .integer(anchor.id))
+            if state != anchor.state { try logEvent(anchor.id, from: anchor.state, to: state, detail, at: millis) }
+        }
+    }
+
+    /// Throws, naming the first, if any anchor or logged transition has a
+    /// state this version does not know (the agent checks at start).
+    public func checkStoredStates() throws {
+        let known = AnchorState.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let anchors = try db.prepare("SELECT id, state FROM anchors WHERE state IS NULL OR state NOT IN (\(known)) ORDER BY id LIMIT 1")
+        for (id, state) in try anchors.rows(map: { ($0.int64(0), $0.text(1)) }) {
+            _ = try AnchorState(stored: state, anchorID: id, column: "state")
+        }
+        let events = try db.prepare("""
+            SELECT anchor_id, from_state, to_state FROM anchor_events
+            WHERE to_state IS NULL OR to_state NOT IN (\(known)) OR from_state NOT IN (\(known)) ORDER BY id LIMIT 1
+            """)
+        for (id, from, to) in try events.rows(map: { ($0.int64(0), $0.text(1), $0.text(2)) }) {
+            if let from { _ = try AnchorState(stored: from, anchorID: id, column: "an event's from_state") }
+            _ = try AnchorState(stored: to, anchorID: id, column: "an event's to_state")
+        }
     }
 
     /// Anchors still moving: pending, broadcast or confirmed, oldest first
@@ -126,9 +166,9 @@ public struct AnchorTable {
         return try st.rows(map: Self.row)
     }
 
-    static func row(_ st: Statement) -> AnchorRecord {
+    static func row(_ st: Statement) throws -> AnchorRecord {
         AnchorRecord(id: st.int64(0), target: st.text(1) ?? "ledger", treeSize: UInt64(st.int64(2)), payload: st.blob(3) ?? [],
-                     state: AnchorState(rawValue: st.text(4) ?? "") ?? .pending, txid: st.text(5) ?? "",
+                     state: try AnchorState(stored: st.text(4), anchorID: st.int64(0), column: "state"), txid: st.text(5) ?? "",
                      rawTx: st.blob(6) ?? [], blockHash: st.text(7), blockHeight: st.isNull(8) ? nil : st.int64(8),
                      confirmations: st.int64(9), txoutProof: st.blob(10), endpoint: st.text(11),
                      fee: st.isNull(12) ? nil : st.int64(12), createdAt: st.int64(13),

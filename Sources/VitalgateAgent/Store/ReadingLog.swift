@@ -50,7 +50,7 @@ public final class ReadingLog {
     public var treeSize: UInt64 { range.size }
 
     /// A message after validation: the reading, or why it was refused.
-    public struct Item {
+    public struct Item: Sendable {
         public let topic: String
         public let result: Result<Reading, Rejection>
         public init(topic: String, result: Result<Reading, Rejection>) {

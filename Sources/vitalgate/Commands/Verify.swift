@@ -116,7 +116,7 @@ struct NodeView: LedgerView {
         for endpoint in endpoints {
             do {
                 return try BitcoinRPC(endpoint: endpoint).blockHeader(hash)
-            } catch .rpc(let code, _) where code == -5 {
+            } catch .rpc(let code, _) where code == RPCErrorCode.invalidAddressOrKey {
                 unknown = true  // this node does not have the block; another may
             } catch {
                 failures.append("\(endpoint.url): \(error)")
