@@ -95,3 +95,51 @@ public struct BitcoinTransaction: Sendable {
     /// The data of every output whose script is `OP_RETURN <one push>`, in output order.
     public var opReturnPayloads: [[UInt8]] { outputs.compactMap { Script.opReturnPayload($0.scriptPubKey) } }
 }
+
+/// A transaction input (Bitcoin Core primitives/transaction.h `CTxIn`).
+public struct TxIn: Sendable, Equatable {
+    /// The spent transaction's txid, internal byte order (all zero for a coinbase).
+    public let previousTxid: [UInt8]
+    /// The spent output's index (0xffffffff for a coinbase).
+    public let previousIndex: UInt32
+    public let scriptSig: [UInt8]
+    public let sequence: UInt32
+    /// The BIP 141 witness stack; empty for legacy inputs.
+    public internal(set) var witness: [[UInt8]]
+
+    init(reading reader: inout ByteReader) throws(WireError) {
+        previousTxid = try reader.read(32, "input previous txid")
+        previousIndex = try reader.readUInt32("input previous index")
+        scriptSig = try reader.readVarBytes("input scriptSig")
+        sequence = try reader.readUInt32("input sequence")
+        witness = []
+    }
+}
+
+/// A transaction output (`CTxOut`).
+public struct TxOut: Sendable, Equatable {
+    /// Amount in the smallest unit (satoshi / litoshi).
+    public let value: Int64
+    public let scriptPubKey: [UInt8]
+
+    init(reading reader: inout ByteReader) throws(WireError) {
+        value = Int64(bitPattern: try reader.readLittleEndian(8, "output value"))
+        scriptPubKey = try reader.readVarBytes("output scriptPubKey")
+    }
+}
+
+extension TxIn {
+    /// The spent transaction's id as RPCs print it (byte-reversed hex).
+    public var previousTxidHex: String { displayHex(previousTxid) }
+}
+
+/// Transaction weight and virtual size (BIP 141 "Transaction size
+/// calculations"): fees and the relay policy are counted in virtual bytes.
+extension BitcoinTransaction {
+    /// Weight units: the stripped serialization counts four times, witness
+    /// data once, i.e. `3 * stripped + total`.
+    public var weight: Int { 3 * strippedBytes.count + bytes.count }
+
+    /// Virtual bytes: weight / 4, rounded up.
+    public var virtualSize: Int { (weight + 3) / 4 }
+}

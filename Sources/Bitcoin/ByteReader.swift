@@ -1,3 +1,7 @@
+import Codecs
+import JSON
+import SHA2
+
 /// A cursor over serialized bytes. Integers are little-endian, as Bitcoin
 /// Core's serialize.h writes them; every read checks bounds first, so a
 /// hostile length can never read past the end or allocate ahead of the data.
@@ -56,4 +60,51 @@ struct ByteReader {
     func finish(_ structure: String) throws(WireError) {
         guard remaining == 0 else { throw .trailingBytes(count: remaining, after: structure) }
     }
+}
+
+/// Why bytes could not be read as a Bitcoin wire structure, or why a proof
+/// does not prove what it claims. Each message names the field at fault.
+public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The input ended while `field` was being read.
+    case truncated(field: String)
+    /// `count` bytes remained after a complete `structure`; serializations are exact.
+    case trailingBytes(count: Int, after: String)
+    /// A CompactSize length that is not minimally encoded or exceeds 0x02000000
+    /// (Bitcoin Core serialize.h `ReadCompactSize`).
+    case badCompactSize(field: String)
+    /// A segwit marker followed by a flag other than 0x01 (BIP 144).
+    case unsupportedSegwitFlag(UInt8)
+    /// Litecoin's MWEB extension flag (0x08): its extension block data is not parsed here.
+    case mwebUnsupported
+    /// The structure parsed but breaks a serialization rule (`reason` says which).
+    case malformed(String)
+    /// A partial Merkle tree that does not verify (`reason` says which check failed).
+    case invalidMerkleProof(String)
+    /// Bytes that are not a `VGT1` anchor payload.
+    case invalidAnchorPayload(String)
+
+    public var description: String {
+        switch self {
+        case .truncated(let field): "input ends inside \(field)"
+        case .trailingBytes(let count, let after): "\(count) unexpected byte(s) after the \(after)"
+        case .badCompactSize(let field): "non-canonical or oversized CompactSize length for \(field)"
+        case .unsupportedSegwitFlag(let flag): "unsupported transaction flag 0x\(Hex.encode([flag])) (only segwit 0x01 is known)"
+        case .mwebUnsupported: "MWEB transaction (flag 0x08): extension-block transactions are not supported"
+        case .malformed(let reason): "malformed: \(reason)"
+        case .invalidMerkleProof(let reason): "invalid merkle proof: \(reason)"
+        case .invalidAnchorPayload(let reason): "not a VGT1 anchor payload: \(reason)"
+        }
+    }
+}
+
+/// SHA256(SHA256(bytes)): Bitcoin's hash for txids, block hashes and Merkle
+/// nodes (Bitcoin Core hash.h `CHash256`).
+func doubleSHA256(_ bytes: some Collection<UInt8>) -> [UInt8] {
+    // The inner digest is hashed from its inline storage: no intermediate array.
+    SHA256.hash(bytes).withUnsafeBytes { SHA256.hash($0) }.bytes
+}
+
+/// Internal byte order to the order RPC shows (uint256::GetHex prints bytes reversed).
+func displayHex(_ internalOrder: [UInt8]) -> String {
+    Hex.encode(internalOrder.reversed())
 }

@@ -1,4 +1,5 @@
 import CCurl
+import Synchronization
 
 /// HTTP/1.1 and HTTPS POSTs through libcurl's easy interface: one handle per
 /// request, no shared state, so any thread may call it.
@@ -87,4 +88,61 @@ private final class Transfer {
         transfer.cancelled = true
         return 1
     }
+}
+
+/// One HTTP POST to make: where, with which headers and body, how long to
+/// wait, and which certificate authorities to trust for `https://`.
+public struct HTTPRequest: Sendable {
+    /// An `http://` or `https://` URL; other schemes are refused by libcurl
+    /// (CURLOPT_PROTOCOLS_STR), so a typo can't reach `file://` or `ftp://`.
+    public var url: String
+    /// Complete header lines without CRLF, e.g. `Content-Type: application/fhir+json`.
+    public var headers: [String]
+    public var body: [UInt8]
+    /// Whole exchange, connection included.
+    public var timeoutSeconds: Double
+    /// PEM file of CAs to trust instead of the system store (a clinic's
+    /// private CA); nil uses the system store. Peer and host name are always verified.
+    public var caFile: String?
+
+    public init(url: String, headers: [String] = [], body: [UInt8], timeoutSeconds: Double = 30, caFile: String? = nil) {
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeoutSeconds = timeoutSeconds
+        self.caFile = caFile
+    }
+}
+
+/// What the server answered: any status, 1xx aside, and the body.
+public struct HTTPResponse: Sendable {
+    public let status: Int
+    public let body: [UInt8]
+}
+
+/// Why no answer came: the connection, TLS or the time limit failed, or the
+/// caller cancelled. The server's own error answers (4xx, 5xx) are responses.
+public enum HTTPFailure: Error, CustomStringConvertible, Equatable {
+    case transport(String)
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .transport(let message): message
+        case .cancelled: "cancelled"
+        }
+    }
+}
+
+/// Lets another thread abort a transfer in flight (checked from libcurl's
+/// progress callback, which runs at least once a second while waiting), so
+/// shutting the agent down never waits for a slow clinic server.
+public final class HTTPCancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    public init() {}
+
+    public func cancel() { flag.store(true, ordering: .relaxed) }
+
+    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
 }

@@ -67,3 +67,63 @@ public enum TransactionBundle {
         return out
     }
 }
+
+/// The byte string a Provenance's signature covers (docs/fhir.md, "The
+/// signature"): UTF-8 text, one item per line, each line ending in LF:
+///
+///     vitalgate-fhir-provenance-v1
+///     gateway <gateway id>
+///     recorded <Provenance.recorded>
+///     entity <system>|<value>      one per Provenance.entity, in order
+///     target <system>|<value>      identifier[0] of each target Observation, in target order
+///
+/// Everything in it is in the delivered Bundle, so a clinic rebuilds it from
+/// what it received and checks the Ed25519 signature with the gateway's key.
+public enum ProvenanceSigning {
+    public static let header = "vitalgate-fhir-provenance-v1"
+
+    /// Precondition: no value holds a line feed (gateway ids, identifiers and
+    /// FHIR instants never do).
+    public static func signedBytes(gatewayID: String, recorded: String, entities: [SystemValue], targets: [SystemValue]) -> [UInt8] {
+        var text = header + "\n" + "gateway \(gatewayID)\n" + "recorded \(recorded)\n"
+        for e in entities { text += "entity \(e.token)\n" }
+        for t in targets { text += "target \(t.token)\n" }
+        precondition(text.utf8.filter { $0 == 0x0A }.count == 3 + entities.count + targets.count, "a signed value holds a line feed")
+        return Array(text.utf8)
+    }
+}
+
+/// Deterministic `urn:uuid:` names for Bundle entries, so the same content
+/// always gets the same fullUrl and a resent Bundle is byte for byte the
+/// one sent before.
+public enum NameUUID {
+    /// A UUID (RFC 9562 version 8, custom) from the first 16 bytes of
+    /// SHA-256(`name`), with the version and variant bits set.
+    public static func urn(_ name: String) -> String {
+        var b = Array(SHA256.hash(Array(name.utf8)).bytes.prefix(16))
+        b[6] = (b[6] & 0x0F) | 0x80  // version 8
+        b[8] = (b[8] & 0x3F) | 0x80  // variant 10
+        let hex = Hex.encode(b)
+        func part(_ from: Int, _ to: Int) -> Substring {
+            hex[hex.index(hex.startIndex, offsetBy: from)..<hex.index(hex.startIndex, offsetBy: to)]
+        }
+        return "urn:uuid:\(part(0, 8))-\(part(8, 12))-\(part(12, 16))-\(part(16, 20))-\(part(20, 32))"
+    }
+}
+
+/// A literal reference to the patient a device is assigned to, e.g.
+/// `Patient/123`: the type and a FHIR logical id (`[A-Za-z0-9\-\.]{1,64}`,
+/// FHIR R4 datatypes `id`), relative to the clinic server's base URL.
+public enum PatientReference {
+    public static func isValid(_ reference: String) -> Bool {
+        let prefix = "Patient/"
+        guard reference.hasPrefix(prefix) else { return false }
+        let id = reference.utf8.dropFirst(prefix.utf8.count)
+        return (1...64).contains(id.count) && id.allSatisfy { c in
+            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c)
+                || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")
+        }
+    }
+
+    public static let syntaxHelp = "a patient reference must be `Patient/<id>` with an id of 1-64 letters, digits, '-' or '.'"
+}

@@ -38,3 +38,42 @@ public enum JSONParser {
         return try result.get()
     }
 }
+
+/// Why a document was rejected and where: `offset` is the byte index into
+/// the input at which the problem was detected.
+public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The rule of RFC 8259 (or of this parser's strict profile) that was broken.
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        /// Bytes that are not well-formed UTF-8 (RFC 8259 section 8.1, RFC 3629):
+        /// overlong forms, encoded surrogates, code points above U+10FFFF, stray continuation bytes.
+        case invalidUTF8 = "invalid UTF-8"
+        /// The input ended inside a value.
+        case unexpectedEnd = "unexpected end of input"
+        /// A byte that cannot start or continue the current construct.
+        case unexpectedByte = "unexpected byte"
+        /// A number that breaks the section 6 grammar (leading zero, missing digits, NaN, Infinity).
+        case invalidNumber = "invalid number"
+        /// A backslash escape that section 7 does not define, or a lone UTF-16 surrogate escape.
+        case invalidEscape = "invalid escape"
+        /// An unescaped U+0000..U+001F inside a string (section 7).
+        case controlCharacterInString = "unescaped control character in string"
+        /// An object with two members of the same name (section 4 leaves this undefined; we reject it).
+        case duplicateKey = "duplicate object key"
+        /// Arrays and objects nested deeper than `Limits.maxDepth`.
+        case tooDeep = "nesting too deep"
+        /// Input longer than `Limits.maxBytes`.
+        case tooLarge = "input too large"
+        /// Non-whitespace after the top-level value.
+        case trailingData = "trailing data after the value"
+    }
+
+    public let kind: Kind
+    public let offset: Int
+
+    public init(_ kind: Kind, at offset: Int) {
+        self.kind = kind
+        self.offset = offset
+    }
+
+    public var description: String { "invalid JSON at byte \(offset): \(kind.rawValue)" }
+}

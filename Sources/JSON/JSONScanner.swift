@@ -89,3 +89,128 @@ struct JSONScanner {
         String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 }
+
+extension JSONScanner {
+    /// RFC 8259 section 4. Member names are compared after unescaping; a
+    /// repeated name is rejected (RFC 7493 section 2.3) because receivers
+    /// disagree on which of the two values wins.
+    mutating func parseObject() throws(JSONError) -> JSONValue {
+        try enterContainer()
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return .object(JSONObject())
+        }
+        var members: [(key: String, value: JSONValue)] = []
+        members.reserveCapacity(8)
+        // Linear search is fastest for the small objects we expect; large
+        // objects switch to a hash set so parsing stays linear.
+        var seen: Set<String>? = nil
+        while true {
+            guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+            guard bytes[index] == UInt8(ascii: "\"") else { throw unexpectedByte(at: index) }
+            let keyOffset = index
+            let key = try parseString()
+            if seen == nil {
+                for member in members where member.key == key {
+                    throw JSONError(.duplicateKey, at: keyOffset)
+                }
+                if members.count >= 16 { seen = Set(members.lazy.map(\.key)) }
+            }
+            if seen != nil, seen!.insert(key).inserted == false {
+                throw JSONError(.duplicateKey, at: keyOffset)
+            }
+            try expect(UInt8(ascii: ":"))
+            skipWhitespace()
+            let value = try parseValue()
+            members.append((key: key, value: value))
+            skipWhitespace()
+            guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+            let separator = bytes[index]
+            index += 1
+            if separator == UInt8(ascii: ",") { skipWhitespace(); continue }
+            if separator == UInt8(ascii: "}") { break }
+            throw unexpectedByte(at: index - 1)
+        }
+        depth -= 1
+        return .object(JSONObject(members))
+    }
+
+    /// RFC 8259 section 5.
+    mutating func parseArray() throws(JSONError) -> JSONValue {
+        try enterContainer()
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            depth -= 1
+            return .array([])
+        }
+        var elements: [JSONValue] = []
+        elements.reserveCapacity(8)
+        while true {
+            let value = try parseValue()
+            elements.append(value)
+            skipWhitespace()
+            guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+            let separator = bytes[index]
+            index += 1
+            if separator == UInt8(ascii: ",") { skipWhitespace(); continue }
+            if separator == UInt8(ascii: "]") { break }
+            throw unexpectedByte(at: index - 1)
+        }
+        depth -= 1
+        return .array(elements)
+    }
+}
+
+extension JSONScanner {
+    /// RFC 8259 section 6:
+    /// `number = [ minus ] int [ frac ] [ exp ]`, `int = zero / ( digit1-9 *DIGIT )`.
+    /// No leading zeros, no leading `+`, no bare `.5` or `5.`, no NaN or Infinity.
+    /// The text is kept verbatim; `JSONNumber` decides how to read it.
+    mutating func parseNumber() throws(JSONError) -> JSONNumber {
+        let start = index
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        switch bytes[index] {
+        case UInt8(ascii: "0"):
+            index += 1
+            if index < bytes.count, isDigit(bytes[index]) { throw JSONError(.invalidNumber, at: index) }
+        case UInt8(ascii: "1")...UInt8(ascii: "9"):
+            index += 1
+            skipDigits()
+        default:
+            throw JSONError(.invalidNumber, at: index)
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            try requireDigit()
+            skipDigits()
+        }
+        if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            try requireDigit()
+            skipDigits()
+        }
+        return JSONNumber(validatedText: text(start..<index))
+    }
+
+    @inline(__always)
+    func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+
+    @inline(__always)
+    mutating func skipDigits() {
+        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+    }
+
+    mutating func requireDigit() throws(JSONError) {
+        guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        guard isDigit(bytes[index]) else { throw JSONError(.invalidNumber, at: index) }
+    }
+}

@@ -1,6 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Codecs
 import JSON
 import Synchronization
+import Bitcoin
 
 /// A JSON-RPC client for Bitcoin Core-family nodes (tested against Litecoin
 /// Core 0.21.2). Each call opens its own connection, so the client holds no
@@ -75,4 +79,206 @@ func percentEncoded(_ text: String) -> String {
         }
     }
     return out
+}
+
+extension BitcoinRPC {
+    /// `getblockchaininfo`: network name ("main", "test", "regtest"), height and tip.
+    public func blockchainInfo() throws(LedgerError) -> (chain: String, blocks: Int64, bestBlockHash: String) {
+        let info = try call("getblockchaininfo")
+        return (try info.requiredString("chain", in: "getblockchaininfo"),
+                try info.requiredInt64("blocks", in: "getblockchaininfo"),
+                try info.requiredString("bestblockhash", in: "getblockchaininfo"))
+    }
+
+    /// `generatetoaddress n address` (regtest mining): the new block hashes.
+    public func generateToAddress(_ n: Int, _ address: String) throws(LedgerError) -> [String] {
+        let result = try call("generatetoaddress", [.int(n), .string(address)])
+        guard let hashes = result.array?.compactMap(\.string), hashes.count == n else {
+            throw .badResponse("generatetoaddress: expected \(n) block hashes")
+        }
+        return hashes
+    }
+
+    /// `gettxoutproof [txid] blockhash`: a serialized `MerkleBlock`.
+    ///
+    /// The block hash is required: without it the node looks the transaction
+    /// up itself and can prove it against a block that a reorg has replaced.
+    public func txOutProof(_ txid: String, blockHash: String) throws(LedgerError) -> [UInt8] {
+        try call("gettxoutproof", [[.string(txid)], .string(blockHash)]).asHexBytes(in: "gettxoutproof")
+    }
+
+    /// `getblockheader hash true`: height, and confirmations (-1 when the block
+    /// is not in the active chain, i.e. was reorganized away).
+    public func blockHeader(_ hash: String) throws(LedgerError) -> (height: Int64, confirmations: Int64) {
+        let header = try call("getblockheader", [.string(hash), true])
+        return (try header.requiredInt64("height", in: "getblockheader"),
+                try header.requiredInt64("confirmations", in: "getblockheader"))
+    }
+}
+
+extension BitcoinRPC {
+    /// `getblockcount`: the height of the active chain's tip.
+    public func blockCount() throws(LedgerError) -> Int64 {
+        guard let n = try call("getblockcount").int64 else { throw .badResponse("getblockcount: not an integer") }
+        return n
+    }
+
+    /// `getblockhash height`: the active chain's block at `height`.
+    public func blockHash(height: Int64) throws(LedgerError) -> String {
+        try call("getblockhash", [.int(height)]).asString(in: "getblockhash")
+    }
+
+    /// `getblock hash 0`: the serialized block, parsed and checked to be the
+    /// block asked for (its header hashes to `hash`).
+    public func block(_ hash: String) throws(LedgerError) -> BitcoinBlock {
+        let raw = try call("getblock", [.string(hash), .int(0)]).asHexBytes(in: "getblock")
+        let block: BitcoinBlock
+        do { block = try BitcoinBlock(parsing: raw) } catch { throw .badResponse("getblock \(hash): \(error)") }
+        guard block.header.hashHex == hash.lowercased() else {
+            throw .badResponse("getblock \(hash): returned block \(block.header.hashHex)")
+        }
+        return block
+    }
+}
+
+extension BitcoinRPC {
+    /// `createrawtransaction` with the given inputs and outputs in order: an
+    /// `OP_RETURN <data>` output, then `payTo` outputs (address → satoshis).
+    /// Nothing is selected by the wallet: the inputs are exactly `inputs`.
+    public func createRawTransaction(inputs: [OutPoint], data: [UInt8]?, payTo: [(address: String, satoshis: Int64)]) throws(LedgerError) -> String {
+        let ins: [JSONValue] = inputs.map { ["txid": .string($0.txid), "vout": .int(Int64($0.vout))] }
+        var outs: [JSONValue] = []
+        if let data { outs.append(["data": .string(Hex.encode(data))]) }
+        for output in payTo { outs.append(.object(JSONObject([(key: output.address, value: Self.satoshiAmount(output.satoshis))]))) }
+        return try call("createrawtransaction", [.array(ins), .array(outs)]).asString(in: "createrawtransaction")
+    }
+
+    /// `signrawtransactionwithwallet`: the signed bytes, parsed. Throws unless
+    /// the wallet signed every input (`complete`).
+    public func signWithWallet(_ hex: String) throws(LedgerError) -> BitcoinTransaction {
+        let signed = try call("signrawtransactionwithwallet", [.string(hex)], wallet: true)
+        guard try signed.requiredBool("complete", in: "signrawtransactionwithwallet") else {
+            let errors = signed["errors"].map { $0.serialized() } ?? "none listed"
+            throw .badResponse("wallet \(endpoint.wallet ?? "(default)") could not sign every input: \(errors.prefix(300))")
+        }
+        guard let raw = Hex.decode(try signed.requiredString("hex", in: "signrawtransactionwithwallet")) else {
+            throw .badResponse("signrawtransactionwithwallet: hex field is not hex")
+        }
+        do { return try BitcoinTransaction(parsing: raw) } catch {
+            throw .badResponse("the signed transaction does not parse: \(error)")
+        }
+    }
+
+    /// `sendrawtransaction`: submits to the node's mempool and relays.
+    ///
+    /// Unlike the wallet's `send`, which can answer `complete: true` for a
+    /// transaction the mempool refused (measured on litecoind 0.21.2), this
+    /// fails with the node's reason: -26 policy refusal (e.g.
+    /// too-long-mempool-chain, fee too low), -25 missing or spent inputs, -27
+    /// already in the chain. See `SendRefusal`.
+    public func sendRawTransaction(_ raw: [UInt8], expectedTxid: String) throws(LedgerError) {
+        let txid = try call("sendrawtransaction", [.string(Hex.encode(raw))]).asString(in: "sendrawtransaction")
+        guard txid == expectedTxid else {
+            throw .badResponse("sendrawtransaction answered txid \(txid), the transaction's is \(expectedTxid)")
+        }
+    }
+
+    /// A coin amount in satoshis as JSON with 8 decimals (Core's AmountFromValue).
+    static func satoshiAmount(_ satoshis: Int64) -> JSONValue {
+        .number(JSONNumber(ExactDecimal(mantissa: satoshis, exponent: -8)))
+    }
+}
+
+extension BitcoinRPC {
+    /// Makes sure wallet `name` is loaded: nothing if it is, `loadwallet` if it
+    /// exists on disk, `createwallet` otherwise.
+    ///
+    /// A node does not reload wallets after a restart unless told to, so the
+    /// agent calls this at every start. Codes as litecoind 0.21.2 answers:
+    /// `loadwallet` of a missing wallet is -18; of a loaded one -4 "already
+    /// loaded" (-35 from Bitcoin Core 22 on); `createwallet` of an existing one -4.
+    public func ensureWallet(_ name: String) throws(LedgerError) {
+        let loaded = try call("listwallets").array?.compactMap(\.string) ?? []
+        if loaded.contains(name) { return }
+        do throws(LedgerError) {
+            _ = try call("loadwallet", [.string(name)])
+        } catch .rpc(let code, _) where code == RPCErrorCode.walletNotFound {
+            do throws(LedgerError) {
+                _ = try call("createwallet", [.string(name)])
+            } catch .rpc(let code, let message) where code == RPCErrorCode.walletError && message.contains("already exists") {
+                // Another client created it between our two calls; load what it made.
+                try loadTolerated(name)
+            }
+        } catch .rpc(let code, let message) where Self.isAlreadyLoaded(code, message) {
+            return
+        } catch .rpc(let code, let message) where code == RPCErrorCode.walletError && message.contains("already being loading") {
+            // Another client's loadwallet is under way (0.21's wording); wait for it to finish.
+            try waitForWallet(name)
+        }
+    }
+
+    /// Polls `listwallets` (at most ~10 s) until `name` is loaded.
+    private func waitForWallet(_ name: String) throws(LedgerError) {
+        for _ in 0..<100 {
+            if (try call("listwallets").array?.compactMap(\.string) ?? []).contains(name) { return }
+            var pause = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+            nanosleep(&pause, nil)
+        }
+        throw LedgerError.badResponse("wallet \(name) did not finish loading within 10 s")
+    }
+
+    private func loadTolerated(_ name: String) throws(LedgerError) {
+        do throws(LedgerError) { _ = try call("loadwallet", [.string(name)]) } catch .rpc(let code, let message) where Self.isAlreadyLoaded(code, message) {}
+    }
+
+    private static func isAlreadyLoaded(_ code: Int, _ message: String) -> Bool {
+        code == RPCErrorCode.walletAlreadyLoaded || (code == RPCErrorCode.walletError && message.contains("already loaded"))
+    }
+
+    /// `getnewaddress` in the endpoint's wallet (the node's default address type).
+    public func newAddress() throws(LedgerError) -> String {
+        try call("getnewaddress", [], wallet: true).asString(in: "getnewaddress")
+    }
+}
+
+/// A transaction output: `txid` in display (RPC) byte order and its index.
+public struct OutPoint: Sendable, Hashable, CustomStringConvertible {
+    public let txid: String
+    public let vout: UInt32
+
+    public init(txid: String, vout: UInt32) {
+        self.txid = txid.lowercased()
+        self.vout = vout
+    }
+
+    public var description: String { "\(txid):\(vout)" }
+}
+
+/// Typed reads of RPC results: a missing or mistyped field is the node's
+/// answer not matching the documented shape, so it is a `.badResponse`.
+extension JSONValue {
+    func requiredString(_ key: String, in method: String) throws(LedgerError) -> String {
+        guard let value = self[key]?.string else { throw .badResponse("\(method): no string field \"\(key)\"") }
+        return value
+    }
+
+    func requiredInt64(_ key: String, in method: String) throws(LedgerError) -> Int64 {
+        guard let value = self[key]?.int64 else { throw .badResponse("\(method): no integer field \"\(key)\"") }
+        return value
+    }
+
+    func requiredBool(_ key: String, in method: String) throws(LedgerError) -> Bool {
+        guard let value = self[key]?.bool else { throw .badResponse("\(method): no boolean field \"\(key)\"") }
+        return value
+    }
+
+    func asString(in method: String) throws(LedgerError) -> String {
+        guard let value = string else { throw .badResponse("\(method): result is not a string") }
+        return value
+    }
+
+    func asHexBytes(in method: String) throws(LedgerError) -> [UInt8] {
+        guard let text = string, let bytes = Hex.decode(text) else { throw .badResponse("\(method): result is not hex") }
+        return bytes
+    }
 }

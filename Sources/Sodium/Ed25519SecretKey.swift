@@ -89,3 +89,89 @@ extension Ed25519SecretKey: CustomStringConvertible, CustomDebugStringConvertibl
     /// `dump()` and debuggers see no children, so the secret cannot leak through reflection.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
 }
+
+extension Ed25519SecretKey {
+    /// `crypto_kdf`'s context for data keys. libsodium contexts are exactly
+    /// 8 bytes (`crypto_kdf_CONTEXTBYTES`), hence not "vgdatakey".
+    static let dataKeyContext: [CChar] = Array("vgdatkey".utf8).map { CChar(bitPattern: $0) }
+
+    /// Data key number `id`, derived from this key's seed with
+    /// `crypto_kdf_derive_from_key` (BLAKE2b keyed with the seed, `id` and the
+    /// context "vgdatkey" as salt and personalization), so the gateway needs
+    /// no second secret file. The same seed and `id` always give the same
+    /// key; knowing a data key reveals nothing about the seed or other ids.
+    /// Ed25519 hashes the seed with SHA-512 and this with keyed BLAKE2b, so
+    /// the two uses of the seed do not interact.
+    public func deriveDataKey(id: UInt64) -> DataKey {
+        withSeed { seed in
+            DataKey { target in
+                let status = crypto_kdf_derive_from_key(target, DataKey.byteCount, id, Self.dataKeyContext, seed)
+                // Fails only for subkey lengths outside 16...64 bytes.
+                precondition(status == 0, "crypto_kdf_derive_from_key failed")
+            }
+        }
+    }
+}
+
+extension Ed25519SecretKey {
+    /// `crypto_kdf`'s context for sealed-box seeds: not "vgdatkey", so a box
+    /// seed can never equal a data key of the same number.
+    static let sealedBoxContext: [CChar] = Array("vgboxkey".utf8).map { CChar(bitPattern: $0) }
+
+    /// Sealed-box key pair number `id`: its 32-byte seed is derived from this
+    /// key's seed with `crypto_kdf_derive_from_key` (context "vgboxkey"),
+    /// then `crypto_box_seed_keypair`. Deterministic, like `deriveDataKey`,
+    /// so the gateway needs no second secret file; and a key pair of its own
+    /// rather than the Ed25519 key converted to X25519, so signing and
+    /// sealing never share a key.
+    public func deriveSealedBoxKeyPair(id: UInt64) -> SealedBoxKeyPair {
+        withSeed { seed in
+            var boxSeed = [UInt8](repeating: 0, count: SealedBoxKeyPair.seedByteCount)
+            defer { sodiumZero(&boxSeed) }
+            let status = crypto_kdf_derive_from_key(&boxSeed, boxSeed.count, id, Self.sealedBoxContext, seed)
+            // Fails only for subkey lengths outside 16...64 bytes.
+            precondition(status == 0, "crypto_kdf_derive_from_key failed")
+            // A 32-byte seed is all crypto_box_seed_keypair checks.
+            guard let pair = try? SealedBoxKeyPair(seed: boxSeed) else { fatalError("crypto_box_seed_keypair failed") }
+            return pair
+        }
+    }
+}
+
+/// An Ed25519 public key (RFC 8032 section 5.1.5): 32 bytes.
+public struct Ed25519PublicKey: Sendable, Equatable, Hashable {
+    /// The key length, `crypto_sign_PUBLICKEYBYTES`.
+    public static let byteCount = 32
+    /// The signature length, `crypto_sign_BYTES`.
+    public static let signatureByteCount = 64
+
+    /// The 32 encoded key bytes.
+    public let bytes: [UInt8]
+
+    /// A key from its 32-byte encoding; `nil` for any other length. (Whether
+    /// the bytes encode a curve point is checked when verifying.)
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == Self.byteCount else { return nil }
+        self.bytes = Array(bytes)
+    }
+
+    /// True only if `signature` is a valid Ed25519 signature of `message`
+    /// under this key (`crypto_sign_verify_detached`, which also rejects
+    /// non-canonical and small-order encodings). A signature that is not 64
+    /// bytes is simply invalid.
+    public func isValidSignature(_ signature: [UInt8], for message: some Collection<UInt8>) -> Bool {
+        guard signature.count == Self.signatureByteCount else { return false }
+        try? Sodium.initialize()
+        let contiguous = message.withContiguousStorageIfAvailable { verify(signature, $0) }
+        return contiguous ?? Array(message).withUnsafeBufferPointer { verify(signature, $0) }
+    }
+
+    private func verify(_ signature: [UInt8], _ message: UnsafeBufferPointer<UInt8>) -> Bool {
+        // An empty buffer may have no base address; libsodium is given a
+        // valid pointer anyway, with length 0.
+        var empty: UInt8 = 0
+        return withUnsafePointer(to: &empty) { fallback in
+            crypto_sign_verify_detached(signature, message.baseAddress ?? fallback, UInt64(message.count), bytes) == 0
+        }
+    }
+}

@@ -83,3 +83,97 @@ public struct ReadingValidator: Sendable {
         return value
     }
 }
+
+/// Limits applied to every incoming message.
+public struct ValidationPolicy: Sendable {
+    /// Longest accepted payload; a reading is well under 1 KiB.
+    public var maxPayloadBytes = 4096
+    /// How far `ts` may run ahead of the gateway clock (device clock drift).
+    public var maxFutureSkewMillis: Int64 = 5 * 60_000
+    /// How far `ts` may lag the gateway clock (a device buffering while offline).
+    public var maxPastSkewMillis: Int64 = 7 * 86_400_000
+    public init() {}
+}
+
+/// A refused message. `detail` is logged and stored, so it names fields,
+/// limits and ranges but never quotes a measurement value or the payload.
+public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
+    public let reason: RejectionReason
+    /// A sentence a person can act on, e.g. `spo2 outside plausible range [50, 100] %`.
+    public let detail: String
+    /// The device ID from the topic, when the topic had a valid one.
+    public let device: String?
+    /// The message's `boot` and `seq`, when they could be read: the agent
+    /// then tells the device it may forget that reading (end-to-end ack).
+    public let boot: UInt32?
+    public let seq: UInt64?
+
+    public init(reason: RejectionReason, detail: String, device: String?, boot: UInt32? = nil, seq: UInt64? = nil) {
+        self.reason = reason
+        self.detail = detail
+        self.device = device
+        self.boot = boot
+        self.seq = seq
+    }
+
+    /// The same rejection, naming the reading it refused.
+    public func about(boot: UInt32?, seq: UInt64?) -> Rejection {
+        Rejection(reason: reason, detail: detail, device: device, boot: self.boot ?? boot, seq: self.seq ?? seq)
+    }
+
+    public var description: String {
+        "\(reason.rawValue)\(device.map { " from \($0)" } ?? ""): \(detail)"
+    }
+}
+
+/// Why a message was not accepted. The raw values are stable: they are
+/// stored in the rejections table and appear in logs and exports.
+public enum RejectionReason: String, Sendable, CaseIterable {
+    /// Payload longer than `ValidationPolicy.maxPayloadBytes`.
+    case payloadTooLarge = "payload_too_large"
+    /// Payload is not well-formed UTF-8.
+    case invalidUTF8 = "invalid_utf8"
+    /// Payload is UTF-8 but not strict RFC 8259 JSON (including duplicate keys).
+    case invalidJSON = "invalid_json"
+    /// Payload is JSON but not an object.
+    case notAnObject = "not_an_object"
+    /// Topic is not `vitals/<device-id>`.
+    case badTopic = "bad_topic"
+    /// `device`, `seq` or `ts` is absent.
+    case missingField = "missing_field"
+    /// A member that can never be a metric: a reserved name (`type`, `v`) or
+    /// a name outside the metric-key syntax.
+    case unexpectedField = "unexpected_field"
+    /// A field or metric of the wrong JSON type (e.g. `"seq":"17"`).
+    case wrongType = "wrong_type"
+    /// `seq` is not an integer in 0...2^53-1.
+    case invalidSeq = "invalid_seq"
+    /// `boot` is not an integer in 0...2^32-1.
+    case invalidBoot = "invalid_boot"
+    /// `ts` is not a 64-bit integer.
+    case invalidTimestamp = "invalid_ts"
+    /// `ts` is too far ahead of or behind the gateway clock.
+    case timestampOutOfWindow = "ts_out_of_window"
+    /// The topic's device is not enrolled.
+    case unknownDevice = "unknown_device"
+    /// The topic's device was enrolled and has been revoked.
+    case revokedDevice = "revoked_device"
+    /// The payload's `device` differs from the topic's.
+    case deviceMismatch = "device_mismatch"
+    /// A well-formed metric key that the device's profile does not list.
+    case unknownMetric = "unknown_metric"
+    /// A unit that differs from the profile's. Readings carry no units today
+    /// (the profile fixes them), so the validator never returns this; it is
+    /// kept so stored rejection codes stay stable if payloads ever do.
+    case unitMismatch = "unit_mismatch"
+    /// A metric outside its profile's plausible range, or not representable exactly.
+    case outOfRange = "out_of_range"
+    /// A metric the profile marks required is absent.
+    case missingMetric = "missing_metric"
+    /// The payload has no metrics at all.
+    case noMetrics = "no_metrics"
+    /// Decided by the store: the same `(device, boot, seq)` with identical content was already accepted.
+    case duplicate = "duplicate"
+    /// Decided by the store: the same `(device, boot, seq)` was accepted with different content.
+    case conflict = "conflict"
+}

@@ -1,8 +1,10 @@
-#if canImport(Glibc)
 import FileIO
 import Glibc
-#endif
 import SQLiteStore
+import Sodium
+
+#if canImport(Glibc)
+#endif
 
 /// The broker's password file and ACL file, rewritten whole from the
 /// database on every enrolment change (so they can never drift from it),
@@ -58,5 +60,55 @@ public struct BrokerFiles: Sendable {
     /// the broker reads it, perhaps as a group member; nobody else may.
     static func replace(_ path: String, _ text: String) throws {
         try Files.replace(Array(text.utf8), at: path, mode: 0o640)
+    }
+}
+
+/// A broker login: user name and its mosquitto password-file line (a
+/// salted PBKDF2-SHA512 hash; the password itself is never stored).
+public struct BrokerAccount: Sendable {
+    public let user: String
+    public let line: String
+
+    /// The agent's own broker user, created at provisioning.
+    public static let agentUser = "vitalgate-agent"
+
+    /// A new account with a fresh random password (`DevicePassword`), and
+    /// that password, which the caller shows or stores once.
+    public static func issue(user: String) -> (account: BrokerAccount, password: String) {
+        let password = DevicePassword.generate()
+        return (BrokerAccount(user: user, line: MosquittoPassword.hashLine(username: user, password: password)), password)
+    }
+
+    /// The agent's account from `meta`, if provisioning created one.
+    static func agent(_ db: Database) throws -> BrokerAccount? {
+        guard let user = try db.meta("broker_agent_user"), let line = try db.meta("broker_agent_line") else { return nil }
+        return BrokerAccount(user: user, line: line)
+    }
+
+    /// Stores the agent's account in `meta`.
+    public static func setAgent(_ account: BrokerAccount, in db: Database) throws {
+        try db.setMeta("broker_agent_user", account.user)
+        try db.setMeta("broker_agent_line", account.line)
+    }
+}
+
+/// The broker's ACL file (mosquitto.conf(5), `acl_file`). Anything not
+/// granted is denied; with MQTT 3.1.1 the broker acknowledges a denied
+/// publish and drops it, so a device cannot even tell.
+enum BrokerACL {
+    static func render(agentUser: String?, devices: [String]) -> String {
+        var text = """
+            # Written by vitalgate from its database at each `device add` / `device revoke`;
+            # edits here are lost. A device may publish only its own readings and read only
+            # its own acknowledgements; only the agent reads readings and writes acks.
+
+            """
+        if let agentUser {
+            text += "\nuser \(agentUser)\ntopic read vitals/+\ntopic write vitals/+/ack\n"
+        }
+        for id in devices {
+            text += "\nuser \(id)\ntopic write vitals/\(id)\ntopic read vitals/\(id)/ack\n"
+        }
+        return text
     }
 }

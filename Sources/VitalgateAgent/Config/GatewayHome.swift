@@ -1,3 +1,8 @@
+import FileIO
+import Codecs
+import JSON
+import SignedNote
+
 /// The gateway's home folder and what lives in it (docs/home.md):
 ///
 ///     vitalgate.conf      settings (commented; no secrets unless ledger_password is used)
@@ -25,4 +30,14 @@ public struct GatewayHome: Sendable, Equatable {
 
     /// The checkpoint origin (C2SP tlog-checkpoint: a unique name for the log).
     public static func origin(gatewayID: String) -> String { "vitalgate/\(gatewayID)" }
+}
+
+extension GatewayHome {
+    /// Writes `gateway.pub`: the raw public key in hex, then its C2SP verifier
+    /// key `vitalgate/<id>+<keyid>+<base64>` (what `verify --gateway-key` and
+    /// note verifiers take). Replaced atomically.
+    public func writePublicKey(_ publicKey: [UInt8], gatewayID: String) throws {
+        let vkey = Ed25519NoteKey.verifierKey(name: Self.origin(gatewayID: gatewayID), publicKey: publicKey)
+        try Files.replace(Array("\(Hex.encode(publicKey))\n\(vkey)\n".utf8), at: publicKeyFile, mode: 0o644)
+    }
 }

@@ -1,4 +1,0 @@
-extension TxIn {
-    /// The spent transaction's id as RPCs print it (byte-reversed hex).
-    public var previousTxidHex: String { displayHex(previousTxid) }
-}
