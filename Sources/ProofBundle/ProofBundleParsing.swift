@@ -22,6 +22,9 @@ extension ProofBundle {
             guard let n = value?.int64 else { throw FormatError("`\(name)` is not an integer") }
             return n
         }
+        if PrunedBundle.isPruned(json) {
+            throw FormatError("this bundle carries no reading: the gateway pruned its payload (docs/storage.md); give the reading with `--reading FILE` (its leaf, or the clinic's FHIR Observation)")
+        }
         guard let readingJSON = root["reading"] else { throw FormatError("`reading` is missing") }
         do { reading = try Reading(json: readingJSON) } catch { throw FormatError("`reading`: \(error)") }
         if format == Self.format1 {

@@ -25,12 +25,14 @@ public enum Agent {
         let checkpointer = CheckpointService(config: config, identity: identity, logger: logger) {
             delivery?.checkpointSigned()
         }
-        let ingest = IngestService(config: config, logger: logger, cipher: identity.leafCipher) { size in checkpointer.logGrew(to: size) }
+        let storage = StorageService(config: config, logger: logger)
+        let ingest = IngestService(config: config, logger: logger, cipher: identity.leafCipher, storage: storage) { size in checkpointer.logGrew(to: size) }
 
         logger.info("vitalgate \(config.gatewayID) starting: checkpoint every \(config.checkpointInterval) s or \(config.checkpointEvery) readings, anchor every \(config.anchorInterval) s, \(config.confirmations) confirmations")
         // ServiceGroup shuts services down in reverse order of this list.
         // Delivery, when on, is first: it stops last, after ingest and the final checkpoint.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = delivery.map { [.init(service: ThreadService($0))] } ?? []
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ThreadService(storage))]
+        services += delivery.map { [.init(service: ThreadService($0))] } ?? []
         services += [
             .init(service: ThreadService(anchorer)),
             .init(service: ThreadService(checkpointer)),

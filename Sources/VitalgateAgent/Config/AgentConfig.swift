@@ -25,6 +25,8 @@ public struct AgentConfig: Sendable {
     public var rejectionsKept: Int
     /// Delivery to the clinic; nil when `clinic_url` is not set.
     public var clinic: ClinicSettings?
+    /// Retention, storage budget, archive, commit window (docs/storage.md).
+    public var storage: StorageSettings
 
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
@@ -89,6 +91,7 @@ public struct AgentConfig: Sendable {
                                batchSize: number("delivery_batch", Int.self), timeout: number("delivery_timeout", Double.self),
                                retryCap: number("delivery_retry_cap", Double.self))
         }
+        storage = try StorageSettings(value: value)
         try validate()
     }
 

@@ -41,6 +41,11 @@ public struct Setting: Sendable {
         Setting(key: "delivery_batch", defaultValue: "100", help: "Readings per transaction Bundle sent to the clinic."),
         Setting(key: "delivery_timeout", defaultValue: "30", help: "Seconds one delivery request may take."),
         Setting(key: "delivery_retry_cap", defaultValue: "300", help: "Longest wait, in seconds, between delivery retries (backoff doubles from 1 s)."),
+        // Storage (docs/storage.md).
+        Setting(key: "retain_days", defaultValue: "30", help: "Days a reading's payload is kept at least; it is pruned after that once the clinic has it and a confirmed anchor covers it (docs/storage.md)."),
+        Setting(key: "storage_budget", defaultValue: "50%", help: "Most the database may use: a share of its filesystem (`50%`) or a size (`20G`); above it delivered, anchored readings are pruned oldest first, and if none may go the agent stops acknowledging."),
+        Setting(key: "archive_dir", defaultValue: nil, help: "Folder that receives full tiles of the log's hashes (a mounted share, a USB disk, a synced folder); they are dropped here once read back. Without it the hashes of pruned readings stay here (32 bytes each)."),
+        Setting(key: "commit_window", defaultValue: "0.2", help: "Under steady load, seconds a reading may wait to share a commit (fewer, larger commits write far less to the card); acknowledgements follow each commit."),
     ]
 
     public static func named(_ key: String) -> Setting? { all.first { $0.key == key } }

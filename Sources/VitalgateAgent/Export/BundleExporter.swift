@@ -1,64 +1,167 @@
 import Bitcoin
 import Merkle
 import ProofBundle
+import SHA2
 import SQLiteStore
 import Vitals
 import JSON
 
-/// Builds the proof bundle of one stored reading against the newest final
-/// anchor that covers it. Only final anchors carry a proof, and the agent
-/// moves an anchor out of `final` (dropping its proof) as soon as it sees
-/// its block leave the active chain (AnchorFollow), so the proof is for a
-/// block of the active chain as the agent last saw it.
+/// Builds the proof bundle of one reading against the newest final anchor
+/// that covers it. Only final anchors carry a proof, and the agent moves an
+/// anchor out of `final` (dropping its proof) as soon as it sees its block
+/// leave the active chain (AnchorFollow), so the proof is for a block of the
+/// active chain as the agent last saw it.
+///
+/// A reading whose payload was pruned (docs/storage.md) still has its leaf
+/// hash in the log: its bundle is the same proof without the payload
+/// (`PrunedBundle`), found by its leaf index or from the reading itself.
+/// Hashes handed to the archive are read from it and checked, and every
+/// inclusion proof is checked against its checkpoint's root before it is
+/// written, so a missing or altered archive fails the export with its
+/// reason, never a wrong bundle.
 public struct BundleExporter {
     let db: Database
     /// Opens the stored (sealed) leaf; needs the gateway's secret key.
     let cipher: LeafCipher
+    let nodes: MerkleNodeTable
 
-    public init(_ db: Database, cipher: LeafCipher) {
+    public init(_ db: Database, cipher: LeafCipher, archive: TileArchive? = nil) {
         self.db = db
         self.cipher = cipher
+        nodes = MerkleNodeTable(db, archive: archive)
     }
 
-    /// - Parameter boot: the device's boot counter; nil picks the only (or newest) boot with that seq.
+    /// - Parameter boot: the device's boot counter; nil picks the newest boot holding that seq.
     public func bundle(device: String, seq: UInt64, boot: UInt32?) throws -> ProofBundle {
-        return try db.transaction(.deferred) {
-            let (leafIndex, sealed) = try findReading(device: device, seq: seq, boot: boot)
-            let leaf = try cipher.open(sealed, index: leafIndex)
-            let decoded = try ReadingLeaf(bytes: leaf)
-            guard let anchor = try AnchorTable(db).newestFinal(covering: leafIndex) else {
-                throw StoreError("reading \(device) seq \(seq) is stored (leaf \(leafIndex)) but no confirmed anchor covers it yet; try again after the next anchor confirms (see `vitalgate status`)")
+        try db.transaction(.deferred) {
+            guard let leafIndex = try find(device: device, seq: seq, boot: boot) else {
+                throw StoreError("no reading from device \(device) with seq \(seq)\(boot.map { " (boot \($0))" } ?? "") is held here: it was never stored, or its payload was pruned (docs/storage.md). For a pruned reading, give the reading (`--reading FILE`: its leaf, or the clinic's FHIR Observation) or its leaf index (`--leaf-index N`, named in the delivery's Provenance)")
             }
-            guard let checkpoint = try CheckpointTable(db).at(size: anchor.treeSize),
-                  let blockHash = anchor.blockHash, let height = anchor.blockHeight, let proof = anchor.txoutProof else {
-                throw StoreError("anchor \(anchor.txid) is confirmed but its checkpoint or proof is missing: the database is damaged")
-            }
-            // The key that signed this checkpoint, and the chain from the provisioned key to now.
-            let keys = KeyRotationTable(db)
-            let key = try keys.signer(of: checkpoint.note)
-            let path = try MerkleTree.inclusionProof(index: leafIndex, size: anchor.treeSize, nodes: MerkleNodeTable(db))
-            return ProofBundle(
-                reading: decoded.reading, salt: decoded.salt, leaf: leaf, leafIndex: leafIndex, treeSize: anchor.treeSize,
-                inclusion: path.map(\.bytes), checkpoint: checkpoint.note, gatewayPublicKey: key,
-                anchor: .init(txid: anchor.txid, blockHash: blockHash, blockHeight: height,
-                              confirmations: anchor.confirmations,
-                              rawTx: try BitcoinTransaction(parsing: anchor.rawTx).strippedBytes, txoutProof: proof),
-                keyChain: try keys.links())
+            return try fullBundle(leafIndex: leafIndex)
         }
     }
 
-    func findReading(device: String, seq: UInt64, boot: UInt32?) throws -> (UInt64, [UInt8]) {
-        var sql = "SELECT leaf_index, leaf FROM readings WHERE device = ? AND seq = ?"
-        var args: [SQLiteValue] = [.text(device), .integer(Int64(seq))]
-        if let boot {
-            sql += " AND boot = ?"
-            args.append(.integer(Int64(boot)))
+    /// The bundle of leaf `leafIndex`: full while the reading is held, else without its payload.
+    public func export(leafIndex: UInt64) throws -> JSONValue {
+        try db.transaction(.deferred) {
+            if try held(leafIndex) != nil { return try fullBundle(leafIndex: leafIndex).json }
+            return try prunedBundle(leafIndex: leafIndex)
         }
-        let st = try db.prepare(sql + " ORDER BY boot DESC LIMIT 1")
-        try st.bind(args)
-        guard try st.step(), let leaf = st.blob(1) else {
-            throw StoreError("no stored reading from device \(device) with seq \(seq)\(boot.map { " (boot \($0))" } ?? "")")
+    }
+
+    /// The bundle of the reading whose exact leaf is `leaf` (from a reading
+    /// file): full while held, else without its payload; found by the leaf's
+    /// device, boot and seq, or for a pruned reading by its leaf hash among
+    /// the pruned tiles whose reading times span its `ts`.
+    public func export(readingLeaf leaf: [UInt8]) throws -> JSONValue {
+        let decoded: ReadingLeaf
+        do { decoded = try ReadingLeaf(bytes: leaf) } catch { throw StoreError("the reading file does not hold a reading's leaf: \(error)") }
+        let r = decoded.reading, hash = RFC9162.hashLeaf(leaf)
+        return try db.transaction(.deferred) {
+            if let index = try find(device: r.device, seq: r.seq, boot: r.boot) {
+                guard try nodes.perfectSubtree(level: 0, index: index) == hash else {
+                    throw StoreError("the gateway holds another reading as \(r.device) boot \(r.boot) seq \(r.seq) (leaf \(index)): the reading file's leaf is not in this log")
+                }
+                return try fullBundle(leafIndex: index).json
+            }
+            guard let index = try searchPruned(hash, ts: r.ts) else {
+                throw StoreError("the reading \(r.device) boot \(r.boot) seq \(r.seq) (leaf hash \(hash.hex)) is not in this gateway's log, held or pruned")
+            }
+            return try prunedBundle(leafIndex: index)
         }
-        return (UInt64(st.int64(0)), leaf)
+    }
+
+    // MARK: - Building
+
+    private func fullBundle(leafIndex: UInt64) throws -> ProofBundle {
+        guard let sealed = try held(leafIndex) else { throw StoreError("leaf \(leafIndex) is not a held reading") }
+        let leaf = try cipher.open(sealed, index: leafIndex)
+        let decoded = try ReadingLeaf(bytes: leaf)
+        let proof = try proof(leafIndex: leafIndex, leafHash: RFC9162.hashLeaf(leaf),
+                              what: "reading \(decoded.reading.device) seq \(decoded.reading.seq) is stored (leaf \(leafIndex))")
+        return ProofBundle(
+            reading: decoded.reading, salt: decoded.salt, leaf: leaf, leafIndex: leafIndex, treeSize: proof.treeSize,
+            inclusion: proof.inclusion, checkpoint: proof.checkpoint, gatewayPublicKey: proof.key, anchor: proof.anchor,
+            keyChain: proof.keyChain)
+    }
+
+    private func prunedBundle(leafIndex: UInt64) throws -> JSONValue {
+        let size = try nodes.treeSize()
+        guard leafIndex < size else { throw StoreError("leaf \(leafIndex) is beyond the log (size \(size))") }
+        guard try db.scalar("SELECT COUNT(*) FROM key_rotations WHERE leaf_index = ?", .integer(Int64(leafIndex))) == 0 else {
+            throw StoreError("leaf \(leafIndex) is a key rotation statement, not a reading")
+        }
+        let leafHash = try nodes.perfectSubtree(level: 0, index: leafIndex)
+        let proof = try proof(leafIndex: leafIndex, leafHash: leafHash, what: "leaf \(leafIndex) is in the log (its reading pruned)")
+        return PrunedBundle.json(leafHash: leafHash.bytes, leafIndex: leafIndex, treeSize: proof.treeSize, inclusion: proof.inclusion,
+                                 checkpoint: proof.checkpoint, gatewayPublicKey: proof.key, anchor: proof.anchor, keyChain: proof.keyChain)
+    }
+
+    private struct Proof {
+        let treeSize: UInt64
+        let inclusion: [[UInt8]]
+        let checkpoint: String
+        let key: [UInt8]
+        let anchor: ProofBundle.Anchor
+        let keyChain: [KeyChainLink]
+    }
+
+    /// Everything but the payload: anchor, checkpoint, key chain and the
+    /// inclusion proof, checked against the checkpoint's root.
+    private func proof(leafIndex: UInt64, leafHash: SHA256Digest, what: String) throws -> Proof {
+        guard let anchor = try AnchorTable(db).newestFinal(covering: leafIndex) else {
+            throw StoreError("\(what) but no confirmed anchor covers it yet; try again after the next anchor confirms (see `vitalgate status`)")
+        }
+        guard let checkpoint = try CheckpointTable(db).at(size: anchor.treeSize),
+              let blockHash = anchor.blockHash, let height = anchor.blockHeight, let txoutProof = anchor.txoutProof else {
+            throw StoreError("anchor \(anchor.txid) is confirmed but its checkpoint or proof is missing: the database is damaged")
+        }
+        // The key that signed this checkpoint, and the chain from the provisioned key to now.
+        let keys = KeyRotationTable(db)
+        let key = try keys.signer(of: checkpoint.note)
+        let path = try MerkleTree.inclusionProof(index: leafIndex, size: anchor.treeSize, nodes: nodes)
+        guard let root = SHA256Digest(bytes: checkpoint.root),
+              (try? InclusionProof.verify(index: leafIndex, size: anchor.treeSize, leafHash: leafHash, proof: path, root: root)) != nil else {
+            throw StoreError("the inclusion proof made for leaf \(leafIndex) does not reach the root of checkpoint \(anchor.treeSize): a hash the log holds (or its archive) is wrong; no bundle is written")
+        }
+        return Proof(treeSize: anchor.treeSize, inclusion: path.map(\.bytes), checkpoint: checkpoint.note, key: key,
+                     anchor: .init(txid: anchor.txid, blockHash: blockHash, blockHeight: height, confirmations: anchor.confirmations,
+                                   rawTx: try BitcoinTransaction(parsing: anchor.rawTx).strippedBytes, txoutProof: txoutProof),
+                     keyChain: try keys.links())
+    }
+
+    // MARK: - Finding
+
+    /// The sealed leaf of held reading `leafIndex`, nil if not held.
+    private func held(_ leafIndex: UInt64) throws -> [UInt8]? {
+        try db.prepare("SELECT leaf FROM readings WHERE leaf_index = ?").rows(.integer(Int64(leafIndex))) { $0.blob(0) ?? [] }.first
+    }
+
+    /// The leaf index of held reading (device, boot, seq) (readings are not
+    /// indexed by device: `ReadingRuns` finds them); nil boot: the newest boot holding it.
+    func find(device: String, seq: UInt64, boot: UInt32?) throws -> UInt64? {
+        let runs = try ReadingRuns.load(db)
+        let boots = boot.map { [$0] } ?? runs.runs.keys.filter { $0.device == device }.map(\.boot).sorted(by: >)
+        for b in boots {
+            if let index = try runs.locate(db, device: device, boot: b, seq: seq) { return index }
+        }
+        return nil
+    }
+
+    /// A pruned leaf by its hash: the tiles of every 65,536-leaf group whose
+    /// pruned readings' times span `ts`, nearest groups first.
+    private func searchPruned(_ hash: SHA256Digest, ts: Int64) throws -> UInt64? {
+        let layout = MerkleNodeTable.layout
+        let groups = try db.prepare("SELECT idx FROM tile_spans WHERE ts_min <= ? AND ts_max >= ? ORDER BY idx DESC")
+            .rows(.integer(ts), .integer(ts)) { UInt64($0.int64(0)) }
+        let fullTiles = layout.fullTiles(level: 0, treeSize: try nodes.treeSize())
+        for group in groups {
+            let first = group << UInt64(layout.height)
+            for tile in first..<min(first + UInt64(layout.width), fullTiles) {
+                let hashes = try nodes.fullTile(TileCoordinate(level: 0, index: tile, width: layout.width))
+                if let offset = hashes.firstIndex(of: hash) { return (tile << UInt64(layout.height)) + UInt64(offset) }
+            }
+        }
+        return nil
     }
 }

@@ -20,10 +20,14 @@ public struct StatusReport: Sendable {
     public var ingest: (state: String, updatedAt: Int64)?
     /// Readings by FHIR delivery state (pending, delivered, failed, unassigned); empty without a clinic.
     public var delivery: [(state: String, count: Int64)]
+    /// Held, pruned and archived (issue 14; `StorageFacts`).
+    public var storage: StorageFacts
 
     public init(db: Database) throws {
         gatewayID = try db.meta("gateway_id") ?? "?"
-        stored = try db.scalar("SELECT COUNT(*) FROM readings")
+        // Pruned readings were stored too (docs/storage.md); `storage` says how many are held.
+        storage = try StorageFacts(db: db)
+        stored = storage.held + storage.pruned
         rejectedByReason = try db.prepare("SELECT reason, count FROM rejection_counts ORDER BY reason").rows { ($0.text(0) ?? "", $0.int64(1)) }
         rejected = rejectedByReason.reduce(0) { $0 + $1.count }
         rejectionsDropped = Int64(try db.meta("rejections_dropped") ?? "0") ?? 0
@@ -77,6 +81,7 @@ public struct StatusReport: Sendable {
             (key: "ledger", value: peer(ledger)),
             (key: "ingest", value: peer(ingest)),
             (key: "delivery", value: .object(JSONObject(delivery.map { (key: $0.state, value: .int($0.count)) }))),
+            (key: "storage", value: storage.json),
         ]))
     }
 

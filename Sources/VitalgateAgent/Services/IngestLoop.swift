@@ -29,7 +29,8 @@ extension IngestService {
 
     private func runSession() throws {
         let db = try GatewayDatabase.open(config.home)
-        let log = try ReadingLog(db: db, rejectionsKept: config.rejectionsKept, cipher: cipher)
+        let log = try ReadingLog(db: db, rejectionsKept: config.rejectionsKept, cipher: cipher,
+                                 dedupeWindowMillis: config.maxPastSkewMillis + config.maxFutureSkewMillis)
         var devices = DeviceCache(table: DeviceTable(db)) { [self] in publishDevices($0) }
         try devices.reload()
         if client == nil {
@@ -39,28 +40,31 @@ extension IngestService {
             logger.info("ingest: log size \(log.treeSize); connecting to \(config.mqttHost):\(config.mqttPort) as client id \(config.mqttClientID)\(config.mqttUsername.map { ", user \($0)" } ?? "")")
         }
         try db.setAgentState("ingest", "running", at: Clock.nowMillis())
-        var grouping = false
-        var lastCommitStart = Clock.monotonicSeconds()
+        var previousBatch = 0
         while true {
             let (batch, brokerState, done, drained) = lock.withLock { () -> ([InboxItem], Bool?, Bool, Bool) in
                 // Sleep until a message, a stop or a broker change; at most 10 s, for the device refresh.
                 if inbox.isEmpty && !stopping && !brokerStateChanged { lock.wait(seconds: 10) }
-                // Pacing may hold acks while the stream flows; once it pauses (or the
-                // load is light) the batch's acks and any held ones go out at once.
-                let paused = grouping ? waitForGroup(since: lastCommitStart) : true
+                if !heldForStorage { collect(afterBurst: previousBatch >= Self.maxBatch / 2) }
                 let take = min(inbox.count, Self.maxBatch)
                 let batch = inbox.first(take)
                 let state: Bool? = brokerStateChanged ? brokerConnected : nil
                 brokerStateChanged = false
-                return (batch, state, stopping && inbox.count == take, paused && inbox.count == take)
+                // Pacing may hold acks while the stream flows; once this batch takes
+                // everything waiting, the batch's acks and any held ones go out at once.
+                return (batch, state, stopping && inbox.count == take, inbox.count == take)
             }
             let now = Clock.nowMillis()
-            lastCommitStart = Clock.monotonicSeconds()
-            grouping = batch.count >= Self.groupingThreshold
             if let brokerState {
                 try db.setAgentState("broker", brokerState ? "connected" : "disconnected", at: now)
             }
             if !batch.isEmpty {
+                // Over the storage budget nothing is committed, so nothing is acknowledged
+                // (devices keep their readings); at shutdown what is held is committed anyway.
+                if !done, let reached = try storageBudgetReached(db) {
+                    holdForStorage(reached, db: db, now: now)
+                    continue
+                }
                 let items = batch.map { item in
                     switch item {
                     case .validated(let validated):
@@ -74,10 +78,14 @@ extension IngestService {
                 let outcomes = try log.commit(items, receivedAt: now)
                 lock.withLock {
                     inbox.removeFirst(batch.count)
+                    // What is left arrived after this batch was taken.
+                    if !inbox.isEmpty { oldestArrival = Clock.monotonicSeconds() }
                     lock.broadcast()  // wakes a network thread waiting for room
                 }
-                if paused {
+                previousBatch = batch.count
+                if paused || heldForStorage {
                     paused = false
+                    heldForStorage = false
                     logger.notice("ingest resumed: committing and acknowledging again")
                     try? db.setAgentState("ingest", "running", at: now)
                 }
@@ -87,27 +95,53 @@ extension IngestService {
             }
             // Under steady traffic too, so a revocation takes effect within 10 s.
             try devices.refreshIfStale(now: now)
-            if done { return }
+            if done {
+                try log.flushState()
+                return
+            }
         }
     }
 
-    /// Under load: waits (holding `lock` only while not waiting) until a full
-    /// batch is in or `groupWindow` has passed since the last commit began,
-    /// checking every `groupSlice`: once no message came in a slice, the
-    /// stream has paused and waiting longer would only delay the acks.
-    /// Returns true if it ended because the stream paused.
-    private func waitForGroup(since start: Double) -> Bool {
+    /// Gathers a commit (holding `lock` only while not waiting): returns once
+    /// `maxBatch` messages are in, the oldest has waited `commit_window`, or
+    /// the stream paused (no message in a `groupSlice`) with at least
+    /// `groupingThreshold` in or right after a large batch.
+    private func collect(afterBurst: Bool) {
+        guard !inbox.isEmpty else { return }
         wakeAt = Self.maxBatch
         defer { wakeAt = 1 }
         var seen = inbox.count
         while inbox.count < Self.maxBatch && !stopping {
-            let left = start + Self.groupWindow - Clock.monotonicSeconds()
-            if left <= 0 { return false }
+            let left = oldestArrival + config.storage.commitWindow - Clock.monotonicSeconds()
+            if left <= 0 { return }
             _ = lock.wait(seconds: min(left, Self.groupSlice))
-            if inbox.count == seen { return true }
+            if inbox.count == seen && (afterBurst || inbox.count >= Self.groupingThreshold) { return }
             seen = inbox.count
         }
-        return false
+    }
+
+    /// The database's use and budget when committing now would pass the
+    /// budget (docs/storage.md); nil while there is room.
+    private func storageBudgetReached(_ db: Database) throws -> (used: Int64, budget: Int64)? {
+        let budget = config.storage.budgetBytes(databasePath: config.home.database)
+        let used = try StorageUse.usedBytes(db)
+        return used >= budget ? (used, budget) : nil
+    }
+
+    /// Backpressure: no commit, so no ack. Says so once, asks the storage
+    /// service for a pass, and looks again within a second.
+    private func holdForStorage(_ reached: (used: Int64, budget: Int64), db: Database, now: Int64) {
+        if !heldForStorage {
+            heldForStorage = true
+            let why = storage?.facts.withLock { $0.blockedBy }.map { "; \($0) may not be pruned yet" } ?? ""
+            let state = "paused: storage budget reached (\(reached.used) of \(reached.budget) bytes used)\(why)"
+            logger.error("ingest paused, nothing is acknowledged: storage budget reached (\(reached.used) of \(reached.budget) bytes used)\(why); resuming once delivered, anchored readings can be pruned")
+            try? db.setAgentState("ingest", state, at: now)
+        }
+        storage?.wake()
+        lock.withLock {
+            if !stopping { _ = lock.wait(seconds: 1) }
+        }
     }
 
     /// Tells each device which of its readings it may forget: only now, after

@@ -11,6 +11,8 @@ public enum GatewayDatabase {
     /// device ids, patient references and (sealed) readings, so the owner
     /// writes, the group may read (backups), others get nothing.
     public static let fileMode: mode_t = 0o640
+    /// The WAL's size once checkpointed (SQLite's `journal_size_limit`).
+    public static let walLimitBytes = 8 << 20
 
     public static func open(_ home: GatewayHome, readOnly: Bool = false) throws -> Database {
         // A reader on a gateway never provisioned gets a sentence, not SQLite's "unable to open".
@@ -22,7 +24,12 @@ public enum GatewayDatabase {
         options.readOnly = readOnly
         options.synchronousFull = true
         let db = try Database(path: home.database, options: options)
-        if !readOnly { try Schema.migrate(db) }
+        if !readOnly {
+            // After a checkpoint the WAL is cut back to this size if a large transaction
+            // (a migration, a big prune) grew it (docs/storage.md).
+            try db.execute("PRAGMA journal_size_limit = \(walLimitBytes)")
+            try Schema.migrate(db)
+        }
         return db
     }
 }

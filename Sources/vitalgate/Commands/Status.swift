@@ -9,7 +9,7 @@ struct Status: ParsableCommand {
         abstract: "Readings stored and rejected, log size, checkpoints, anchors, connectivity.")
 
     @OptionGroup var home: HomeOptions
-    @Flag(help: "Print JSON (keys: stored, rejected, rejected_by_reason, tree_size, anchors{pending, confirmed}, broker, ledger).")
+    @Flag(help: "Print JSON (keys: stored, rejected, rejected_by_reason, tree_size, anchors{pending, confirmed}, broker, ledger, storage{held, pruned, used_bytes, budget_bytes, ...}).")
     var json = false
     @Option(help: ArgumentHelp("Print a line every N seconds until interrupted.", valueName: "seconds"))
     var watch: Double?
@@ -46,6 +46,7 @@ struct Status: ParsableCommand {
         if !r.delivery.isEmpty {
             Console.out("delivery     " + r.delivery.map { "\($0.state) \($0.count)" }.joined(separator: ", "))
         }
+        for line in r.storage.lines { Console.out(line) }
         Console.out("ingest       \(r.ingest?.state ?? "unknown (agent not run yet)")")
         Console.out("broker       \(r.broker?.state ?? "unknown (agent not run yet)")")
         Console.out("ledger       \(r.ledger?.state ?? "unknown (agent not run yet)")")

@@ -15,6 +15,8 @@ struct Verify: ParsableCommand {
         """)
 
     @Argument(help: "The bundle file (- for stdin is not supported; write it to a file).") var file: String
+    @Option(help: ArgumentHelp("The reading, for a bundle whose payload the gateway pruned: its leaf, or the FHIR Observation that carries it (docs/proof-bundle.md).", valueName: "file"))
+    var reading: String?
     @OptionGroup var ledger: LedgerOptions
     @Option(name: .customLong("gateway-key"), help: ArgumentHelp("Accept only this gateway public key (hex); repeatable.", valueName: "hex"))
     var gatewayKeys: [String] = []
@@ -29,7 +31,28 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        let json = try JSONParser.parse(try Files.read(file))
+        var json = try JSONParser.parse(try Files.read(file))
+        if let reading {
+            // A pruned bundle gets its reading back from the file (its leaf must hash to the
+            // bundle's leaf hash); a full bundle must carry the very same leaf.
+            let failure: String?
+            do {
+                let leaf = try ReadingFile.leaf(from: try Files.read(reading))
+                if PrunedBundle.isPruned(json) {
+                    json = try PrunedBundle.completing(json, leaf: leaf)
+                    failure = nil
+                } else {
+                    failure = json["leaf"]?.string.flatMap(Hex.decode) == leaf ? nil : "the reading file is not the reading this bundle carries"
+                }
+            } catch {
+                failure = "\(error)"
+            }
+            if let failure {
+                Console.out("FAIL  reading file: \(failure)")
+                Console.out("NOT VERIFIED")
+                throw ExitCode(1)
+            }
+        }
         try Sodium.initialize()
         var view: (any LedgerView)?
         if let url = ledger.url {

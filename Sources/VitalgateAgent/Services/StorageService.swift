@@ -1,0 +1,184 @@
+import Logging
+import Merkle
+import SQLiteStore
+import Synchronization
+
+/// Keeps the database inside its budget (docs/storage.md): every
+/// `interval` seconds, or when ingest finds the budget reached, it hands
+/// full tiles of the log's hashes to the archive (when `archive_dir` is set),
+/// prunes readings past the retention, and, above `highWater` of the budget,
+/// prunes what may go oldest first down to `lowWater`. What may not go stays;
+/// ingest then stops acknowledging until delivery and anchoring let it go
+/// (`IngestService.heldForStorage`), and says so in `status` and its log.
+public final class StorageService: LoopingPart, @unchecked Sendable {
+    let config: AgentConfig
+    let logger: Logger
+    public let loop = PartLoop(name: "vg-storage")
+    /// Set by `wake`; read under `loop.lock`.
+    var woken = false
+    /// What the last pass found, for ingest and status.
+    let facts = Mutex(Facts())
+
+    public struct Facts: Sendable, Equatable {
+        public var budgetBytes: Int64 = .max
+        public var usedBytes: Int64 = 0
+        /// Why the last pass could not prune further, when the budget needed it.
+        public var blockedBy: String?
+    }
+
+    /// `meta` key of the budget last applied, in bytes (for `status`).
+    static let budgetKey = "storage_budget_bytes"
+    static let interval = 10.0
+    static let highWater = 0.9
+    static let lowWater = 0.8
+    /// Tiles written to the archive per pass (a long backlog is spread over passes).
+    static let tilesPerPass = 256
+
+    public init(config: AgentConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    /// Asks for a pass now (ingest found the budget reached).
+    public func wake() {
+        loop.lock.withLock {
+            woken = true
+            loop.lock.broadcast()
+        }
+    }
+
+    public func run() {
+        var backoff = Backoff(base: 1, cap: 60)
+        var db: Database?
+        var wait = 1.0
+        var lastState = ""
+        while true {
+            let stop = loop.lock.withLock { () -> Bool in
+                if !loop.stopping && !woken { loop.lock.wait(seconds: wait) }
+                woken = false
+                return loop.stopping
+            }
+            if stop { return }
+            do {
+                if db == nil { db = try GatewayDatabase.open(config.home) }
+                let state = try pass(db!)
+                if state != lastState {
+                    try? db!.setAgentState("storage", state, at: Clock.nowMillis())
+                    lastState = state
+                }
+                backoff.reset()
+                wait = Self.interval
+            } catch {
+                db = nil
+                wait = backoff.nextDelay()
+                logger.error("storage pass failed: \(error); retrying in \(Int(wait)) s")
+            }
+        }
+    }
+
+    /// One pass; returns the state `status` shows.
+    func pass(_ db: Database) throws -> String {
+        let archive = config.storage.archiveDirectory.map { TileArchive(directory: $0) }
+        let nodes = MerkleNodeTable(db, archive: archive)
+        var notes: [String] = []
+        if let archive {
+            do {
+                let archived = try TileArchiver(db, nodes: nodes, archive: archive, origin: GatewayHome.origin(gatewayID: config.gatewayID))
+                    .archive(maxTiles: Self.tilesPerPass)
+                if archived > 0 { logger.info("archive: \(archived) tiles written to \(archive.directory) and read back") }
+            } catch {
+                logger.warning("archive: \(error)")
+                notes.append("archive: \(error)")
+            }
+        }
+        let now = Clock.nowMillis()
+        let pruner = ReadingPruner(db, nodes: nodes, retainMillis: config.storage.retainMillis, deliveryOn: config.clinic != nil)
+        var outcome = try pruner.prune(now: now)
+        let budget = config.storage.budgetBytes(databasePath: config.home.database)
+        if try db.meta(Self.budgetKey) != String(budget) { try db.setMeta(Self.budgetKey, String(budget)) }
+        var used = try StorageUse.usedBytes(db)
+        var blockedBy: String?
+        if Double(used) > Double(budget) * Self.highWater {
+            let room = try pruner.prune(now: now, needRoom: true) {
+                Double(try StorageUse.usedBytes(db)) <= Double(budget) * Self.lowWater
+            }
+            outcome.pruned += room.pruned
+            outcome.tilesKept += room.tilesKept
+            used = try StorageUse.usedBytes(db)
+            if used >= budget, let stop = room.stoppedBy, stop != .enough { blockedBy = stop.rawValue }
+        }
+        _ = try pruner.pruneCheckpoints(now: now)
+        if outcome.pruned > 0 {
+            logger.info("pruned \(outcome.pruned) readings (delivered, anchored, past the retention or over the budget); \(outcome.tilesKept) tiles of their hashes kept here")
+        }
+        facts.withLock { $0 = Facts(budgetBytes: budget, usedBytes: used, blockedBy: blockedBy) }
+        var state = blockedBy.map { "full: the budget is reached and \($0) hold it" } ?? "ok"
+        if !notes.isEmpty { state += "; " + notes.joined(separator: "; ") }
+        return state
+    }
+}
+
+/// Writes full tiles of the log's hashes to the archive in order (level 0,
+/// then level 1), each read back before it counts as archived, then drops
+/// the local copies the archive now holds: level-0 tiles kept in `tiles`,
+/// and the level-8 rows of an archived level-1 tile whose readings are all
+/// pruned. Levels 16 and up always stay (one row per 65,536 leaves).
+struct TileArchiver {
+    let db: Database
+    let nodes: MerkleNodeTable
+    let archive: TileArchive
+    let origin: String
+
+    init(_ db: Database, nodes: MerkleNodeTable, archive: TileArchive, origin: String) {
+        self.db = db
+        self.nodes = nodes
+        self.archive = archive
+        self.origin = origin
+    }
+
+    /// Returns the number of tiles written (at most `maxTiles`).
+    func archive(maxTiles: Int) throws -> Int {
+        let layout = MerkleNodeTable.layout
+        let state = TileArchiveState(db)
+        let size = try nodes.treeSize()
+        var written = 0
+        var claimed = false
+        for level in 0...1 {
+            let full = layout.fullTiles(level: level, treeSize: size)
+            var next = try state.archived(level: level)
+            while next < full && written < maxTiles {
+                if !claimed {
+                    let firstUse = try state.archived(level: 0) == 0 && state.archived(level: 1) == 0
+                    try archive.claim(origin: origin, firstUse: firstUse)
+                    claimed = true
+                }
+                let tile = TileCoordinate(level: level, index: next, width: layout.width)
+                let hashes = try nodes.fullTile(tile)
+                guard Tiles.fold(hashes) == (try nodes.perfectSubtree(level: tile.hashLevel + layout.height, index: tile.index)) else {
+                    throw StoreError("the hashes of \(tile.path) do not fold to the log's node above them: the log is damaged; nothing is archived")
+                }
+                try archive.store(tile, bytes: Tiles.encode(hashes))
+                next += 1
+                written += 1
+                try db.transaction(.immediate) { try state.setArchived(level: level, next) }
+            }
+        }
+        try dropArchivedCopies()
+        return written
+    }
+
+    func dropArchivedCopies() throws {
+        let layout = MerkleNodeTable.layout
+        let state = TileArchiveState(db)
+        let level0 = try state.archived(level: 0), level1 = try state.archived(level: 1)
+        let prunedBelow = UInt64(try db.meta(ReadingPruner.prunedBelowKey).flatMap { UInt64($0) } ?? 0)
+        // Level-8 rows (one per level-0 tile) of level-1 tiles archived and wholly pruned.
+        let span = UInt64(layout.width) << UInt64(layout.height)  // leaves per level-1 tile
+        let droppable = min(level1, prunedBelow / span) << UInt64(layout.height)
+        try db.transaction(.immediate) {
+            try db.cachedStatement("DELETE FROM tiles WHERE level = 0 AND idx < ?").run(.integer(Int64(level0)))
+            try db.cachedStatement("DELETE FROM merkle_nodes WHERE level = ? AND idx < ?")
+                .run(.integer(Int64(layout.height)), .integer(Int64(droppable)))
+        }
+    }
+}
