@@ -23,10 +23,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Readings of the live comparison.") var live = 50_000
     @Option(help: "Readings of the backlog comparison.") var backlog = 50_000
     @Option(help: "Readings of the Pi-class profile's live run.") var pi = 30_000
-    @Option(help: "Seconds of the steady 1000/s load.") var latencySeconds = 10.0
+    @Option(help: "Seconds of the Pi profile's steady 1000/s load.") var latencySeconds = 10.0
+    @Option(help: "Seconds of each steady load (100/s and 1000/s) measured for bytes written, CPU and latency.") var steadySeconds = 30.0
     @Option(help: "Seconds of the idle CPU measurement.") var idleSeconds = 10.0
     @Option(help: "Leaves of the Merkle log benchmark.") var merkleLeaves = 1_000_000
     @Flag(help: "Run only the in-process ingest pipeline phase (for quick comparisons while tuning).") var ingestOnly = false
+    @Flag(help: "Run only the agent at steady rates: bytes written, CPU and latency per reading (for tuning writes).") var steadyOnly = false
     @Flag(help: "Keep the work folder under /tmp (logs, databases) after a successful run; a failed run always keeps it.") var keep = false
 
     func run() throws {
@@ -36,9 +38,11 @@ struct RunCommand: ParsableCommand {
         options.backlogReadings = backlog
         options.piReadings = pi
         options.latencySeconds = latencySeconds
+        options.steadySeconds = steadySeconds
         options.idleSeconds = idleSeconds
         options.merkleLeaves = merkleLeaves
         options.ingestOnly = ingestOnly
+        options.steadyOnly = steadyOnly
         let bench = try BenchRun(options: options)
         try bench.run()
         let path = absolute(out)

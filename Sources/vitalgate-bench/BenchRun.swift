@@ -46,6 +46,12 @@ final class BenchRun {
         publisher = try LoadPublisher(port: broker!.port)
         acks = try AckListener(port: broker!.port)
         print("  broker 127.0.0.1:\(broker!.port), ledger \(ledger!.url)")
+        if options.steadyOnly {
+            section("vitalgate run at steady rates (release build)")
+            try runSteadyOnly()
+            evaluateGoals()
+            return
+        }
         section("Baseline: a plain libmosquitto subscriber (QoS 1)")
         try runBaseline()
         section("vitalgate run (release build)")

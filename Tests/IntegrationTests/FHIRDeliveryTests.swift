@@ -17,7 +17,8 @@ final class DeliveryRig: @unchecked Sendable {
     var seqs: [String: UInt64] = [:]
 
     /// `ledger` nil points the agent at a closed port: anchoring fails and retries, delivery goes on.
-    init(devices: [(id: String, profile: String, patient: String)], ledger: LedgerNode? = nil, batch: Int = 20) throws {
+    init(devices: [(id: String, profile: String, patient: String)], ledger: LedgerNode? = nil, batch: Int = 20,
+         settings extra: [String: String] = [:], agentArguments: [String] = []) throws {
         broker = try Broker()
         publisher = try Publisher(port: broker.port)
         clinic = try ClinicServer()
@@ -29,9 +30,9 @@ final class DeliveryRig: @unchecked Sendable {
             "ledger_cookie": ledger?.cookieFile ?? spare.file(".cookie"),
             "checkpoint_interval": "1", "anchor_interval": "1", "confirmations": "1",
             "clinic_url": clinic.url, "delivery_batch": String(batch), "delivery_retry_cap": "2", "delivery_timeout": "5",
-        ], devices: devices.map { ($0.id, $0.profile) })
+        ].merging(extra) { _, new in new }, devices: devices.map { ($0.id, $0.profile) })
         for d in devices { try assign(d.id, d.patient) }
-        try gateway.startAgentAndWaitForBroker()
+        try gateway.startAgentAndWaitForBroker(agentArguments)
     }
 
     func assign(_ device: String, _ patient: String?) throws {

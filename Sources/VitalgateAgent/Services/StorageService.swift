@@ -112,6 +112,7 @@ public final class StorageService: LoopingPart, @unchecked Sendable {
             logger.info("pruned \(outcome.pruned) readings (delivered, anchored, past the retention or over the budget); \(outcome.tilesKept) tiles of their hashes kept here")
         }
         facts.withLock { $0 = Facts(budgetBytes: budget, usedBytes: used, blockedBy: blockedBy) }
+        logger.debug("storage pass: pruned \(outcome.pruned) (stopped by \(outcome.stoppedBy?.rawValue ?? "nothing")); \(used) of \(budget) bytes used")
         var state = blockedBy.map { "full: the budget is reached and \($0) hold it" } ?? "ok"
         if !notes.isEmpty { state += "; " + notes.joined(separator: "; ") }
         return state
