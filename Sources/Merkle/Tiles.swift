@@ -139,9 +139,23 @@ public enum Tiles {
     /// hashes (a truncated or padded file is not a tile).
     public static func decode(_ bytes: [UInt8], expected: Int) -> [SHA256Digest]? {
         guard bytes.count == expected * SHA256Digest.byteCount else { return nil }
-        return (0..<expected).map { i in
-            SHA256Digest(bytes: bytes[(i * SHA256Digest.byteCount)..<((i + 1) * SHA256Digest.byteCount)])!
+        return bytes.withUnsafeBytes { raw in
+            (0..<expected).map { i in
+                SHA256Digest(raw: UnsafeRawBufferPointer(rebasing: raw[(i * SHA256Digest.byteCount)..<((i + 1) * SHA256Digest.byteCount)]))!
+            }
         }
+    }
+
+    /// Every node of the perfect subtree whose bottom row is `hashes` (a
+    /// power of two of them), row by row: `[0]` is `hashes`, each next row
+    /// hashes pairs of the one below (RFC 9162 section 2.1.1), the last holds the root.
+    public static func subtreeRows(_ hashes: [SHA256Digest]) -> [[SHA256Digest]] {
+        precondition(!hashes.isEmpty && hashes.count & (hashes.count - 1) == 0, "\(hashes.count) hashes are no perfect subtree")
+        var rows = [hashes]
+        while let row = rows.last, row.count > 1 {
+            rows.append(stride(from: 0, to: row.count, by: 2).map { RFC9162.hashChildren(row[$0], row[$0 + 1]) })
+        }
+        return rows
     }
 
     /// The root of the perfect subtree whose bottom row is `hashes` (a power

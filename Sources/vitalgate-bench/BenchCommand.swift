@@ -10,7 +10,7 @@ struct VitalgateBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vitalgate-bench",
         abstract: "Measure vitalgate against a plain MQTT subscriber on the same load (`make bench`).",
-        subcommands: [RunCommand.self, SubscribeCommand.self],
+        subcommands: [RunCommand.self, SoakCommand.self, SubscribeCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 
@@ -61,5 +61,38 @@ struct RunCommand: ParsableCommand {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         return n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+    }
+}
+
+struct SoakCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soak",
+        abstract: "Weeks of a ward in minutes: steady load with a short retention, delivery, anchoring and an archive (`make soak`).",
+        discussion: "Prints a sample every --sample-every seconds, the plateau and the checks; writes soak.csv and soak.png to --out. Exits non-zero if a check fails. docs/storage.md.")
+
+    @Option(help: "The vitalgate binary (a release build).") var vitalgate: String
+    @Option(help: "The repository root (Provisioning/, Devices/, scripts/).") var root: String = Files.currentDirectory()
+    @Option(help: "Where to write soak.csv and soak.png.") var out = "bench-results"
+    @Option(help: "Minutes of load.") var minutes = 10.0
+    @Option(help: "Readings per second, over all devices.") var rate = 1000.0
+    @Option(help: "Devices (smartwatch profile, each its own patient).") var devices = 100
+    @Option(help: "The gateway's retention in seconds (retain_days is set to this).") var retainSeconds = 120.0
+    @Option(help: "The gateway's storage_budget.") var budget = "256M"
+    @Option(help: "Seconds between samples.") var sampleEvery = 10.0
+    @Option(help: "Readings the clinic kept to prove at the end.") var verifySamples = 40
+
+    func run() throws {
+        let absolute = { (p: String) in p.hasPrefix("/") ? p : Files.currentDirectory() + "/" + p }
+        var options = SoakOptions(vitalgate: absolute(vitalgate), root: absolute(root), out: absolute(out))
+        options.minutes = minutes
+        options.rate = rate
+        options.devices = devices
+        options.retainSeconds = retainSeconds
+        options.budget = budget
+        options.sampleEvery = sampleEvery
+        options.verifySamples = verifySamples
+        let soak = try SoakRun(options: options)
+        let passed = try soak.run()
+        if !passed { throw ExitCode(1) }
     }
 }

@@ -31,11 +31,13 @@ final class BenchRun {
         defer { tearDown() }
         print("vitalgate-bench: work folder \(directory)")
         MachineInfo.collect(into: report, options: options)
-        section("Ingest pipeline in process (no MQTT): validate, then ReadingLog.commit")
-        try runIngestPipeline()
-        if options.ingestOnly { return }
-        section("Merkle log (\(options.merkleLeaves) leaves)")
-        try runMerkle()
+        if !options.steadyOnly {
+            section("Ingest pipeline in process (no MQTT): validate, then ReadingLog.commit")
+            try runIngestPipeline()
+            if options.ingestOnly { return }
+            section("Merkle log (\(options.merkleLeaves) leaves)")
+            try runMerkle()
+        }
         section("Disk: durable SQLite commits")
         try runCommitBaseline()
         section("Setup: mosquitto, litecoind -regtest, publisher")

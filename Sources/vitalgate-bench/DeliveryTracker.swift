@@ -9,6 +9,7 @@ final class DeliveryTracker: @unchecked Sendable {
     private var published: [UInt64]
     private var delivered: [UInt64]
     private(set) var deliveredCount = 0
+    private var published_ = 0
     private(set) var firstPublish: UInt64 = 0
     private(set) var lastDelivery: UInt64 = 0
     private(set) var firstDelivery: UInt64 = 0
@@ -32,6 +33,7 @@ final class DeliveryTracker: @unchecked Sendable {
         mirror?.didPublish(k, at: nanos)
         lock.withLock {
             published[k] = nanos
+            published_ += 1
             if firstPublish == 0 { firstPublish = nanos }
         }
     }
@@ -55,6 +57,7 @@ final class DeliveryTracker: @unchecked Sendable {
 
     var isComplete: Bool { lock.withLock { deliveredCount == load.total } }
     var count: Int { lock.withLock { deliveredCount } }
+    var publishedCount: Int { lock.withLock { published_ } }
 
     /// Publish-to-delivery latencies in milliseconds, sorted.
     func latenciesMillis() -> [Double] {

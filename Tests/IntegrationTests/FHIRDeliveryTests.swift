@@ -197,8 +197,10 @@ struct FHIRDeliveryTests {
                 let parts = leaf.split(separator: "/")
                 let index = Int64(parts[parts.count - 2]) ?? -1
                 #expect(index < size)
-                let stored = try db.prepare("SELECT leaf FROM readings WHERE leaf_index = ?").rows(.integer(index)) { $0.blob(0) ?? [] }.first ?? []
-                let data = try sealed.open(stored, index: index)
+                let row = try #require(try db.prepare("SELECT leaf, device, boot, seq, ts FROM readings WHERE leaf_index = ?").rows(.integer(index)) {
+                    ($0.blob(0) ?? [], $0.text(1) ?? "", $0.int64(2), $0.int64(3), $0.int64(4))
+                }.first)
+                let data = try sealed.open(row.0, index: index, device: row.1, boot: row.2, seq: row.3, ts: row.4)
                 #expect(RFC9162.hashLeaf(data).hex == String(parts.last!))
             }
             // As the clinic would (docs/fhir.md): each Observation's leaf data hashes to a leaf the

@@ -74,8 +74,8 @@ public struct BundleExporter {
     // MARK: - Building
 
     private func fullBundle(leafIndex: UInt64) throws -> ProofBundle {
-        guard let sealed = try held(leafIndex) else { throw StoreError("leaf \(leafIndex) is not a held reading") }
-        let leaf = try cipher.open(sealed, index: leafIndex)
+        guard let (sealed, row) = try held(leafIndex) else { throw StoreError("leaf \(leafIndex) is not a held reading") }
+        let leaf = try cipher.open(sealed, row: row)
         let decoded = try ReadingLeaf(bytes: leaf)
         let proof = try proof(leafIndex: leafIndex, leafHash: RFC9162.hashLeaf(leaf),
                               what: "reading \(decoded.reading.device) seq \(decoded.reading.seq) is stored (leaf \(leafIndex))")
@@ -132,9 +132,12 @@ public struct BundleExporter {
 
     // MARK: - Finding
 
-    /// The sealed leaf of held reading `leafIndex`, nil if not held.
-    private func held(_ leafIndex: UInt64) throws -> [UInt8]? {
-        try db.prepare("SELECT leaf FROM readings WHERE leaf_index = ?").rows(.integer(Int64(leafIndex))) { $0.blob(0) ?? [] }.first
+    /// The sealed leaf of held reading `leafIndex` and its row, nil if not held.
+    private func held(_ leafIndex: UInt64) throws -> ([UInt8], LeafCipher.Row)? {
+        try db.prepare("SELECT leaf, device, boot, seq, ts FROM readings WHERE leaf_index = ?").rows(.integer(Int64(leafIndex))) {
+            ($0.blob(0) ?? [], LeafCipher.Row(index: leafIndex, device: $0.text(1) ?? "", boot: UInt32(truncatingIfNeeded: $0.int64(2)),
+                                               seq: UInt64($0.int64(3)), ts: $0.int64(4)))
+        }.first
     }
 
     /// The leaf index of held reading (device, boot, seq) (readings are not

@@ -108,14 +108,18 @@ extension IngestService {
     /// `groupingThreshold` in or right after a large batch.
     private func collect(afterBurst: Bool) {
         guard !inbox.isEmpty else { return }
-        wakeAt = Self.maxBatch
         defer { wakeAt = 1 }
         var seen = inbox.count
         while inbox.count < Self.maxBatch && !stopping {
             let left = oldestArrival + config.storage.commitWindow - Clock.monotonicSeconds()
             if left <= 0 { return }
-            _ = lock.wait(seconds: min(left, Self.groupSlice))
-            if inbox.count == seen && (afterBurst || inbox.count >= Self.groupingThreshold) { return }
+            // Watching for a pause takes a wake-up every slice; until it matters (a
+            // batch of `groupingThreshold`, or a burst's end) the thread sleeps through
+            // the window, woken by the network thread only when the batch reaches that size.
+            let watching = afterBurst || inbox.count >= Self.groupingThreshold
+            wakeAt = watching ? Self.maxBatch : Self.groupingThreshold
+            _ = lock.wait(seconds: watching ? min(left, Self.groupSlice) : left)
+            if watching && inbox.count == seen { return }
             seen = inbox.count
         }
     }

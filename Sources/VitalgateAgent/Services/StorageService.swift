@@ -29,6 +29,10 @@ public final class StorageService: LoopingPart, @unchecked Sendable {
     /// `meta` key of the budget last applied, in bytes (for `status`).
     static let budgetKey = "storage_budget_bytes"
     static let interval = 10.0
+    /// The WAL is checkpointed once it holds this much (SQLite's default is 1,000 pages).
+    static let walCheckpointBytes: Int64 = 4 << 20
+    /// How often the WAL's size is looked at.
+    static let walCheckInterval = 1.0
     static let highWater = 0.9
     static let lowWater = 0.8
     /// Tiles written to the archive per pass (a long backlog is spread over passes).
@@ -50,30 +54,44 @@ public final class StorageService: LoopingPart, @unchecked Sendable {
     public func run() {
         var backoff = Backoff(base: 1, cap: 60)
         var db: Database?
-        var wait = 1.0
+        var nextPass = Clock.monotonicSeconds() + 1
         var lastState = ""
         while true {
-            let stop = loop.lock.withLock { () -> Bool in
-                if !loop.stopping && !woken { loop.lock.wait(seconds: wait) }
-                woken = false
-                return loop.stopping
+            let (stop, passDue) = loop.lock.withLock { () -> (Bool, Bool) in
+                let wait = min(nextPass - Clock.monotonicSeconds(), Self.walCheckInterval)
+                if !loop.stopping && !woken && wait > 0 { loop.lock.wait(seconds: wait) }
+                defer { woken = false }
+                return (loop.stopping, woken || Clock.monotonicSeconds() >= nextPass)
             }
-            if stop { return }
+            if stop {
+                if let db { try? checkpointWAL(db, force: true) }
+                return
+            }
             do {
                 if db == nil { db = try GatewayDatabase.open(config.home) }
+                try checkpointWAL(db!)
+                guard passDue else { continue }
                 let state = try pass(db!)
                 if state != lastState {
                     try? db!.setAgentState("storage", state, at: Clock.nowMillis())
                     lastState = state
                 }
                 backoff.reset()
-                wait = Self.interval
+                nextPass = Clock.monotonicSeconds() + Self.interval
             } catch {
                 db = nil
-                wait = backoff.nextDelay()
+                let wait = backoff.nextDelay()
+                nextPass = Clock.monotonicSeconds() + wait
                 logger.error("storage pass failed: \(error); retrying in \(Int(wait)) s")
             }
         }
+    }
+
+    /// Copies the WAL into the database once it holds `walCheckpointBytes`
+    /// (PASSIVE: writers go on meanwhile; SQLite then starts the WAL over).
+    func checkpointWAL(_ db: Database, force: Bool = false) throws {
+        guard force || Files.size(config.home.database + "-wal") >= Self.walCheckpointBytes else { return }
+        try db.execute("PRAGMA wal_checkpoint(PASSIVE)")
     }
 
     /// One pass; returns the state `status` shows.

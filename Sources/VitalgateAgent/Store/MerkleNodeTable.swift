@@ -35,8 +35,27 @@ public struct MerkleNodeTable: PerfectSubtreeSource {
         self.archive = archive
     }
 
+    /// A node: from the cached tree of its full tile, else from its tile's
+    /// stored row (read whole, once: a proof needs up to eight spans of one
+    /// tile), folded, or, when the rows lack a hash of it, from the whole
+    /// tile kept or archived. A full tile's subtree is kept for the next node.
     public func perfectSubtree(level: Int, index: UInt64) throws -> SHA256Digest {
-        try TiledNodes(layout: Self.layout, rows: StoredRows(table: self)).perfectSubtree(level: level, index: index)
+        let width = Self.layout.width
+        let span = Self.layout.span(level: level, index: index)
+        let tile = TileCoordinate(level: span.tileLevel, index: span.tileIndex, width: width)
+        let rise = level % Self.layout.height
+        if let tree = cache.trees[tile] { return tree[rise][span.offset >> rise] }
+        let row = try StoredRows(table: self).rowFromRows(tile)
+        var hashes = row.compactMap { $0 }
+        if hashes.count != width {
+            let needed = row[span.offset..<(span.offset + span.count)].compactMap { $0 }
+            if needed.count == span.count { return span.count == 1 ? needed[0] : Tiles.fold(needed) }
+            // Not in rows: this tile's hashes were pruned or archived.
+            hashes = try tileHashes(tile)
+        }
+        let tree = Tiles.subtreeRows(hashes)
+        cache.keep(tile, tree: tree)
+        return tree[rise][span.offset >> rise]
     }
 
     /// Whether Merkle level `level` is stored (the others are recomputed).
@@ -94,38 +113,44 @@ extension MerkleNodeTable {
         var db: Database { table.db }
 
         func hashes(level: Int, from first: UInt64, count: Int) throws -> [SHA256Digest] {
-            var found = [SHA256Digest?](repeating: nil, count: count)
-            var missing = count
+            let layout = MerkleNodeTable.layout
+            let tile = TileCoordinate(level: level / layout.height, index: first >> UInt64(layout.height), width: layout.width)
+            let offset = Int(first & UInt64(layout.width - 1))
+            let needed = try rowFromRows(tile)[offset..<(offset + count)].compactMap { $0 }
+            if needed.count == count { return needed }
+            return Array(try table.tileHashes(tile)[offset..<(offset + count)])
+        }
+
+        /// The hashes of `tile` (its row of Merkle level `hashLevel`) that
+        /// rows hold (held readings, other leaves, level-8k nodes), 256
+        /// slots, nil where a hash is not in a row.
+        func rowFromRows(_ tile: TileCoordinate) throws -> [SHA256Digest?] {
+            let width = MerkleNodeTable.layout.width, level = tile.hashLevel
+            let first = Int64(tile.firstHash), end = first + Int64(width)
+            var found = [SHA256Digest?](repeating: nil, count: width)
+            var present = 0
             func take(_ sql: String, _ values: SQLiteValue...) throws {
                 let st = try db.cachedStatement(sql)
                 defer { st.reset() }
                 try st.bind(values)
                 while try st.step() {
-                    let offset = Int(UInt64(st.int64(0)) - first)
-                    guard offset >= 0, offset < count, found[offset] == nil else { continue }
-                    guard let bytes = st.blob(1), let digest = SHA256Digest(bytes: bytes) else {
-                        throw StoreError("the stored hash at Merkle level \(level), index \(first + UInt64(offset)) is not 32 bytes: the log is damaged")
+                    let offset = Int(st.int64(0) - first)
+                    guard offset >= 0, offset < width, found[offset] == nil else { continue }
+                    guard let digest = st.digest(1) else {
+                        throw StoreError("the stored hash at Merkle level \(level), index \(Int(first) + offset) is not 32 bytes: the log is damaged")
                     }
                     found[offset] = digest
-                    missing -= 1
+                    present += 1
                 }
             }
-            let end = Int64(first) + Int64(count)
             if level == 0 {
                 try take("SELECT leaf_index, leaf_hash FROM readings WHERE leaf_index >= ? AND leaf_index < ? AND leaf_hash IS NOT NULL",
-                         .integer(Int64(first)), .integer(end))
+                         .integer(first), .integer(end))
             }
-            if missing > 0 {
-                try take("SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx >= ? AND idx < ?",
-                         .integer(Int64(level)), .integer(Int64(first)), .integer(end))
+            if present < width {
+                try take("SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx >= ? AND idx < ?", .integer(Int64(level)), .integer(first), .integer(end))
             }
-            if missing == 0 { return found.map { $0! } }
-            // Not in rows: the full tile holding them, kept here or archived.
-            let layout = MerkleNodeTable.layout
-            let tile = TileCoordinate(level: level / layout.height, index: first >> UInt64(layout.height), width: layout.width)
-            let hashes = try table.tileHashes(tile)
-            let offset = Int(first & UInt64(layout.width - 1))
-            return Array(hashes[offset..<(offset + count)])
+            return found
         }
     }
 
@@ -160,14 +185,29 @@ extension MerkleNodeTable {
     }
 }
 
-/// Tiles read while one `MerkleNodeTable` is in use (a proof touches a few;
-/// an export of many readings reuses the upper ones).
+/// Full tiles read while one `MerkleNodeTable` is in use, each with every
+/// node of its subtree (a proof touches a few tiles; the next proof reuses
+/// the upper ones). Full tiles never change, so nothing goes stale.
 final class TileCache {
     var hashes: [TileCoordinate: [SHA256Digest]] = [:]
+    var trees: [TileCoordinate: [[SHA256Digest]]] = [:]
+    static let limit = 32
 
     func keep(_ tile: TileCoordinate, _ value: [SHA256Digest]) {
-        if hashes.count >= 64 { hashes.removeAll(keepingCapacity: true) }
+        if hashes.count >= Self.limit { hashes.removeAll(keepingCapacity: true) }
         hashes[tile] = value
+    }
+
+    func keep(_ tile: TileCoordinate, tree: [[SHA256Digest]]) {
+        if trees.count >= Self.limit { trees.removeAll(keepingCapacity: true) }
+        trees[tile] = tree
+    }
+}
+
+extension Statement {
+    /// A 32-byte blob column as a digest, read in place; nil for NULL or another length.
+    func digest(_ column: Int32) -> SHA256Digest? {
+        withBlob(column) { SHA256Digest(raw: $0) }
     }
 }
 

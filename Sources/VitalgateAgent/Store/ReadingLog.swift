@@ -49,7 +49,7 @@ public final class ReadingLog {
         insertReading = try db.prepare("""
             INSERT INTO readings(leaf_index, device, boot, seq, ts, received_at, leaf, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        findReading = try db.prepare("SELECT leaf FROM readings WHERE leaf_index = ?")
+        findReading = try db.prepare("SELECT leaf, device, boot, seq, ts FROM readings WHERE leaf_index = ?")
         // The log's end is one past its last leaf; building the compact range reads the
         // right edge's perfect subtrees, so a damaged end is found here, at start-up.
         self.range = try CompactRange(size: try nodes.treeSize(), nodes: nodes)
@@ -146,7 +146,7 @@ public final class ReadingLog {
         let index = range.size
         try insertReading.run(.integer(Int64(index)), .text(reading.device), .integer(Int64(reading.boot)),
                               .integer(Int64(reading.seq)), .integer(reading.ts), .integer(receivedAt),
-                              .blob(cipher.seal(leaf, index: index, nonces: random)), .blob(leafHash.bytes))
+                              .blob(cipher.seal(leaf: leaf, row: LeafCipher.Row(index: index, reading), nonces: random)), .blob(leafHash.bytes))
         runs.record(device: reading.device, boot: reading.boot, seq: reading.seq, leaf: index, at: receivedAt)
         completed += range.append(leafHash)
         return .stored(leafIndex: index)
@@ -175,7 +175,8 @@ public final class ReadingLog {
         defer { existing.reset() }
         try existing.bind(.integer(Int64(index)))
         guard try existing.step(), let sealed = existing.blob(0) else { return nil }
-        var leaf = try cipher.open(sealed, index: index)
+        var leaf = try cipher.open(sealed, row: LeafCipher.Row(index: index, device: existing.text(1) ?? "", boot: UInt32(truncatingIfNeeded: existing.int64(2)),
+                                                                 seq: UInt64(existing.int64(3)), ts: existing.int64(4)))
         defer { sodiumZero(&leaf) }
         return try ReadingLeaf(bytes: leaf).reading
     }
