@@ -155,6 +155,7 @@ public struct BundleExporter {
     /// pruned readings' times span `ts`, nearest groups first.
     private func searchPruned(_ hash: SHA256Digest, ts: Int64) throws -> UInt64? {
         let layout = MerkleNodeTable.layout
+        guard try db.tableExists("tile_spans") else { return nil }
         let groups = try db.prepare("SELECT idx FROM tile_spans WHERE ts_min <= ? AND ts_max >= ? ORDER BY idx DESC")
             .rows(.integer(ts), .integer(ts)) { UInt64($0.int64(0)) }
         let fullTiles = layout.fullTiles(level: 0, treeSize: try nodes.treeSize())

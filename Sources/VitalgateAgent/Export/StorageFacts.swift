@@ -31,7 +31,7 @@ public struct StorageFacts: Sendable {
         budgetBytes = try db.meta(StorageService.budgetKey).flatMap { Int64($0) }
         state = try db.prepare("SELECT value FROM agent_state WHERE key = 'storage'").rows { $0.text(0) ?? "" }.first
         oldestHeldAt = try db.optionalScalar("SELECT received_at FROM readings ORDER BY leaf_index LIMIT 1")
-        tilesKept = try db.scalar("SELECT COUNT(*) FROM tiles")
+        tilesKept = try db.tableExists("tiles") ? try db.scalar("SELECT COUNT(*) FROM tiles") : 0
         let archive = TileArchiveState(db)
         archivedTiles = [Int64(try archive.archived(level: 0)), Int64(try archive.archived(level: 1))]
     }

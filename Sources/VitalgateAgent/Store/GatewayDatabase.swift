@@ -93,6 +93,12 @@ extension Database {
         return try st.step() ? st.int64(0) : 0
     }
 
+    /// Whether table `name` exists: a reader (status, export) may open a
+    /// database an earlier release wrote, before the agent migrates it.
+    func tableExists(_ name: String) throws -> Bool {
+        try scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", .text(name)) > 0
+    }
+
     /// Records what the agent last saw of a peer (broker, ledger) for `status`.
     public func setAgentState(_ key: String, _ value: String, at millis: Int64) throws {
         try cachedStatement("""

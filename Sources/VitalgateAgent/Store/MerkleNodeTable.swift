@@ -93,7 +93,7 @@ public struct MerkleNodeTable: PerfectSubtreeSource {
             }
             level += Self.layout.height
         }
-        if let top = try db.optionalScalar("SELECT MAX(idx) FROM tiles WHERE level = 0") {
+        if try db.tableExists("tiles"), let top = try db.optionalScalar("SELECT MAX(idx) FROM tiles WHERE level = 0") {
             size = max(size, UInt64(top + 1) << UInt64(Self.layout.height))
         }
         return size

@@ -153,7 +153,8 @@ extension ReadingRuns {
     /// committed since (all of them on a database that never saved any).
     static func load(_ db: Database) throws -> ReadingRuns {
         var result = ReadingRuns()
-        let rows = try db.prepare("""
+        // A database an earlier release wrote (read before the agent migrates it) has no runs yet.
+        let rows = try !db.tableExists("reading_runs") ? [] : try db.prepare("""
             SELECT device, boot, seq_first, seq_last, leaf_first, leaf_last, received_last FROM reading_runs
             ORDER BY device, boot, seq_first
             """).rows { st in
