@@ -32,6 +32,7 @@ extension BenchRun {
             report.add("steady_\(r)_cpu", "agent: CPU per reading at \(r)/s", steady.cpuMicrosPerReading, "us")
             report.add("steady_\(r)_stored", "agent: database growth per reading at \(r)/s", steady.storedPerReading, "B")
             report.add("steady_\(r)_p50", "agent: publish -> durable commit -> ack at \(r)/s, p50", steady.measured.p50, "ms")
+            report.add("steady_\(r)_p90", "agent: publish -> durable commit -> ack at \(r)/s, p90", steady.measured.p90, "ms")
             report.add("steady_\(r)_p99", "agent: publish -> durable commit -> ack at \(r)/s, p99", steady.measured.p99, "ms")
             if rate == options.latencyRate {
                 report.add("agent_latency_p50", "agent: publish -> durable commit -> ack, p50", steady.measured.p50, "ms")
@@ -89,6 +90,7 @@ extension BenchRun {
     struct Measured {
         var rate: Double?
         var p50: Double?
+        var p90: Double?
         var p99: Double?
         var cpuPer100k: Double?
     }
@@ -112,6 +114,7 @@ extension BenchRun {
             m.rate = Double(load.total) / (Double(tracker.lastDelivery - tracker.firstPublish) / 1e9)
         }
         m.p50 = quantile(latencies, 0.5)
+        m.p90 = quantile(latencies, 0.9)
         m.p99 = quantile(latencies, 0.99)
         if let cpu0, let cpu1 { m.cpuPer100k = (cpu1 - cpu0) / Double(load.total) * 1e5 }
         print("    (\(label): committed \(tracker.count)/\(load.total))")

@@ -28,6 +28,7 @@ extension BenchRun {
             report.add("steady_\(r)_cpu", "agent: CPU per reading at \(r)/s", steady.cpuMicrosPerReading, "us")
             report.add("steady_\(r)_stored", "agent: database growth per reading at \(r)/s", steady.storedPerReading, "B")
             report.add("steady_\(r)_p50", "agent: publish -> durable commit -> ack at \(r)/s, p50", steady.measured.p50, "ms")
+            report.add("steady_\(r)_p90", "agent: publish -> durable commit -> ack at \(r)/s, p90", steady.measured.p90, "ms")
             report.add("steady_\(r)_p99", "agent: publish -> durable commit -> ack at \(r)/s, p99", steady.measured.p99, "ms")
         }
         gateway.stopAgent()

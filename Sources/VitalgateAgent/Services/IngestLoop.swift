@@ -41,11 +41,12 @@ extension IngestService {
         }
         try db.setAgentState("ingest", "running", at: Clock.nowMillis())
         var previousBatch = 0
+        var previousStart = Clock.monotonicSeconds()
         while true {
             let (batch, brokerState, done, drained) = lock.withLock { () -> ([InboxItem], Bool?, Bool, Bool) in
                 // Sleep until a message, a stop or a broker change; at most 10 s, for the device refresh.
                 if inbox.isEmpty && !stopping && !brokerStateChanged { lock.wait(seconds: 10) }
-                if !heldForStorage { collect(afterBurst: previousBatch >= Self.maxBatch / 2) }
+                if !heldForStorage { collect(previousBatch: previousBatch, previousStart: previousStart) }
                 let take = min(inbox.count, Self.maxBatch)
                 let batch = inbox.first(take)
                 let state: Bool? = brokerStateChanged ? brokerConnected : nil
@@ -55,6 +56,7 @@ extension IngestService {
                 return (batch, state, stopping && inbox.count == take, inbox.count == take)
             }
             let now = Clock.nowMillis()
+            previousStart = Clock.monotonicSeconds()
             if let brokerState {
                 try db.setAgentState("broker", brokerState ? "connected" : "disconnected", at: now)
             }
@@ -102,25 +104,33 @@ extension IngestService {
         }
     }
 
-    /// Gathers a commit (holding `lock` only while not waiting): returns once
-    /// `maxBatch` messages are in, the oldest has waited `commit_window`, or
-    /// the stream paused (no message in a `groupSlice`) with at least
-    /// `groupingThreshold` in or right after a large batch.
-    private func collect(afterBurst: Bool) {
+    /// Gathers a commit (holding `lock` only while not waiting).
+    ///
+    /// In a burst or backlog (the last batch was large, or many messages
+    /// waited through the last commit) as before issue 14: until `maxBatch`
+    /// are in, `groupWindow` after the previous commit began, or the stream
+    /// paused for a `groupSlice`. Under steady load (docs/storage.md,
+    /// "Writes"): until the oldest message has waited `commit_window` or
+    /// `maxBatch` are in, sleeping through the window (one wake-up a commit).
+    private func collect(previousBatch: Int, previousStart: Double) {
         guard !inbox.isEmpty else { return }
+        wakeAt = Self.maxBatch
         defer { wakeAt = 1 }
-        var seen = inbox.count
+        if previousBatch >= Self.maxBatch / 2 || inbox.count >= Self.groupingThreshold {
+            var seen = inbox.count
+            while inbox.count < Self.maxBatch && !stopping {
+                let left = previousStart + Self.groupWindow - Clock.monotonicSeconds()
+                if left <= 0 { return }
+                _ = lock.wait(seconds: min(left, Self.groupSlice))
+                if inbox.count == seen { return }
+                seen = inbox.count
+            }
+            return
+        }
         while inbox.count < Self.maxBatch && !stopping {
             let left = oldestArrival + config.storage.commitWindow - Clock.monotonicSeconds()
             if left <= 0 { return }
-            // Watching for a pause takes a wake-up every slice; until it matters (a
-            // batch of `groupingThreshold`, or a burst's end) the thread sleeps through
-            // the window, woken by the network thread only when the batch reaches that size.
-            let watching = afterBurst || inbox.count >= Self.groupingThreshold
-            wakeAt = watching ? Self.maxBatch : Self.groupingThreshold
-            _ = lock.wait(seconds: watching ? min(left, Self.groupSlice) : left)
-            if watching && inbox.count == seen { return }
-            seen = inbox.count
+            _ = lock.wait(seconds: left)
         }
     }
 

@@ -68,7 +68,11 @@ public final class StorageService: LoopingPart, @unchecked Sendable {
                 return
             }
             do {
-                if db == nil { db = try GatewayDatabase.open(config.home) }
+                if db == nil {
+                    db = try GatewayDatabase.open(config.home)
+                    // Its passes read little; SQLite's default 2 MiB page cache would be most of it in RSS.
+                    try db!.execute("PRAGMA cache_size = -256")
+                }
                 try checkpointWAL(db!)
                 guard passDue else { continue }
                 let state = try pass(db!)

@@ -16,6 +16,9 @@ public enum GatewayDatabase {
     /// them hold little that is new; existing databases keep theirs.
     /// `VITALGATE_PAGE_SIZE` overrides it (for measuring).
     static let pageSize: Int = getenv("VITALGATE_PAGE_SIZE").flatMap { Int(String(cString: $0)) } ?? 4096
+    /// For measuring: `VITALGATE_WAL_AUTOCHECKPOINT` pages brings back SQLite's
+    /// checkpoint in the committing connection (0, the default, leaves it to the storage service).
+    static let walAutocheckpointPages: Int = getenv("VITALGATE_WAL_AUTOCHECKPOINT").flatMap { Int(String(cString: $0)) } ?? 0
     /// The WAL's size once checkpointed (SQLite's `journal_size_limit`).
     public static let walLimitBytes = 8 << 20
 
@@ -39,7 +42,7 @@ public enum GatewayDatabase {
             // of the commit that ran it. The storage service checkpoints instead
             // (`StorageService.checkpointWAL`, without blocking writers); SQLite still
             // checkpoints when the last connection closes.
-            try db.execute("PRAGMA wal_autocheckpoint = 0")
+            try db.execute("PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
             try Schema.migrate(db)
         }
         return db
