@@ -63,7 +63,7 @@ final class SoakRun {
         let gateway = try BenchGateway(
             vitalgate: options.vitalgate, root: options.root, directory: directory + "/gw", gatewayID: "soak-gw",
             brokerPort: broker!.port, ledger: ledger!, devices: Load.deviceIDs(options.devices),
-            settings: ["clinic_url": "http://127.0.0.1:\(clinicPort)/fhir", "delivery_batch": "1000", "delivery_retry_cap": "5",
+            settings: ["clinic_url": "http://127.0.0.1:\(clinicPort)/fhir", "delivery_batch": "200", "delivery_retry_cap": "5",
                        "retain_days": String(options.retainSeconds / 86_400), "storage_budget": options.budget, "archive_dir": archive,
                        "checkpoint_interval": "1", "anchor_interval": "5", "confirmations": "2"],
             patients: true)
