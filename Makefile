@@ -3,6 +3,8 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS := pkg-config libmosquitto-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev mosquitto mosquitto-clients litecoind python3-venv openssl binutils
+# The operations tests run Debian's node_exporter, promtool and systemd-analyze (docs/operations.md).
+DEBS += prometheus-node-exporter prometheus systemd
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 RELEASE_DIR = $(shell $(SWIFT) build -c release --show-bin-path)
 
@@ -10,7 +12,7 @@ RELEASE_DIR = $(shell $(SWIFT) build -c release --show-bin-path)
 debs:
 	@echo $(DEBS)
 
-.PHONY: debs deps build build-tests fhir-venv test run bench soak release clean
+.PHONY: debs deps build build-tests fhir-venv ots-venv test run bench soak release clean deps-deb deb test-install test-arm64 test-demo clean-rootfs
 
 ## deps: install the Debian packages the build, the tests and the demo need
 deps:
@@ -35,16 +37,25 @@ $(FHIR_VENV)/.installed: Tests/fhir/requirements.txt | deps
 	$(FHIR_VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/fhir/requirements.txt
 	touch $@
 
+## ots-venv: the stock OpenTimestamps client the tests verify `export --ots` with (Tests/ots/requirements.txt)
+OTS_VENV := .venv-ots
+ots-venv: $(OTS_VENV)/.installed
+$(OTS_VENV)/.installed: Tests/ots/requirements.txt | deps
+	rm -rf $(OTS_VENV)
+	python3 -m venv $(OTS_VENV)
+	$(OTS_VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/ots/requirements.txt
+	touch $@
+
 ## test: unit tests, then integration tests against real mosquitto, litecoind, SQLite and a FHIR server
 # Unit and adapter tests run in parallel; the integration suites, each of
 # which starts brokers, ledger nodes and agents, run one at a time so that
 # they don't starve each other of the two cores (timing, not correctness).
-test: build-tests fhir-venv
+test: build-tests fhir-venv ots-venv
 	VITALGATE_BIN=$(BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR) $(SWIFT) test --skip-build --skip IntegrationTests
 	VITALGATE_BIN=$(BIN_DIR)/vitalgate VITALGATE_ROOT=$(CURDIR) $(SWIFT) test --skip-build --filter IntegrationTests --no-parallel
 
 ## run: the local demo (broker, regtest ledger, block producer, devices, agent) with live progress
-run: build
+run: build fhir-venv
 	VITALGATE_BIN=$(BIN_DIR)/vitalgate ./scripts/demo.sh
 
 ## bench: the agent against a plain subscriber on the same load; table + bench-results/bench.json (docs/performance.md)
@@ -74,5 +85,40 @@ release: deps
 	echo "vitalgate (stripped, static stdlib): $$size bytes, budget $(RELEASE_BUDGET_MIB) MiB: .build/deploy/vitalgate"; \
 	if [ $$size -gt $$budget ]; then echo "release: over the size budget ($$size > $$budget bytes)" >&2; exit 1; fi
 
+## deb: the Debian package dist/vitalgate_<version>_$(ARCH).deb (ARCH=amd64|arm64; the version is
+## VitalgateVersion.current), built from Debian's archive alone in root folders cached in .build-rootfs/
+## (README, "Deploying on a Raspberry Pi"; scripts/deb.sh)
+ARCH ?= amd64
+DEB_TOOLS := debootstrap qemu-user-static binutils file
+deps-deb:
+	@missing=$$(for p in $(DEB_TOOLS); do [ "$$(dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null)" = "ii " ] || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+deb: deps-deb
+	$(SUDO) scripts/deb.sh $(ARCH)
+
+## test-install: the amd64 package installed with apt in a fresh Debian 13 root folder, README's deployment
+## steps run word for word there (scripts/install-test.sh); CI runs it
+test-install:
+	$(MAKE) deb ARCH=amd64
+	$(SUDO) scripts/install-test.sh amd64
+
+## test-arm64: the same for the arm64 package under qemu-user, then the unit tests of the arm64 build under qemu-user
+test-arm64:
+	$(MAKE) deb ARCH=arm64
+	$(SUDO) scripts/install-test.sh arm64
+	$(SUDO) scripts/arm64-unit-tests.sh
+
+## test-demo: `make run | tee`, Ctrl-C, then: nothing left running, final checkpoint, verify hint (scripts/test-demo.sh)
+test-demo:
+	scripts/test-demo.sh
+
+## clean-rootfs: the cached build and test root folders (several GB)
+clean-rootfs:
+	$(SUDO) rm -rf .build-rootfs
+
 clean:
-	rm -rf .build .state $(FHIR_VENV)
+	rm -rf .build .state $(FHIR_VENV) $(OTS_VENV)

@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "Bitcoin", dependencies: ["SHA2", "JSON"]),
         .target(name: "ProofBundle", dependencies: ["Merkle", "Vitals", "SignedNote", "Bitcoin", "JSON", "SHA2"]),
         .target(name: "FHIR", dependencies: ["Vitals", "JSON", "SHA2"]),
+        // A proof bundle as an OpenTimestamps proof (docs/proof-bundle.md).
+        .target(name: "OpenTimestamps", dependencies: ["ProofBundle", "Bitcoin", "SignedNote", "Merkle", "SHA2"]),
 
         // MARK: Adapters.
         .target(name: "Threads"),
@@ -51,6 +53,7 @@ let package = Package(
         ]),
         .executableTarget(name: "vitalgate", dependencies: [
             "VitalgateAgent", "ProofBundle", "Vitals", "JSON", "Sodium", "SQLiteStore", "MQTT", "LedgerRPC", "Threads", "FHIR",
+            "OpenTimestamps", "Bitcoin", "SignedNote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,6 +78,7 @@ let package = Package(
         .testTarget(name: "SignedNoteTests", dependencies: ["SignedNote", "SHA2", "JSON"]),
         .testTarget(name: "BitcoinTests", dependencies: ["Bitcoin", "SHA2"]),
         .testTarget(name: "ProofBundleTests", dependencies: ["ProofBundle", "Merkle", "Vitals", "SignedNote", "Bitcoin", "Sodium", "JSON"]),
+        .testTarget(name: "OpenTimestampsTests", dependencies: ["OpenTimestamps", "ProofBundle", "Bitcoin", "SHA2", "JSON", "Merkle", "SignedNote", "Vitals"]),
         .testTarget(name: "FHIRTests", dependencies: ["FHIR", "Vitals", "JSON", "SHA2", "Sodium", "TestSupport"]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
@@ -82,6 +86,6 @@ let package = Package(
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport"]),
         .testTarget(name: "LedgerRPCTests", dependencies: ["LedgerRPC", "Bitcoin", "JSON", "TestSupport"]),
         .testTarget(name: "VitalgateAgentTests", dependencies: ["VitalgateAgent", "TestSupport", "ProofBundle", "Vitals", "JSON", "MQTT", "Sodium", "SQLiteStore", "LedgerRPC"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "LeafGuessing", "ProofBundle", "JSON", "MQTT", "LedgerRPC", "Sodium", "SQLiteStore", "Vitals", "Bitcoin", "SHA2", "Merkle", "SignedNote"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "LeafGuessing", "ProofBundle", "JSON", "MQTT", "LedgerRPC", "Sodium", "SQLiteStore", "Vitals", "Bitcoin", "SHA2", "Merkle", "SignedNote", "OpenTimestamps"]),
     ]
 )

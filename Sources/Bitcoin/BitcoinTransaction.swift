@@ -22,6 +22,13 @@ public struct BitcoinTransaction: Sendable {
     /// are all empty is rejected as Core does ("Superfluous witness record").
     public init(parsing bytes: [UInt8]) throws(WireError) {
         var reader = ByteReader(bytes)
+        try self.init(reading: &reader)
+        try reader.finish("transaction")
+    }
+
+    /// Reads one transaction at the reader's offset (inside a block).
+    init(reading reader: inout ByteReader) throws(WireError) {
+        let start = reader.offset
         version = Int32(bitPattern: try reader.readUInt32("version"))
         let afterVersion = reader.offset
         var inputs = try Self.readInputs(&reader)
@@ -55,11 +62,11 @@ public struct BitcoinTransaction: Sendable {
         }
         let lockTimeStart = reader.offset
         lockTime = try reader.readUInt32("lock time")
-        try reader.finish("transaction")
         self.inputs = inputs
         self.hasWitness = witnessed
-        self.bytes = bytes
-        strippedBytes = Array(bytes[0..<afterVersion]) + bytes[bodyStart..<bodyEnd] + bytes[lockTimeStart...]
+        let bytes = reader.bytes
+        self.bytes = Array(bytes[start..<reader.offset])
+        strippedBytes = Array(bytes[start..<afterVersion]) + bytes[bodyStart..<bodyEnd] + bytes[lockTimeStart..<reader.offset]
     }
 
     private static func readInputs(_ reader: inout ByteReader) throws(WireError) -> [TxIn] {

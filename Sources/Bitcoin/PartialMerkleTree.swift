@@ -6,8 +6,8 @@ struct PartialMerkleTree {
     let transactionCount: Int
     let hashes: [[UInt8]]
     let bits: [Bool]
-    private var bitsUsed = 0
-    private var hashesUsed = 0
+    var bitsUsed = 0
+    var hashesUsed = 0
     private var matches: [[UInt8]] = []
 
     init(transactionCount: Int, hashes: [[UInt8]], flagBytes: [UInt8]) {
@@ -18,7 +18,7 @@ struct PartialMerkleTree {
     }
 
     /// Number of nodes at `height` (0 = leaves): CalcTreeWidth.
-    private func width(_ height: Int) -> Int {
+    func width(_ height: Int) -> Int {
         (transactionCount + (1 << height) - 1) >> height
     }
 

@@ -10,8 +10,18 @@ struct TCPConnection: ~Copyable {
 
     /// Resolves `host` and connects to the first address that accepts before `deadline`.
     init(host: String, port: UInt16, deadline: Deadline) throws(LedgerError) {
-        peer = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        // Every stored property is set after the only throwing call: a
+        // ~Copyable init that throws half-initialized trips the SIL verifier
+        // of assertion-enabled compilers (Debian's swiftlang).
+        let peer = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let socketFD = try Self.open(host: host, port: port, peer: peer, deadline: deadline)
+        self.peer = peer
         self.deadline = deadline
+        fd = socketFD
+    }
+
+    /// A connected socket to the first address of `host` that accepts before `deadline`.
+    private static func open(host: String, port: UInt16, peer: String, deadline: Deadline) throws(LedgerError) -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -27,13 +37,12 @@ struct TCPConnection: ~Copyable {
             let flags = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
             let socketFD = socket(info.ai_family, info.ai_socktype | flags, info.ai_protocol)
             guard socketFD >= 0 else { failure = "socket(): \(String(cString: strerror(errno)))"; continue }
-            if let error = Self.connect(socketFD, info.ai_addr, info.ai_addrlen, deadline) {
+            if let error = connect(socketFD, info.ai_addr, info.ai_addrlen, deadline) {
                 close(socketFD)
                 failure = error
                 continue
             }
-            fd = socketFD
-            return
+            return socketFD
         }
         throw .unreachable("\(peer): \(failure)")
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CMosquitto
 
 // libmosquitto calls these on its network thread (mosquitto_loop_start).
@@ -20,7 +23,9 @@ func mqttConnectCallback(_ mosquitto: OpaquePointer?, _ userdata: UnsafeMutableR
 /// `returnCode` 0 means we asked to disconnect; anything else was unexpected.
 func mqttDisconnectCallback(_ mosquitto: OpaquePointer?, _ userdata: UnsafeMutableRawPointer?,
                             _ returnCode: Int32) {
-    context(userdata)?.didDisconnect(returnCode: returnCode)
+    // MOSQ_ERR_ERRNO's cause is in errno: read it before anything else can change it.
+    let socketError = errno
+    context(userdata)?.didDisconnect(returnCode: returnCode, socketError: socketError)
 }
 
 /// For QoS 1, called when the PUBACK arrives; for QoS 0, once sent.

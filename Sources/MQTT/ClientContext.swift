@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CMosquitto
 import Threads
 
@@ -14,6 +17,8 @@ final class ClientContext: @unchecked Sendable {
     var onDisconnect: (@Sendable (Int32) -> Void)?
     var onPublish: (@Sendable (Int32) -> Void)?
     var connected = false
+    /// Why the connection last ended or could not be made, in words.
+    var lastDisconnectReason: String?
     /// Topic filter -> QoS, in subscription order.
     var subscriptions: [(pattern: String, qos: Int32)] = []
 
@@ -35,9 +40,11 @@ final class ClientContext: @unchecked Sendable {
         handler?(returnCode, sessionPresent)
     }
 
-    func didDisconnect(returnCode: Int32) {
+    func didDisconnect(returnCode: Int32, socketError: Int32) {
+        let reason = Self.disconnectReason(returnCode, socketError: socketError)
         let handler = lock.withLock {
             connected = false
+            lastDisconnectReason = reason
             lock.broadcast()
             return onDisconnect
         }
@@ -51,4 +58,22 @@ final class ClientContext: @unchecked Sendable {
     func didReceive(_ message: MQTTMessage) {
         lock.withLock { onMessage }?(message)
     }
+
+    /// Words for `on_disconnect`'s code: 0 is our own disconnect; a socket
+    /// error says which (libmosquitto's own text for it reads errno later,
+    /// when it may have changed).
+    static func disconnectReason(_ rc: Int32, socketError: Int32) -> String {
+        if rc == 0 { return "disconnected on request" }
+        if rc == MosquittoResult.errno && socketError != 0 { return String(cString: strerror(socketError)).lowercased() }
+        return String(cString: mosquitto_strerror(rc)).lowercased().trimmingCharacters(in: ".")
+    }
 }
+
+extension String {
+    fileprivate func trimmingCharacters(in set: Character) -> String {
+        var s = Substring(self)
+        while s.last == set { s = s.dropLast() }
+        return String(s)
+    }
+}
+

@@ -117,6 +117,23 @@ public final class MQTTClient: @unchecked Sendable {
         }
     }
 
+    /// Why the connection last ended, or why the last attempt failed, in
+    /// words ("connection refused", "the connection was lost"); nil before any.
+    public var lastDisconnectReason: String? { context.lock.withLock { context.lastDisconnectReason } }
+
+    /// A broker's CONNACK refusal (MQTT 3.1.1 section 3.2.2.3) in words for
+    /// the person who must fix it.
+    public static func refusalReason(_ connack: Int32) -> String {
+        switch connack {
+        case 1: "the broker does not accept MQTT 3.1.1"
+        case 2: "the broker rejected the client id"
+        case 3: "the broker is unavailable"
+        case 4: "bad user name or password"
+        case 5: "not authorised: wrong user name or password, or the user may not connect"
+        default: "refused with CONNACK code \(connack)"
+        }
+    }
+
     /// True between a successful CONNACK and the next disconnect.
     public var isConnected: Bool { context.lock.withLock { context.connected } }
 

@@ -14,16 +14,21 @@ public struct BundleVerifier {
     let ed25519: Ed25519Verify
     let trustedKeys: [[UInt8]]?
     let ledger: (any LedgerView)?
+    let consistency: ConsistencyBundle?
 
     /// - Parameters:
     ///   - trustedKeys: pinned gateway keys (e.g. the provisioned one). If
     ///     given, the bundle's key must be one of them or follow one of them
     ///     in the bundle's key chain; if not, the chain's first key is trusted.
     ///   - ledger: if given, the anchor's block is checked against this node's active chain.
-    public init(ed25519: @escaping Ed25519Verify, trustedKeys: [[UInt8]]? = nil, ledger: (any LedgerView)? = nil) {
+    ///   - consistency: an older checkpoint of the same gateway with its
+    ///     consistency proof to the bundle's checkpoint: the log only grew.
+    public init(ed25519: @escaping Ed25519Verify, trustedKeys: [[UInt8]]? = nil, ledger: (any LedgerView)? = nil,
+                consistency: ConsistencyBundle? = nil) {
         self.ed25519 = ed25519
         self.trustedKeys = trustedKeys
         self.ledger = ledger
+        self.consistency = consistency
     }
 
     public func verify(json: JSONValue) -> [VerificationStep] {
@@ -42,17 +47,39 @@ public struct BundleVerifier {
         steps.append(checkSignature(b, parsed))
         steps.append(checkKeyChain(b, parsed))
         steps.append(contentsOf: checkAnchor(b, parsed))
+        if let consistency {
+            if case .success(let p) = parsed {
+                steps.append(checkConsistency(consistency, newer: p.checkpoint, links: b.keyChain, newSigner: b.gatewayPublicKey))
+            } else {
+                steps.append(.fail(.consistency, "the bundle's checkpoint does not parse"))
+            }
+        }
         if let ledger { steps.append(checkLedger(b, ledger)) }
         return steps
     }
 
     func checkReading(_ b: ProofBundle) -> VerificationStep {
+        guard case .reading = b.entry else { return checkEvent(b) }
         let encoded = (b.salt.map { ReadingLeaf(reading: b.reading, salt: $0) } ?? ReadingLeaf(version1: b.reading)).bytes
         guard encoded == b.leaf else {
             return .fail(.reading, "the leaf is not the canonical encoding of the reading\(b.salt == nil ? "" : " and its salt") (docs/encoding.md)")
         }
         let kind = b.salt == nil ? "leaf version 1 (unsalted)" : "leaf version 2 (salted)"
         return .pass(.reading, "\(b.reading.device) seq \(b.reading.seq), \(b.leaf.count) bytes, \(kind)")
+    }
+
+    /// An access event's leaf (docs/encoding.md, "Access event leaves"):
+    /// always salted; the event with the salt encodes to the leaf byte for byte.
+    func checkEvent(_ b: ProofBundle) -> VerificationStep {
+        guard case .event(let event) = b.entry else { return checkReading(b) }
+        guard let salt = b.salt else { return .fail(.event, "an access event's leaf is salted: the bundle has no `salt`") }
+        guard event.leafBytes(salt: salt) == b.leaf else {
+            return .fail(.event, "the leaf is not the canonical encoding of the event and its salt (docs/encoding.md)")
+        }
+        if case .success(let p) = parseCheckpoint(b), p.checkpoint.origin != "vitalgate/\(event.gateway)" {
+            return .fail(.event, "the event is gateway \(event.gateway)'s, the checkpoint's origin is \(p.checkpoint.origin)")
+        }
+        return .pass(.event, "\(event.type) #\(event.number) of gateway \(event.gateway), \(b.leaf.count) bytes, salted")
     }
 
     func parseCheckpoint(_ b: ProofBundle) -> Result<(note: SignedNote, checkpoint: Checkpoint), Error> {

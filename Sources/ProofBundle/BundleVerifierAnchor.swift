@@ -53,7 +53,9 @@ extension BundleVerifier {
 
     func checkLedger(_ b: ProofBundle, _ ledger: any LedgerView) -> VerificationStep {
         do {
-            let block = try ledger.block(hash: b.anchor.blockHash)
+            guard let block = try ledger.block(hash: b.anchor.blockHash) else {
+                return .fail(.ledger, "the ledger node does not know block \(b.anchor.blockHash)")
+            }
             guard block.confirmations >= 0 else {
                 return .fail(.ledger, "block \(b.anchor.blockHash) is not in the node's active chain")
             }
@@ -66,7 +68,7 @@ extension BundleVerifier {
             }
             return .pass(.ledger, "height \(block.height), \(block.confirmations) confirmations (at least \(required) required)")
         } catch {
-            return .fail(.ledger, "the ledger node could not be asked: \(error)")
+            return .unchecked(.ledger, "no ledger node could be asked: \(error)")
         }
     }
 }

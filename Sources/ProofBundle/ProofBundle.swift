@@ -1,10 +1,19 @@
 import JSON
 import Vitals
 
-/// Everything needed to check one reading without trusting the gateway:
-/// reading → leaf → inclusion proof → signed checkpoint → anchor transaction
-/// → txout proof → block. Its JSON form is documented in docs/proof-bundle.md.
+/// Everything needed to check one reading (or one access event) without
+/// trusting the gateway: entry → leaf → inclusion proof → signed checkpoint
+/// → anchor transaction → txout proof → block. Its JSON form is documented in
+/// docs/proof-bundle.md.
 public struct ProofBundle: Sendable {
+    /// What the leaf holds.
+    public enum Entry: Sendable, Equatable {
+        /// A reading (bundle member `reading`).
+        case reading(Reading)
+        /// An access event (bundle member `event`; docs/audit.md). Always salted.
+        case event(AccessEvent)
+    }
+
     /// What `export` writes: format 2 names the leaf's version and, for a
     /// salted (version 2) leaf, carries its salt.
     public static let format = "vitalgate-proof-bundle/2"
@@ -29,7 +38,15 @@ public struct ProofBundle: Sendable {
         }
     }
 
-    public var reading: Reading
+    public var entry: Entry
+    /// The bundle's reading. Precondition: a reading's bundle (`entry`).
+    public var reading: Reading {
+        get {
+            guard case .reading(let r) = entry else { preconditionFailure("an access event's bundle has no reading") }
+            return r
+        }
+        set { entry = .reading(newValue) }
+    }
     /// The leaf's secret salt (`ReadingLeaf`), disclosed in this bundle only;
     /// nil for a version 1 leaf.
     public var salt: [UInt8]?
@@ -50,7 +67,13 @@ public struct ProofBundle: Sendable {
 
     public init(reading: Reading, salt: [UInt8]?, leaf: [UInt8], leafIndex: UInt64, treeSize: UInt64, inclusion: [[UInt8]],
                 checkpoint: String, gatewayPublicKey: [UInt8], anchor: Anchor, keyChain: [KeyChainLink] = []) {
-        self.reading = reading
+        self.init(entry: .reading(reading), salt: salt, leaf: leaf, leafIndex: leafIndex, treeSize: treeSize, inclusion: inclusion,
+                  checkpoint: checkpoint, gatewayPublicKey: gatewayPublicKey, anchor: anchor, keyChain: keyChain)
+    }
+
+    public init(entry: Entry, salt: [UInt8]?, leaf: [UInt8], leafIndex: UInt64, treeSize: UInt64, inclusion: [[UInt8]],
+                checkpoint: String, gatewayPublicKey: [UInt8], anchor: Anchor, keyChain: [KeyChainLink] = []) {
+        self.entry = entry
         self.salt = salt
         self.leaf = leaf
         self.leafIndex = leafIndex
@@ -66,8 +89,11 @@ public struct ProofBundle: Sendable {
         var head: [(key: String, value: JSONValue)] = [
             (key: "format", value: .string(Self.format)),
             (key: "leaf_version", value: .int(leafVersion)),
-            (key: "reading", value: reading.json),
         ]
+        switch entry {
+        case .reading(let r): head.append((key: "reading", value: r.json))
+        case .event(let e): head.append((key: "event", value: e.json))
+        }
         if let salt { head.append((key: "salt", value: .string(Hex.encode(salt)))) }
         return .object(JSONObject(head + [(key: "leaf", value: .string(Hex.encode(leaf)))]
             + Self.proofMembers(leafIndex: leafIndex, treeSize: treeSize, inclusion: inclusion, checkpoint: checkpoint,
@@ -91,13 +117,7 @@ public struct ProofBundle: Sendable {
                 (key: "raw_tx", value: .string(Hex.encode(anchor.rawTx))),
                 (key: "txout_proof", value: .string(Hex.encode(anchor.txoutProof))),
             ]))),
-            (key: "key_chain", value: .array(keyChain.map { link in
-                .object(JSONObject([
-                    (key: "statement", value: .string(String(decoding: link.statement, as: UTF8.self))),
-                    (key: "signature", value: .string(Hex.encode(link.signature))),
-                    (key: "leaf_index", value: .int(link.leafIndex)),
-                ]))
-            })),
+            (key: "key_chain", value: .array(keyChain.map(\.json))),
         ]
     }
 }

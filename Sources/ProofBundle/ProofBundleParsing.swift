@@ -25,8 +25,18 @@ extension ProofBundle {
         if PrunedBundle.isPruned(json) {
             throw FormatError("this bundle carries no reading: the gateway pruned its payload (docs/storage.md); give the reading with `--reading FILE` (its leaf, or the clinic's FHIR Observation)")
         }
-        guard let readingJSON = root["reading"] else { throw FormatError("`reading` is missing") }
-        do { reading = try Reading(json: readingJSON) } catch { throw FormatError("`reading`: \(error)") }
+        switch (root["reading"], root["event"]) {
+        case (let readingJSON?, nil):
+            do { entry = .reading(try Reading(json: readingJSON)) } catch { throw FormatError("`reading`: \(error)") }
+        case (nil, let eventJSON?):
+            // Access events came after salting: always leaf version 2 (docs/audit.md).
+            guard format == Self.format, root["leaf_version"]?.int64 == 2 else {
+                throw FormatError("an access event's bundle is \(Self.format) with `leaf_version` 2")
+            }
+            do { entry = .event(try AccessEvent(json: eventJSON)) } catch { throw FormatError("`event`: \(error)") }
+        case (nil, nil): throw FormatError("`reading` is missing")
+        case (_?, _?): throw FormatError("a bundle holds a `reading` or an `event`, not both")
+        }
         if format == Self.format1 {
             // Written before leaves were salted: its leaf is version 1.
             guard root["leaf_version"] == nil, root["salt"] == nil else { throw FormatError("a \(Self.format1) bundle has no `leaf_version` or `salt`") }
@@ -65,16 +75,6 @@ extension ProofBundle {
                         rawTx: try hex(a["raw_tx"], "anchor.raw_tx"),
                         txoutProof: try hex(a["txout_proof"], "anchor.txout_proof"))
         // Optional: bundles of a gateway that never rotated its key may omit it.
-        keyChain = []
-        if let links = root["key_chain"] {
-            guard let array = links.array else { throw FormatError("`key_chain` is not an array") }
-            for (i, link) in array.enumerated() {
-                guard let statement = link["statement"]?.string else { throw FormatError("`key_chain[\(i)].statement` is not a string") }
-                let index = try int(link["leaf_index"], "key_chain[\(i)].leaf_index")
-                guard index >= 0 else { throw FormatError("`key_chain[\(i)].leaf_index` is negative") }
-                keyChain.append(KeyChainLink(statement: Array(statement.utf8), signature: try hex(link["signature"], "key_chain[\(i)].signature"),
-                                             leafIndex: UInt64(index)))
-            }
-        }
+        keyChain = try KeyChainLink.parse(root["key_chain"])
     }
 }

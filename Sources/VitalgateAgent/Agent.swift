@@ -1,4 +1,5 @@
 import JSON
+import LedgerRPC
 import Logging
 import ServiceLifecycle
 
@@ -7,10 +8,12 @@ import ServiceLifecycle
 /// (stop taking messages, commit what is held), then the checkpointer (signs
 /// a last checkpoint), then the anchorer.
 public enum Agent {
-    public static func run(config: AgentConfig, logger: Logger) async throws {
+    /// - Parameter environment: the process environment (systemd's `NOTIFY_SOCKET` and `WATCHDOG_USEC`).
+    public static func run(config: AgentConfig, logger: Logger, environment: [String: String] = [:]) async throws {
         let identity = try GatewayIdentity(home: config.home, gatewayID: config.gatewayID, passphraseFile: config.passphraseFile)
         // The database must exist and be migrated before the services open their own connections;
         // this connection is only for that, and closes at the end of the block.
+        let forkGuard = ForkGuard()
         do {
             let db = try GatewayDatabase.open(config.home)
             try db.setMeta("gateway_id", config.gatewayID)
@@ -18,31 +21,53 @@ public enum Agent {
             // A database from before patient sealing gets its references sealed here (docs/security.md).
             let sealed = try PatientSealing.setUp(db, cipher: identity.patientCipher)
             if sealed > 0 { logger.notice("sealed \(sealed) patient references left in the clear by an earlier vitalgate") }
+            // The access trail records settings that changed since the last start (docs/audit.md).
+            let changed = try AccessTrail.recordConfiguration(db, settings: config.resolvedSettings, at: Clock.nowMillis())
+            if !changed.isEmpty { logger.notice("settings changed since the last start: \(changed.joined(separator: ", ")) (recorded in the access trail)") }
+            // A gateway never forks itself: nothing is signed over a database the ledger contradicts (docs/audit.md).
+            try ForkGuard.checkNewestCheckpoint(db, origin: identity.origin)
+            do {
+                if let refusal = try forkGuard.checkLedger(db, endpoints: config.ledgerEndpoints, currentKey: identity.publicKey.bytes, home: config.home) {
+                    throw StoreError(refusal)
+                }
+            } catch let error as LedgerError {
+                logger.warning("the ledger could not be asked for this gateway's anchors (\(error)); nothing is anchored until it has been")
+            }
         }
 
-        let anchorer = AnchorService(config: config, identity: identity, logger: logger)
-        let delivery = config.clinic.map { DeliveryService(config: config, clinic: $0, identity: identity, logger: logger) }
-        let checkpointer = CheckpointService(config: config, identity: identity, logger: logger) {
+        // What each part is doing, for status, systemd and the metrics (docs/operations.md).
+        let startedAt = Clock.nowMillis()
+        let board = StatusBoard(OperationsService.initialStates(config, at: startedAt))
+        let anchorer = AnchorService(config: config, identity: identity, logger: logger, board: board, forkGuard: forkGuard)
+        let delivery = config.clinic.map { DeliveryService(config: config, clinic: $0, identity: identity, logger: logger, board: board) }
+        let checkpointer = CheckpointService(config: config, identity: identity, logger: logger, forkGuard: forkGuard) {
             delivery?.checkpointSigned()
         }
         let storage = StorageService(config: config, logger: logger)
-        let ingest = IngestService(config: config, logger: logger, cipher: identity.leafCipher, storage: storage) { size in checkpointer.logGrew(to: size) }
+        let ingest = IngestService(config: config, logger: logger, cipher: identity.leafCipher, patients: identity.patientCipher, board: board,
+                                   storage: storage) { size in
+            checkpointer.logGrew(to: size)
+        }
+        let operations = OperationsService(config: config, board: board, ingest: ingest, anchorer: anchorer, storage: storage,
+                                           notifier: SystemdNotifier(environment: environment), logger: logger, startedAt: startedAt)
 
-        logger.info("vitalgate \(config.gatewayID) starting: checkpoint every \(config.checkpointInterval) s or \(config.checkpointEvery) readings, anchor every \(config.anchorInterval) s, \(config.confirmations) confirmations")
+        logger.notice("vitalgate \(VitalgateVersion.current) for gateway \(config.gatewayID) starting: checkpoint every \(config.checkpointInterval) s or \(config.checkpointEvery) readings, anchor every \(config.anchorInterval) s, \(config.confirmations) confirmations")
         // ServiceGroup shuts services down in reverse order of this list.
-        // Delivery, when on, is first: it stops last, after ingest and the final checkpoint.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ThreadService(storage))]
+        // Operations is first: it stops last, recording the clean stop. Then
+        // storage (it checkpoints the WAL as it stops), then delivery, when on:
+        // it stops after ingest and the final checkpoint.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ThreadService(operations)), .init(service: ThreadService(storage))]
         services += delivery.map { [.init(service: ThreadService($0))] } ?? []
         services += [
             .init(service: ThreadService(anchorer)),
             .init(service: ThreadService(checkpointer)),
-            .init(service: ThreadService(ingest)),
+            .init(service: ThreadService(ingest, onShutdown: { operations.shutdownBegins() })),
         ]
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
-        logger.info("vitalgate \(config.gatewayID) stopped")
+        logger.notice("vitalgate \(config.gatewayID) stopped cleanly")
     }
 }

@@ -3,8 +3,10 @@ import JSON
 extension DeviceProfile {
     /// Reads a `Devices/<name>.json` file:
     ///
-    ///     {"profile":"pulse-oximeter","description":"...","metrics":[
+    ///     {"profile":"pulse-oximeter","description":"...","expected_interval":60,"metrics":[
     ///       {"key":"spo2","loinc":"2708-6","display":"...","unit":"%","min":50,"max":100,"required":true}]}
+    ///
+    /// `expected_interval` (seconds, optional) is the longest normal gap between readings.
     ///
     /// Every member listed is required and no others are allowed, so a typo
     /// in a field name is an error rather than a silently ignored setting.
@@ -15,7 +17,7 @@ extension DeviceProfile {
         } catch {
             throw ProfileError(field: "document", problem: error.description)
         }
-        let fields = try ProfileFields(document, at: "document", allowed: ["profile", "description", "metrics"])
+        let fields = try ProfileFields(document, at: "document", allowed: ["profile", "description", "metrics", "expected_interval"])
         guard case .array(let items) = try fields.require("metrics") else {
             throw ProfileError(field: "metrics", problem: "must be an array")
         }
@@ -23,7 +25,15 @@ extension DeviceProfile {
         for (i, item) in items.enumerated() {
             metrics.append(try parseMetric(item, at: "metrics[\(i)]"))
         }
-        return try DeviceProfile(name: try fields.string("profile"), description: try fields.string("description"), metrics: metrics)
+        var interval: Int?
+        if let value = fields.object["expected_interval"] {
+            guard let n = value.int64, let i = Int(exactly: n) else {
+                throw ProfileError(field: "expected_interval", problem: "must be a whole number of seconds")
+            }
+            interval = i
+        }
+        return try DeviceProfile(name: try fields.string("profile"), description: try fields.string("description"), metrics: metrics,
+                                 expectedIntervalSeconds: interval)
     }
 
     static func parseMetric(_ value: JSONValue, at path: String) throws(ProfileError) -> MetricSpec {

@@ -5,11 +5,15 @@ public struct DeviceProfile: Sendable, Equatable {
     public let description: String
     /// The metrics in the file's order; keys are unique.
     public let metrics: [MetricSpec]
+    /// The longest gap between two readings in normal use, in seconds: a
+    /// device on a patient that stays silent longer has probably come off
+    /// (the silent-device alert, docs/operations.md). Nil: no expectation.
+    public let expectedIntervalSeconds: Int?
 
     /// A profile, checked as `parse` checks one read from a file: valid
     /// name, non-empty description, at least one metric, unique valid keys,
     /// LOINC codes with a correct check digit, `min < max`.
-    public init(name: String, description: String, metrics: [MetricSpec]) throws(ProfileError) {
+    public init(name: String, description: String, metrics: [MetricSpec], expectedIntervalSeconds: Int? = nil) throws(ProfileError) {
         guard Identifier.isDeviceID(name) else { throw ProfileError(field: "profile", problem: "must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}") }
         guard !description.isEmpty else { throw ProfileError(field: "description", problem: "must not be empty") }
         guard !metrics.isEmpty else { throw ProfileError(field: "metrics", problem: "must list at least one metric") }
@@ -20,9 +24,13 @@ public struct DeviceProfile: Sendable, Equatable {
                 throw ProfileError(field: "metrics[\(i)].key", problem: "repeats metric \(metric.key)")
             }
         }
+        if let interval = expectedIntervalSeconds, !(1...604_800).contains(interval) {
+            throw ProfileError(field: "expected_interval", problem: "must be 1-604800 seconds")
+        }
         self.name = name
         self.description = description
         self.metrics = metrics
+        self.expectedIntervalSeconds = expectedIntervalSeconds
     }
 
     /// The spec for payload member `key`, if this profile has one.

@@ -1,5 +1,6 @@
 import LocalProcesses
 import SQLiteStore
+import VitalgateAgent
 
 /// A gateway home provisioned with the real `vitalgate` binary (provision,
 /// device add), and its agent process.
@@ -54,13 +55,11 @@ final class BenchGateway {
         }
         agent = child
         self.limits = limits
-        var options = Database.Options()
-        options.readOnly = true
+        // This agent's own live status (docs/operations.md), not what an earlier run left behind.
         try waitUntil(timeout: 30, interval: 0.05, "the agent's broker session") {
             guard child.isRunning else { throw BenchError("the agent exited at start-up:\n\(child.logTail())") }
-            guard Files.exists(databasePath), let db = try? Database(path: databasePath, options: options) else { return false }
-            let st = try db.prepare("SELECT value FROM agent_state WHERE key = 'broker'")
-            return try st.step() && st.text(0) == "connected"
+            guard let live = LiveStatus.read(GatewayHome(path: home)), live.pid == child.pid else { return false }
+            return live.parts[.broker]?.state == "connected"
         }
     }
 

@@ -118,6 +118,6 @@ extension SoakRun {
         let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
         guard let last = text.last else { return nil }
         if let unit = units[last], let n = Double(text.dropLast()) { return Int64(n * Double(unit)) }
-        return Int64(text)
+        return Int64(text).map { $0 << 20 }  // a bare number is MiB, as the agent reads it
     }
 }

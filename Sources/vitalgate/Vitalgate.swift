@@ -8,5 +8,5 @@ struct Vitalgate: AsyncParsableCommand {
         abstract: "A trustworthy gateway for patients' vitals: MQTT in, SQLite, a signed Merkle log, ledger anchors, proofs.",
         discussion: "Every command that takes --home also reads VITALGATE_HOME.",
         version: VitalgateVersion.current,
-        subcommands: [Provision.self, Device.self, RotateKey.self, Run.self, Status.self, Export.self, Verify.self, Simulate.self, Dev.self])
+        subcommands: [Provision.self, Device.self, RotateKey.self, Run.self, Status.self, Config.self, Export.self, Verify.self, Audit.self, Simulate.self, Dev.self])
 }

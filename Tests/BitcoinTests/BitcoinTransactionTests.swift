@@ -95,7 +95,8 @@ import Testing
     @Test func emptyWitnessesAreSuperfluous() {
         // Segwit marker on a transaction whose only witness stack is empty.
         let legacy = bytes(Fixtures.legacySpend)
-        let marked = Array(legacy[0..<4]) + [0x00, 0x01] + legacy[4..<(legacy.count - 4)] + [0x00] + legacy.suffix(4)
+        // Typed and in Arrays: Swift 6.2 (Debian's, for the arm64 tests) gives up on the untyped sum.
+        let marked: [UInt8] = Array(legacy[0..<4]) + [0x00, 0x01] + Array(legacy[4..<(legacy.count - 4)]) + [0x00] + Array(legacy.suffix(4))
         #expect(throws: WireError.malformed("segwit marker with only empty witnesses (superfluous witness record)")) {
             try BitcoinTransaction(parsing: marked)
         }

@@ -108,7 +108,7 @@ import Testing
         let a = [UInt8](repeating: 0x11, count: 32)
         let root = SHA256.hash(SHA256.hash(a + a).bytes).bytes
         let genesis = bytes(Fixtures.genesisHeader)
-        let header = Array(genesis[0..<36]) + root + genesis[68...]
+        let header: [UInt8] = Array(genesis[0..<36]) + root + Array(genesis[68...])  // (Swift 6.2 cannot add the slice)
         // Two transactions with equal leaves: root bit 1, both leaves matched (bits 1, 1).
         let proof = try MerkleBlock(parsing: header + [2, 0, 0, 0, 2] + a + a + [1, 0b111])
         #expect(throws: WireError.invalidMerkleProof("identical sibling hashes (CVE-2012-2459)")) { try proof.verifiedMatches() }
@@ -142,5 +142,51 @@ import Testing
         }
         walk(height, 0)
         return used
+    }
+}
+
+/// `MerkleBlock.path(to:)`: the siblings from a matched transaction to the
+/// header's Merkle root (the OpenTimestamps conversion's last leg), on the
+/// regtest proofs of Fixtures.
+@Suite struct MerklePathTests {
+    func fold(_ txid: [UInt8], _ path: [MerklePathStep]) -> [UInt8] {
+        path.reduce(txid) { node, step in
+            let pair = step.siblingIsLeft ? step.sibling + node : node + step.sibling
+            return SHA256.hash(SHA256.hash(pair).bytes).bytes
+        }
+    }
+
+    @Test func pathsFoldToTheHeadersMerkleRoot() throws {
+        let cases: [(String, String)] = [(Fixtures.anchorProof, Fixtures.anchorTxid),
+                                         (Fixtures.sixProofTwoMatches, Fixtures.sixBlockTxids[1]),
+                                         (Fixtures.sixProofTwoMatches, Fixtures.sixBlockTxids[4]),
+                                         (Fixtures.sixProofLast, Fixtures.sixBlockTxids[5])]
+        for (proof, txidHex) in cases {
+            let block = try MerkleBlock(parsing: bytes(proof))
+            let txid = Array(bytes(txidHex).reversed())
+            let path = try block.path(to: txid)
+            #expect(fold(txid, path) == block.header.merkleRoot, "\(txidHex)")
+        }
+        // The last of six: its left sibling is the fifth; their parent, third of three, is paired with itself.
+        let txid = Array(bytes(Fixtures.sixBlockTxids[5]).reversed())
+        let last = try MerkleBlock(parsing: bytes(Fixtures.sixProofLast)).path(to: txid)
+        #expect(last.count == 3 && last[0].siblingIsLeft && last[0].sibling == Array(bytes(Fixtures.sixBlockTxids[4]).reversed()))
+        #expect(!last[1].siblingIsLeft && last[1].sibling == fold(txid, [last[0]]))
+        // A transaction the proof does not match has no path.
+        #expect(throws: WireError.self) { try MerkleBlock(parsing: bytes(Fixtures.sixProofLast)).path(to: Array(bytes(Fixtures.sixBlockTxids[0]).reversed())) }
+    }
+}
+
+/// `BitcoinBlock`: what the monitor reads with `getblock <hash> 0`.
+@Suite struct BitcoinBlockTests {
+    @Test func theGenesisBlockParsesAndItsTransactionsMakeItsMerkleRoot() throws {
+        let raw = bytes(Fixtures.genesisHeader) + [0x01] + bytes(Fixtures.genesisCoinbase)
+        let block = try BitcoinBlock(parsing: raw)
+        #expect(block.header.hashHex == Fixtures.genesisHash)
+        #expect(block.transactions.map(\.txidHex) == [Fixtures.genesisCoinbaseTxid] && block.declaredCount == 1)
+        // A changed transaction byte no longer makes the header's root.
+        #expect(throws: WireError.self) { try BitcoinBlock(parsing: flipped(raw, byte: 80 + 1 + 50, bit: 0)) }
+        // A declared count beyond the data is refused, not read past the end.
+        #expect(throws: WireError.self) { try BitcoinBlock(parsing: bytes(Fixtures.genesisHeader) + [0x02] + bytes(Fixtures.genesisCoinbase)) }
     }
 }

@@ -67,7 +67,7 @@ struct ArchiveTests {
         let verified = try runVitalgate(["verify", bundle, "--reading", reading] + ledgerArgs)
         #expect(verified.status == 0 && verified.stdout.contains("VERIFIED") && !verified.stdout.contains("FAIL"), "\(verified.stdout)")
         // By leaf index too (the Provenance names it), the same bundle.
-        let byIndex = try runVitalgate(["export", "--home", rig.gateway.home, "--leaf-index", "5"])
+        let byIndex = try runVitalgate(["export", "--home", rig.gateway.home, "--leaf", "5"])
         #expect(byIndex.status == 0 && byIndex.stdout == export.stdout)
         // By device and seq the gateway says it no longer holds it, and how to get the proof.
         let leaf5 = try JSONParser.parse(try #require(leafData(observation)))
@@ -81,7 +81,7 @@ struct ArchiveTests {
         var bent = original
         bent[5 * 32 + 7] ^= 0x10
         try bent.write(to: URL(fileURLWithPath: tile0))
-        for args in [["--reading", reading], ["--leaf-index", "5"], ["--leaf-index", "200"]] {
+        for args in [["--reading", reading], ["--leaf", "5"], ["--leaf", "200"]] {
             let refused = try runVitalgate(["export", "--home", rig.gateway.home] + args)
             #expect(refused.status != 0 && refused.stdout.isEmpty, "\(args): \(refused.stdout)")
             #expect(refused.stderr.contains("does not match the log"), "\(args): \(refused.stderr)")

@@ -47,7 +47,7 @@ struct CrashRecoveryTests {
                 (s["stored"]?.int64 ?? 0) > Int64(committedBefore.count)
             }
             gateway.killAgent()
-            let committed = try LogAudit.leaves(gateway.databasePath)
+            let committed = try LogAudit.allLeaves(gateway.databasePath)
             // Everything committed before earlier kills is still there, unchanged.
             for (index, leaf) in committedBefore { #expect(committed[index] == leaf, "leaf \(index) changed or vanished") }
             #expect(committed.count >= committedBefore.count)
@@ -60,14 +60,14 @@ struct CrashRecoveryTests {
         try gateway.waitForStatus(timeout: 60, "a confirmed anchor after the kills") { s in
             (s["anchors"]?["last_confirmed"]?["tree_size"]?.int64 ?? 0) >= Int64(committedBefore.count)
         }
-        let all = try LogAudit.leaves(gateway.databasePath)
+        let all = try LogAudit.allLeaves(gateway.databasePath)
         for (index, leaf) in committedBefore { #expect(all[index] == leaf) }
         #expect(all.keys.sorted() == Array(0..<Int64(all.count)), "leaf indices are dense")
         try LogAudit.verifyCheckpoints(gateway, leaves: all)
 
         // The first reading stored, before the first kill, still exports and verifies on the node.
         let db = try Database(path: gateway.databasePath)
-        let first = try #require(try db.prepare("SELECT device, seq FROM readings WHERE leaf_index = 0").rows { ($0.text(0) ?? "", $0.int64(1)) }.first)
+        let first = try #require(try db.prepare("SELECT device, seq FROM readings ORDER BY leaf_index LIMIT 1").rows { ($0.text(0) ?? "", $0.int64(1)) }.first)
         let export = try runVitalgate(["export", "--home", gateway.home, "--device", first.0, "--seq", String(first.1)])
         #expect(export.status == 0, "\(export.stderr)")
         let file = gateway.directory.file("crash-bundle.json")

@@ -55,7 +55,7 @@ import Vitals
         publisher.stop()
         try gateway.waitForStatus(timeout: 60, "10 readings stored") { $0["stored"]?.int64 == 10 }
         let whileRunning = try Self.copy(gateway.home, to: gateway.directory.file("copy-running"))
-        try gateway.waitForStatus(timeout: 90, "an anchor of all 10") { $0["anchors"]?["last_confirmed"]?["tree_size"]?.int64 == 10 }
+        try gateway.waitForStatus(timeout: 90, "an anchor of all 10") { wholeLogAnchored($0) }
 
         // One reading's bundle: its inclusion hashes are its neighbours' leaves and subtrees.
         let export = try runVitalgate(["export", "--home", gateway.home, "--device", "ox-1", "--seq", "1"])

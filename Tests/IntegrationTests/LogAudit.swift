@@ -29,8 +29,32 @@ enum LogAudit {
         return result
     }
 
-    /// Every checkpoint is signed by the gateway key and its root is the RFC 9162 root of the first `size` leaves.
-    static func verifyCheckpoints(_ gateway: GatewayFixture, leaves: [Int64: [UInt8]]) throws {
+    /// The leaves that are not readings (docs/audit.md): access events, opened
+    /// like readings, and key rotation statements, by leaf index.
+    static func otherLeaves(_ path: String, cipher given: SealedLeaves? = nil) throws -> [Int64: [UInt8]] {
+        var options = Database.Options()
+        options.readOnly = true
+        let db = try Database(path: path, options: options)
+        let cipher = try given ?? SealedLeaves(home: String(path[..<path.lastIndex(of: "/")!]))
+        var result: [Int64: [UInt8]] = [:]
+        for (i, leaf) in try db.prepare("SELECT leaf_index, leaf FROM audit_events").rows(map: { ($0.int64(0), $0.blob(1) ?? []) }) {
+            result[i] = try cipher.open(leaf, index: i)
+        }
+        for (i, statement) in try db.prepare("SELECT leaf_index, statement FROM key_rotations").rows(map: { ($0.int64(0), $0.blob(1) ?? []) }) {
+            result[i] = statement
+        }
+        return result
+    }
+
+    /// Every leaf of the log: readings and the others.
+    static func allLeaves(_ path: String, cipher: SealedLeaves? = nil) throws -> [Int64: [UInt8]] {
+        try leaves(path, cipher: cipher).merging(try otherLeaves(path, cipher: cipher)) { reading, _ in reading }
+    }
+
+    /// Every checkpoint is signed by the gateway key and its root is the RFC 9162 root of the first `size` leaves
+    /// (`leaves`, with the access events and rotations of the database added).
+    static func verifyCheckpoints(_ gateway: GatewayFixture, leaves given: [Int64: [UInt8]]) throws {
+        let leaves = given.merging(try otherLeaves(gateway.databasePath)) { reading, _ in reading }
         try Sodium.initialize()
         let db = try Database(path: gateway.databasePath)
         let key = try #require(Hex.decode(try db.prepare("SELECT value FROM meta WHERE key = 'public_key'").rows { $0.text(0) ?? "" }.first ?? ""))

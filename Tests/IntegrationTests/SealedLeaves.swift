@@ -36,7 +36,13 @@ struct SealedLeaves {
             members.sort { Array($0.split(separator: "\"")[0].utf8).lexicographicallyPrecedes(Array($1.split(separator: "\"")[0].utf8)) }
             return Array(("{" + members.joined(separator: ",") + "}").utf8)
         }
-        let whole = Array("vitalgate-leaf/1".utf8) + bigEndian(UInt64(index), 8)
+        return try open(sealed, index: index)
+    }
+
+    /// A leaf sealed whole at `index`: an access event's (docs/audit.md), or a reading's before issue 14.
+    func open(_ sealed: [UInt8], index: Int64) throws -> [UInt8] {
+        var whole = Array("vitalgate-leaf/1".utf8)
+        for shift in stride(from: 56, through: 0, by: -8) { whole.append(UInt8(truncatingIfNeeded: UInt64(index) >> UInt64(shift))) }
         return try key.open(sealed, associatedData: whole)
     }
 }

@@ -65,7 +65,7 @@ struct SecurityKeyTests {
 
         // The right passphrase, from the passphrase_file setting provision wrote: the agent runs.
         try gateway.startAgent()
-        try gateway.waitForStatus(timeout: 20, "the agent's ingest to run") { $0["ingest"]?["state"]?.string == "running" }
+        try gateway.waitForStatus(timeout: 20, "the agent's ingest to run") { $0["ingest"]?["state"]?.string == "running" && $0["ingest"]?["current"]?.bool == true }
         gateway.stopAgent()
         #expect(gateway.agent?.terminationStatus == 0, "\(gateway.agentLogs().suffix(2000))")
         #expect(!gateway.agentLogs().contains(passphrase))

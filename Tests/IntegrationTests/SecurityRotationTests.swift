@@ -60,11 +60,13 @@ struct SecurityRotationTests {
         }
 
         for seq in 1...3 { try publish(seq) }
-        try gateway.waitForStatus(timeout: 60, "a confirmed anchor of 3 readings") { $0["anchors"]?["last_confirmed"]?["tree_size"]?.int64 == 3 }
+        try gateway.waitForStatus(timeout: 60, "a confirmed anchor of 3 readings") { $0["stored"]?.int64 == 3 && wholeLogAnchored($0) }
         // The leaves searched for below are the ones stored (opened with the gateway key), so the search can find them.
         let sealedKey = try KeyFile.readSealed(from: gateway.home + "/gateway.key", passphrase: Array(Self.passphrase.utf8))
         let stored = try LogAudit.leaves(gateway.databasePath, cipher: SealedLeaves(secretKey: sealedKey))
-        let storedFirst = try (0..<3).map { try #require(stored[Int64($0)]) }
+        // The readings' leaves, in log order (access events sit beside them: docs/audit.md).
+        let storedFirst = stored.keys.sorted().map { stored[$0]! }
+        try #require(storedFirst.count == 3)
         #expect(try storedFirst.map { try ReadingLeaf(bytes: $0).reading.canonicalEncoding() } == leaves,
                 "the stored leaves are the hand-built readings, salted")
         #expect(try storedFirst.allSatisfy { try ReadingLeaf(bytes: $0).version == 2 })
@@ -87,13 +89,15 @@ struct SecurityRotationTests {
 
         try gateway.startAgentAndWaitForBroker(run)
         for seq in 4...5 { try publish(seq) }
-        // 3 readings, the rotation statement, 2 readings.
-        try gateway.waitForStatus(timeout: 60, "a confirmed anchor of 6 leaves") { $0["anchors"]?["last_confirmed"]?["tree_size"]?.int64 == 6 }
+        // 3 readings, the rotation statement, 2 readings (and access events: docs/audit.md).
+        try gateway.waitForStatus(timeout: 60, "a confirmed anchor of the whole log") { $0["stored"]?.int64 == 5 && wholeLogAnchored($0) }
         let after = try Self.export(gateway, seq: 5, scratch.file("after.json"), &cli)
         let oldAfter = try Self.export(gateway, seq: 2, scratch.file("old-after.json"), &cli)
         #expect(before.gatewayPublicKey == provisioned && before.keyChain.isEmpty)
         #expect(after.gatewayPublicKey == rotated && after.keyChain.count == 1 && oldAfter.gatewayPublicKey == rotated)
-        #expect(after.keyChain.first?.leafIndex == 3)
+        let readingIndex = { (seq: Int) in try gateway.readOnlyDatabase().prepare("SELECT leaf_index FROM readings WHERE seq = ?").rows(.integer(Int64(seq))) { UInt64($0.int64(0)) }.first }
+        let rotationIndex = try #require(after.keyChain.first?.leafIndex)
+        #expect(try readingIndex(3)! < rotationIndex && rotationIndex < readingIndex(4)!, "the rotation's leaf comes between readings 3 and 4")
 
         // Both verify on the ledger with the provisioned key pinned, and unpinned.
         for file in ["before.json", "after.json", "old-after.json"] {
@@ -121,7 +125,7 @@ struct SecurityRotationTests {
         #expect(gateway.agent?.terminationStatus == 0)
         let rotatedKey = try KeyFile.readSealed(from: gateway.home + "/gateway.key", passphrase: Array(Self.passphrase.utf8))
         let storedAll = try LogAudit.leaves(gateway.databasePath, cipher: SealedLeaves(secretKey: rotatedKey))
-        let storedReadings = try [0, 1, 2, 4, 5].map { try #require(storedAll[Int64($0)]) }
+        let storedReadings = storedAll.keys.sorted().map { storedAll[$0]! }
         #expect(try storedReadings.map { try ReadingLeaf(bytes: $0).reading.canonicalEncoding() } == leaves)
         try Self.expectNoVitals(in: gateway, leaves: leaves + storedReadings)
 

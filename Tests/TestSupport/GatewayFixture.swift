@@ -99,11 +99,12 @@ public final class GatewayFixture: @unchecked Sendable {
     }
 
     /// Starts `vitalgate run`; its log goes to agent-N.log in the temp folder.
-    public func startAgent(_ extra: [String] = []) throws {
+    /// `environment` is added to the test's (e.g. systemd's NOTIFY_SOCKET).
+    public func startAgent(_ extra: [String] = [], environment: [String: String] = [:]) throws {
         runs += 1
         agent = try ChildProcess(name: "vitalgate", executable: vitalgateBinary(),
                                  arguments: ["run", "--home", home] + extra,
-                                 logPath: directory.file("agent-\(runs).log"))
+                                 logPath: directory.file("agent-\(runs).log"), environment: environment)
     }
 
     public func stopAgent() { agent?.stop(grace: 20) }
@@ -116,10 +117,11 @@ public final class GatewayFixture: @unchecked Sendable {
 
     /// Starts the agent and waits until it has its broker session (and so
     /// its subscription): what is published before that has nobody to go to.
-    public func startAgentAndWaitForBroker(_ extra: [String] = [], timeout: Double = 30) throws {
-        try startAgent(extra)
+    public func startAgentAndWaitForBroker(_ extra: [String] = [], environment: [String: String] = [:], timeout: Double = 30) throws {
+        try startAgent(extra, environment: environment)
+        // `current`: what this agent sees, not what the last run left in the database.
         try waitForStatus(timeout: timeout, "the agent's broker session") { s in
-            s["broker"]?["state"]?.string == "connected"
+            s["broker"]?["state"]?.string == "connected" && s["broker"]?["current"]?.bool == true
         }
     }
 

@@ -153,3 +153,14 @@ extension Result where Failure == Rejection {
 
     var rejectionReason: RejectionReason? { rejection?.reason }
 }
+
+@Suite struct ProfileExpectedIntervalTests {
+    @Test func anExpectedIntervalIsReadWhenGivenAndCheckedForSense() throws {
+        let base = #"{"profile":"p","description":"d","metrics":[{"key":"hr","loinc":"8867-4","display":"Heart rate","unit":"/min","min":20,"max":300,"required":true}]"#
+        #expect(try DeviceProfile.parse(Array((base + "}").utf8)).expectedIntervalSeconds == nil)
+        #expect(try DeviceProfile.parse(Array((base + #","expected_interval":60}"#).utf8)).expectedIntervalSeconds == 60)
+        for bad in [#","expected_interval":0}"#, #","expected_interval":1.5}"#, #","expected_interval":"60"}"#] {
+            #expect(throws: ProfileError.self) { try DeviceProfile.parse(Array((base + bad).utf8)) }
+        }
+    }
+}

@@ -21,6 +21,12 @@ public struct BrokerFiles: Sendable {
         pidFile = value("broker_pid_file")
     }
 
+    public init(passwordFile: String, aclFile: String, pidFile: String?) {
+        self.passwordFile = passwordFile
+        self.aclFile = aclFile
+        self.pidFile = pidFile
+    }
+
     /// Writes both files from the agent's and the enrolled devices' entries.
     public func write(_ db: Database) throws {
         let agent = try BrokerAccount.agent(db)

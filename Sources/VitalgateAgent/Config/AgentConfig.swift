@@ -27,6 +27,13 @@ public struct AgentConfig: Sendable {
     public var clinic: ClinicSettings?
     /// Retention, storage budget, archive, commit window (docs/storage.md).
     public var storage: StorageSettings
+    /// node_exporter's textfile collector folder; nil: no metrics file.
+    public var metricsTextfileDir: String?
+    public var metricsInterval: Double
+    public var clockSyncRequired: Bool
+    /// Every setting that has a value, as resolved: what the access trail
+    /// records a change of (docs/audit.md).
+    public var resolvedSettings: [String: String] = [:]
 
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
@@ -39,12 +46,19 @@ public struct AgentConfig: Sendable {
     public init(home: GatewayHome, file: ConfigFile, overrides: [String: String],
                 environment: [String: String]) throws {
         self.home = home
+        // Unknown keys and values that do not fit, all at once, each with where it came from.
+        let problems = Setting.problems(overrides: overrides, environment: environment, file: file)
+        guard problems.isEmpty else {
+            throw Invalid((problems.count == 1 ? "a setting is wrong: " : "\(problems.count) settings are wrong:\n  ")
+                          + problems.joined(separator: "\n  "))
+        }
         func value(_ key: String) -> String? {
             Setting.resolve(key, overrides: overrides, environment: environment, file: file)
         }
         func number<T: LosslessStringConvertible>(_ key: String, _ type: T.Type) throws -> T {
             guard let text = value(key), let n = T(text) else {
-                throw Invalid("`\(key)` must be a number, got `\(value(key) ?? "")`")
+                let source = Setting.resolveWithSource(key, overrides: overrides, environment: environment, file: file)?.source
+                throw Invalid("`\(key)` must be a number, got `\(value(key) ?? "")`" + (source.map { " (\($0))" } ?? ""))
             }
             return n
         }
@@ -68,10 +82,12 @@ public struct AgentConfig: Sendable {
                 throw Invalid("ledger_cookie names \(cookies.count) files for \(urls.count) ledger URLs: give one, or one per URL")
             }
             auths = urls.indices.map { .cookieFile(cookies[cookies.count == 1 ? 0 : $0]) }
-        } else if let user = value("ledger_user"), let password = value("ledger_password") {
+        } else if let user = value("ledger_user"), let password = try value("ledger_password") ?? value("ledger_password_file").map({ file in
+            do { return try readSecretLine(file) } catch { throw Invalid("ledger_password_file: \(error)") }
+        }) {
             auths = urls.map { _ in .userPassword(user, password) }
         } else {
-            throw Invalid("ledger credentials missing: set ledger_cookie, or ledger_user with ledger_password")
+            throw Invalid("ledger credentials missing: set ledger_cookie, or ledger_user with ledger_password_file (or ledger_password)")
         }
         let wallet = value("ledger_wallet")
         ledgerEndpoints = try urls.indices.map { try LedgerEndpoint(url: urls[$0], wallet: wallet, auth: auths[$0]) }
@@ -92,6 +108,10 @@ public struct AgentConfig: Sendable {
                                retryCap: number("delivery_retry_cap", Double.self))
         }
         storage = try StorageSettings(value: value)
+        metricsTextfileDir = value("metrics_textfile_dir")
+        metricsInterval = try number("metrics_interval", Double.self)
+        clockSyncRequired = value("clock_sync_required") != "false"
+        for setting in Setting.all { resolvedSettings[setting.key] = value(setting.key) }
         try validate()
     }
 

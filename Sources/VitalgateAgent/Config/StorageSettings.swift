@@ -43,15 +43,16 @@ public struct StorageSettings: Sendable, Equatable {
         commitWindow = window
     }
 
-    /// `50%` (of the filesystem), `800M`, `20G`, `1T`, `1048576` (bytes; K, M, G, T are powers of 1024).
+    /// `50%` (of the filesystem), `800M`, `20G`, `1T` (K, M, G, T are powers of 1024), or a bare
+    /// number of MiB: what `storage_budget` meant before issue 14 (issue 15 released it in MiB).
     public static func parseBudget(_ text: String) throws -> Budget {
-        let invalid = AgentConfig.Invalid("storage_budget must be a share of the filesystem (`50%`) or a size (`800M`, `20G`, bytes), got `\(text)`")
+        let invalid = AgentConfig.Invalid("storage_budget must be a share of the filesystem (`50%`), a size (`800M`, `20G`) or MiB (`800`), got `\(text)`")
         if text.hasSuffix("%") {
             guard let percent = Double(text.dropLast()), percent > 0, percent <= 100 else { throw invalid }
             return .share(percent / 100)
         }
         let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        var number = Substring(text), scale: Int64 = 1
+        var number = Substring(text), scale: Int64 = 1 << 20
         if let last = text.last?.uppercased().first, let unit = units[last] {
             number = text.dropLast()
             scale = unit

@@ -1,3 +1,4 @@
+import ProofBundle
 import SQLiteStore
 
 /// The store side of delivery (docs/fhir.md): takes stored readings in log
@@ -100,14 +101,14 @@ public struct DeliveryQueue {
 
     public func batch(_ id: Int64) throws -> DeliveryBatch? { try DeliveryBatch.load(db, id: id, cipher: cipher, patients: patients) }
 
-    /// The clinic committed the batch.
-    public func markDelivered(_ id: Int64, status: Int, now: Int64) throws {
-        try finish(id, state: "delivered", status: status, error: nil, now: now)
+    /// The clinic committed the batch. `clinic`: its URL, for the access trail.
+    public func markDelivered(_ id: Int64, status: Int, now: Int64, clinic: String? = nil) throws {
+        try finish(id, state: "delivered", status: status, error: nil, now: now, clinic: clinic)
     }
 
     /// The clinic refused the batch for good (a 4xx about its content): kept with the answer, not resent.
-    public func markFailed(_ id: Int64, status: Int, error: String, now: Int64) throws {
-        try finish(id, state: "failed", status: status, error: error, now: now)
+    public func markFailed(_ id: Int64, status: Int, error: String, now: Int64, clinic: String? = nil) throws {
+        try finish(id, state: "failed", status: status, error: error, now: now, clinic: clinic)
     }
 
     /// An attempt that will be retried: the clinic was unreachable or answered 5xx, 408, 429, 401 or 403.
@@ -117,8 +118,20 @@ public struct DeliveryQueue {
             """).run(status.map { .integer(Int64($0)) } ?? .null, .text(error), .integer(now), .integer(id))
     }
 
-    func finish(_ id: Int64, state: String, status: Int, error: String?, now: Int64) throws {
+    func finish(_ id: Int64, state: String, status: Int, error: String?, now: Int64, clinic: String? = nil) throws {
         try db.transaction(.immediate) {
+            // The access trail's record of the batch (docs/audit.md): which leaves went
+            // where, and how it ended. No patient and no value: those are in the leaves.
+            let (count, first, last) = try db.prepare("SELECT COUNT(*), MIN(leaf_index), MAX(leaf_index) FROM deliveries WHERE batch = ?")
+                .rows(.integer(id)) { ($0.int64(0), $0.int64(1), $0.int64(2)) }.first ?? (0, 0, 0)
+            let attempts = try db.scalar("SELECT attempts FROM delivery_batches WHERE id = ?", .integer(id)) + 1
+            var details: [String: AccessEvent.Value] = [
+                "batch": .integer(id), "readings": .integer(count), "first_leaf": .integer(first), "last_leaf": .integer(last),
+                "outcome": .string(state == "delivered" ? "delivered" : "refused"), "status": .integer(Int64(status)),
+                "attempts": .integer(attempts), "actor": .string("agent"),
+            ]
+            if let clinic { details["clinic"] = .string(AccessTrail.withoutCredentials(clinic)) }
+            try AccessTrail.record(AccessEventDraft(.delivery, ts: now, details: details), in: db)
             try db.cachedStatement("""
                 UPDATE delivery_batches SET state = ?, attempts = attempts + 1, last_status = ?, last_error = ?,
                     delivered_at = CASE WHEN ? = 'delivered' THEN ? END, updated_at = ? WHERE id = ?

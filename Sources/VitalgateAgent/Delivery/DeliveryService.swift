@@ -13,12 +13,14 @@ public final class DeliveryService: LoopingPart, @unchecked Sendable {
     let identity: GatewayIdentity
     let logger: Logger
     public let loop = PartLoop(name: "vg-delivery")
+    let board: StatusBoard
     let cancellation = HTTPCancellation()
     // Guarded by `loop.lock`.
     var signals = 0
 
-    public init(config: AgentConfig, clinic: ClinicSettings, identity: GatewayIdentity, logger: Logger) {
+    public init(config: AgentConfig, clinic: ClinicSettings, identity: GatewayIdentity, logger: Logger, board: StatusBoard) {
         self.config = config
+        self.board = board
         self.clinic = clinic
         self.identity = identity
         self.logger = logger
@@ -58,13 +60,21 @@ public final class DeliveryService: LoopingPart, @unchecked Sendable {
             if stop { return }
             do {
                 if sender == nil { sender = try ClinicSender(config: config, clinic: clinic, identity: identity, cancellation: cancellation) }
-                if try sender!.deliverAll(logger: logger, shouldStop: { loop.lock.withLock { loop.stopping } }) {
+                switch try sender!.deliverAll(logger: logger, shouldStop: { loop.lock.withLock { loop.stopping } }) {
+                case .upToDate(let delivered, let refused):
                     backoff.reset()
                     backingOff = false
                     due = nil
-                } else {
+                    if let refused {
+                        board.set(.delivery, .warning, "refused", refused)
+                    } else if delivered > 0 || board.state(.delivery)?.health != .warning {
+                        board.set(.delivery, .ok, "up to date", "to \(clinic.url)")
+                    }
+                case .retryLater(let why):
                     let delay = backoff.nextDelay()
+                    if why == "stopping" { continue }
                     logger.warning("clinic delivery paused; retrying in \(Int(delay.rounded(.up))) s")
+                    board.set(.delivery, .warning, "retrying", why)
                     backingOff = true
                     due = Clock.monotonicSeconds() + delay
                 }
@@ -72,6 +82,7 @@ public final class DeliveryService: LoopingPart, @unchecked Sendable {
                 sender = nil
                 let delay = backoff.nextDelay()
                 logger.error("delivery failed: \(error); retrying in \(Int(delay.rounded(.up))) s")
+                board.set(.delivery, .warning, "failing", "\(error)")
                 backingOff = true
                 due = Clock.monotonicSeconds() + delay
             }

@@ -31,21 +31,82 @@ public struct BundleExporter {
         nodes = MerkleNodeTable(db, archive: archive)
     }
 
+    /// What an export gives: the whole bundle, or, for a reading whose
+    /// payload was pruned, the proof without it (`PrunedBundle`).
+    public enum Exported {
+        case full(ProofBundle)
+        case pruned(JSONValue, leafIndex: UInt64)
+
+        public var json: JSONValue {
+            switch self {
+            case .full(let bundle): bundle.json
+            case .pruned(let json, _): json
+            }
+        }
+
+        public var leafIndex: UInt64 {
+            switch self {
+            case .full(let bundle): bundle.leafIndex
+            case .pruned(_, let index): index
+            }
+        }
+    }
+
     /// - Parameter boot: the device's boot counter; nil picks the newest boot holding that seq.
     public func bundle(device: String, seq: UInt64, boot: UInt32?) throws -> ProofBundle {
         try db.transaction(.deferred) {
             guard let leafIndex = try find(device: device, seq: seq, boot: boot) else {
-                throw StoreError("no reading from device \(device) with seq \(seq)\(boot.map { " (boot \($0))" } ?? "") is held here: it was never stored, or its payload was pruned (docs/storage.md). For a pruned reading, give the reading (`--reading FILE`: its leaf, or the clinic's FHIR Observation) or its leaf index (`--leaf-index N`, named in the delivery's Provenance)")
+                throw StoreError("no reading from device \(device) with seq \(seq)\(boot.map { " (boot \($0))" } ?? "") is held here: it was never stored, or its payload was pruned (docs/storage.md). For a pruned reading, give the reading (`--reading FILE`: its leaf, or the clinic's FHIR Observation) or its leaf index (`--leaf N`, named in the delivery's Provenance)")
             }
             return try fullBundle(leafIndex: leafIndex)
         }
     }
 
-    /// The bundle of leaf `leafIndex`: full while the reading is held, else without its payload.
-    public func export(leafIndex: UInt64) throws -> JSONValue {
+    /// The whole bundle of leaf `leafIndex` the gateway holds: a held reading
+    /// or an access event (docs/audit.md); access events are never pruned.
+    public func bundle(leafIndex: UInt64) throws -> ProofBundle {
+        guard case .full(let bundle) = try export(leafIndex: leafIndex) else {
+            throw StoreError("the payload of the reading at leaf \(leafIndex) was pruned (docs/storage.md): `export --leaf \(leafIndex)` gives its proof without it")
+        }
+        return bundle
+    }
+
+    /// The bundle of leaf `leafIndex`: an access event, a held reading, or the
+    /// proof without its payload of a reading that was pruned.
+    public func export(leafIndex: UInt64) throws -> Exported {
         try db.transaction(.deferred) {
-            if try held(leafIndex) != nil { return try fullBundle(leafIndex: leafIndex).json }
-            return try prunedBundle(leafIndex: leafIndex)
+            if let event = try AccessTrail.event(db, leafIndex: leafIndex) {
+                let (opened, salt, leaf) = try event.open(cipher)
+                let proof = try proof(leafIndex: leafIndex, leafHash: RFC9162.hashLeaf(leaf),
+                                      what: "access event #\(event.number) (\(event.type)) is leaf \(leafIndex)")
+                return .full(ProofBundle(entry: .event(opened), salt: salt, leaf: leaf, leafIndex: leafIndex, treeSize: proof.treeSize,
+                                         inclusion: proof.inclusion, checkpoint: proof.checkpoint, gatewayPublicKey: proof.key,
+                                         anchor: proof.anchor, keyChain: proof.keyChain))
+            }
+            if try held(leafIndex) != nil { return .full(try fullBundle(leafIndex: leafIndex)) }
+            return .pruned(try prunedBundle(leafIndex: leafIndex), leafIndex: leafIndex)
+        }
+    }
+
+    /// RFC 9162 section 2.1.4 consistency proof between the checkpoints this
+    /// gateway signed at `old` and `new` leaves (docs/proof-bundle.md); hashes
+    /// handed to `archive` are read from it and checked (docs/storage.md).
+    public static func consistency(_ db: Database, old: UInt64, new: UInt64, archive: TileArchive? = nil) throws -> ConsistencyBundle {
+        guard old <= new else { throw StoreError("the older size \(old) is larger than the newer \(new)") }
+        return try db.transaction(.deferred) {
+            let checkpoints = CheckpointTable(db)
+            func checkpoint(_ size: UInt64) throws -> StoredCheckpoint {
+                guard let c = try checkpoints.at(size: size) else {
+                    let sizes = try db.prepare("SELECT tree_size FROM checkpoints ORDER BY tree_size DESC LIMIT 8").rows { String($0.int64(0)) }
+                    throw StoreError("this gateway holds no checkpoint of size \(size) (newest: \(sizes.joined(separator: ", "))); checkpoints older than retain_days that no anchor names are pruned (docs/storage.md)")
+                }
+                return c
+            }
+            let (o, n) = (try checkpoint(old), try checkpoint(new))
+            let keys = KeyRotationTable(db)
+            let proof = try MerkleTree.consistencyProof(oldSize: old, newSize: new, nodes: MerkleNodeTable(db, archive: archive))
+            return ConsistencyBundle(oldCheckpoint: o.note, newCheckpoint: n.note, proof: proof.map(\.bytes),
+                                     gatewayPublicKey: try keys.signer(of: n.note), keyChain: try keys.links())
         }
     }
 
@@ -53,7 +114,7 @@ public struct BundleExporter {
     /// file): full while held, else without its payload; found by the leaf's
     /// device, boot and seq, or for a pruned reading by its leaf hash among
     /// the pruned tiles whose reading times span its `ts`.
-    public func export(readingLeaf leaf: [UInt8]) throws -> JSONValue {
+    public func export(readingLeaf leaf: [UInt8]) throws -> Exported {
         let decoded: ReadingLeaf
         do { decoded = try ReadingLeaf(bytes: leaf) } catch { throw StoreError("the reading file does not hold a reading's leaf: \(error)") }
         let r = decoded.reading, hash = RFC9162.hashLeaf(leaf)
@@ -62,12 +123,12 @@ public struct BundleExporter {
                 guard try nodes.perfectSubtree(level: 0, index: index) == hash else {
                     throw StoreError("the gateway holds another reading as \(r.device) boot \(r.boot) seq \(r.seq) (leaf \(index)): the reading file's leaf is not in this log")
                 }
-                return try fullBundle(leafIndex: index).json
+                return .full(try fullBundle(leafIndex: index))
             }
             guard let index = try searchPruned(hash, ts: r.ts) else {
                 throw StoreError("the reading \(r.device) boot \(r.boot) seq \(r.seq) (leaf hash \(hash.hex)) is not in this gateway's log, held or pruned")
             }
-            return try prunedBundle(leafIndex: index)
+            return .pruned(try prunedBundle(leafIndex: index), leafIndex: index)
         }
     }
 
@@ -89,7 +150,7 @@ public struct BundleExporter {
         let size = try nodes.treeSize()
         guard leafIndex < size else { throw StoreError("leaf \(leafIndex) is beyond the log (size \(size))") }
         guard try db.scalar("SELECT COUNT(*) FROM key_rotations WHERE leaf_index = ?", .integer(Int64(leafIndex))) == 0 else {
-            throw StoreError("leaf \(leafIndex) is a key rotation statement, not a reading")
+            throw StoreError("leaf \(leafIndex) is a key rotation statement: it travels in every bundle's key_chain")
         }
         let leafHash = try nodes.perfectSubtree(level: 0, index: leafIndex)
         let proof = try proof(leafIndex: leafIndex, leafHash: leafHash, what: "leaf \(leafIndex) is in the log (its reading pruned)")

@@ -14,8 +14,8 @@ public struct StorageFacts: Sendable {
     public var fileBytes: Int64
     /// The budget the agent last applied, if it has run since issue 14.
     public var budgetBytes: Int64?
-    /// `ok`, or why the budget cannot be kept (the agent's last storage pass).
-    public var state: String?
+    /// Access-event leaves held (docs/audit.md): never pruned, they count in `used_bytes`.
+    public var auditEvents: Int64
     /// When the oldest held reading was received (ms).
     public var oldestHeldAt: Int64?
     /// Full tiles of leaf hashes kept in the database (pruned, not archived).
@@ -29,7 +29,7 @@ public struct StorageFacts: Sendable {
         usedBytes = try StorageUse.usedBytes(db)
         fileBytes = try db.scalar("PRAGMA page_count") * (try db.scalar("PRAGMA page_size"))
         budgetBytes = try db.meta(StorageService.budgetKey).flatMap { Int64($0) }
-        state = try db.prepare("SELECT value FROM agent_state WHERE key = 'storage'").rows { $0.text(0) ?? "" }.first
+        auditEvents = try db.tableExists("audit_events") ? try db.scalar("SELECT COUNT(*) FROM audit_events") : 0
         oldestHeldAt = try db.optionalScalar("SELECT received_at FROM readings ORDER BY leaf_index LIMIT 1")
         tilesKept = try db.tableExists("tiles") ? try db.scalar("SELECT COUNT(*) FROM tiles") : 0
         let archive = TileArchiveState(db)
@@ -43,7 +43,7 @@ public struct StorageFacts: Sendable {
             (key: "used_bytes", value: .int(usedBytes)),
             (key: "file_bytes", value: .int(fileBytes)),
             (key: "budget_bytes", value: budgetBytes.map { .int($0) } ?? .null),
-            (key: "state", value: state.map { .string($0) } ?? .null),
+            (key: "audit_events", value: .int(auditEvents)),
             (key: "oldest_held_received_at", value: oldestHeldAt.map { .int($0) } ?? .null),
             (key: "tiles_kept", value: .int(tilesKept)),
             (key: "archived_tiles", value: .array(archivedTiles.map { .int($0) })),
@@ -56,10 +56,9 @@ public struct StorageFacts: Sendable {
             let tenths = (n * 10 + (1 << 19)) >> 20
             return "\(tenths / 10).\(tenths % 10) MiB"
         }
-        var used = "\(mib(usedBytes)) used" + (budgetBytes.map { " of \(mib($0))" } ?? "") + ", file \(mib(fileBytes))"
-        if let state { used += "; \(state)" }
+        let used = "\(mib(usedBytes)) used" + (budgetBytes.map { " of \(mib($0))" } ?? "") + ", file \(mib(fileBytes))"
         return [
-            "storage      held \(held), pruned \(pruned); \(used)",
+            "  readings   held \(held), pruned \(pruned), access events \(auditEvents) (kept); \(used)",
             "  log hashes \(tilesKept) tiles kept here, archived \(archivedTiles[0]) (level 0), \(archivedTiles[1]) (level 1)",
         ]
     }

@@ -12,7 +12,7 @@ public final class AgentLock: Sendable {
     /// Takes the lock or throws at once, naming what holds it.
     /// - Parameter purpose: what the caller is, for the message.
     public init(home: GatewayHome, purpose: String) throws {
-        let path = home.path + "/agent.lock"
+        let path = Self.path(home)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StoreError("cannot open \(path): \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -23,7 +23,13 @@ public final class AgentLock: Sendable {
                 : "\(purpose): cannot lock \(path): \(String(cString: strerror(errno)))")
         }
         self.fd = fd
+        // Who holds it, for `status` (AgentPresence): the kernel keeps the
+        // lock, this line only names the holder.
+        let holder = Array("\(getpid()) \(purpose)\n".utf8)
+        if ftruncate(fd, 0) == 0 { _ = holder.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } }
     }
+
+    public static func path(_ home: GatewayHome) -> String { home.path + "/agent.lock" }
 
     deinit { close(fd) }
 }

@@ -28,6 +28,8 @@ final class BitcoinAnchorTarget: AnchorTarget {
     /// The tip when a node last refused an anchor by policy: no new anchor
     /// until the next block, so a refusal is not repeated once per interval.
     var refusedAtTip: String?
+    /// The current endpoint's best block height at the last reorg scan.
+    var tipHeight: Int64?
 
     init(name: String = "ledger", endpoints: [LedgerEndpoint], fees: FeePolicy, logger: Logger) {
         precondition(!endpoints.isEmpty, "a ledger target needs at least one endpoint")
@@ -61,9 +63,8 @@ final class BitcoinAnchorTarget: AnchorTarget {
         prepared.remove(index)
         scannedTip[index] = nil
         guard endpoints.count > 1, Self.endpointIsDown(error) else { return false }
-        let from = url
+        // The anchor service says what happened, once per outage (not per switch).
         index = (index + 1) % endpoints.count
-        logger.notice("ledger \(from) failed (\(error)); switching to \(url)")
         return true
     }
 

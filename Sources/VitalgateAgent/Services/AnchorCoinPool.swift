@@ -114,4 +114,9 @@ struct AnchorFundsError: Error, CustomStringConvertible {
     var description: String {
         "ledger \(url): wallet \(wallet ?? "(default)") has \(available) sat free for anchor coins, \(needed) sat are needed: send coins to an address of that wallet (getnewaddress)"
     }
+    /// For `status`: what is wrong and what to do, without the numbers' bookkeeping.
+    var plainWords: String {
+        (available <= 0 ? "wallet \(wallet ?? "(default)") has no spendable coins" : "wallet \(wallet ?? "(default)") has only \(available) sat free")
+            + ", \(needed) sat needed: send coins to an address of that wallet on \(url) (getnewaddress)"
+    }
 }

@@ -23,6 +23,7 @@ extension BitcoinAnchorTarget {
         let tip = try rpc.bestBlockHash()
         guard scannedTip[index] != tip else { return }
         let height = try rpc.blockHeader(tip).height
+        tipHeight = height
         let anchors = AnchorTable(db)
         for anchor in try anchors.final(fromHeight: height - Self.reorgHorizon) where anchor.target == name {
             guard let hash = anchor.blockHash, try !blockIsActive(hash, rpc) else { continue }
@@ -37,7 +38,14 @@ extension BitcoinAnchorTarget {
     /// True when this node has `hash` in its active chain (getblockheader
     /// says -1 confirmations for a block a reorg left; -5 for one it never had).
     func blockIsActive(_ hash: String, _ rpc: BitcoinRPC) throws -> Bool {
-        do { return try rpc.blockHeader(hash).confirmations > 0 } catch .rpc(let code, _) where code == -5 { return false }
+        // A `catch .rpc(...) where …` clause here trips the SIL verifier of
+        // assertion-enabled compilers (Debian's swiftlang): match inside the catch.
+        do {
+            return try rpc.blockHeader(hash).confirmations > 0
+        } catch {
+            if case .rpc(let code, _) = error, code == -5 { return false }
+            throw error
+        }
     }
 
     /// One live anchor: send it if pending; then where is it now?

@@ -3,6 +3,7 @@ import Bitcoin
 import Logging
 import LedgerRPC
 import SQLiteStore
+import Synchronization
 
 /// Anchors the newest signed checkpoint on each ledger target every
 /// `anchor_interval` seconds (one transaction per interval, whatever the
@@ -17,12 +18,21 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
     public let loop = PartLoop(name: "vg-anchor")
     /// Used by the anchor thread only.
     let targets: [any AnchorTarget]
+    let board: StatusBoard
+    /// The ledger's best block height as last seen (-1: not yet), for live confirmation counts.
+    public let tipHeight = Atomic<Int64>(-1)
+    /// Nothing is anchored until it is clear (docs/audit.md).
+    let forkGuard: ForkGuard?
+    /// A fork refusal is said once, then every ten minutes (used by the anchor thread only).
+    var refusalLog = RepeatLimiter()
 
     /// How often anchors in flight are checked (bounded by the anchor interval).
     var pollInterval: Double { min(config.anchorInterval, 5) }
 
-    public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger) {
+    public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger, board: StatusBoard, forkGuard: ForkGuard? = nil) {
+        self.forkGuard = forkGuard
         self.config = config
+        self.board = board
         self.identity = identity
         self.logger = logger
         let fees = FeePolicy(configured: config.feeRate.map { FeeRate(coinsPerKvB: $0) },
@@ -30,53 +40,108 @@ public final class AnchorService: LoopingPart, @unchecked Sendable {
         targets = [BitcoinAnchorTarget(endpoints: config.ledgerEndpoints, fees: fees, logger: logger)]
     }
 
-    /// A new checkpoint exists; nothing to do until the interval is due.
-
     public func run() {
+        // One backoff for the whole list of endpoints: it grows only once every
+        // endpoint has failed in a row and is reset only by a success, so with
+        // every node down the agent goes round the list once per delay (capped
+        // at 10 s, docs/anchoring.md), not once per endpoint.
         var backoff = Backoff(base: 1, cap: 10)
         var db: Database?
         var nextAnchor = Clock.monotonicSeconds() + min(config.anchorInterval, config.checkpointInterval)
         var wait = 0.0
-        var recorded: [String: (state: String, at: Double)] = [:]
-        /// Records a target's state for `status`: each is a durable commit, so only
-        /// when it changes, or once a minute to keep its time current.
-        func record(_ name: String, _ state: String) {
-            let now = Clock.monotonicSeconds()
-            if let last = recorded[name], last.state == state, now - last.at < 60 { return }
-            if (try? db?.setAgentState(name, state, at: Clock.nowMillis())) != nil { recorded[name] = (state, now) }
-        }
+        /// Endpoints that failed in a row since the last success, and how.
+        var failures: [(url: String, error: String)] = []
+        var ledgerLog = RepeatLimiter()
+        var anchoringLog = RepeatLimiter()
         while true {
             let stop = loop.lock.withLock { () -> Bool in
                 if !loop.stopping && wait > 0 { loop.lock.wait(seconds: wait) }
                 return loop.stopping
             }
             if stop { return }
+            let now = Clock.monotonicSeconds()
             do {
                 if db == nil { db = try GatewayDatabase.open(config.home) }
                 for target in targets { try target.follow(db: db!, requiredDepth: config.confirmations) }
-                if Clock.monotonicSeconds() >= nextAnchor {
+                reportReachable(afterFailures: failures, &ledgerLog)
+                failures = []
+                if now >= nextAnchor, try guardAllowsAnchoring(db!) {
                     for target in targets { try anchorNewest(target, db!) }
                     nextAnchor = Clock.monotonicSeconds() + config.anchorInterval
+                    if anchoringLog.isActive { logger.notice("anchoring: working again") }
+                    anchoringLog.clear()
+                    board.set(.anchoring, .ok, "ok", "anchoring the newest checkpoint every \(Clock.duration(Int64(config.anchorInterval)))")
                 }
-                for target in targets { record(target.name, "reachable \(target.reachability)") }
                 backoff.reset()
                 wait = min(pollInterval, max(0.05, nextAnchor - Clock.monotonicSeconds()))
             } catch let error as LedgerError {
-                wait = backoff.nextDelay()
                 for case let target as BitcoinAnchorTarget in targets {
                     let url = target.url
-                    logger.warning("ledger \(url): \(error)")
-                    let state = BitcoinAnchorTarget.endpointIsDown(error) ? "unreachable" : "error"
-                    record(target.name, "\(state) \(url): \(error)")
-                    // Another endpoint is tried at once; the same one after the backoff.
-                    if target.noteFailure(error) { wait = 0.05; backoff.reset() }
+                    failures.append((url, "\(error)"))
+                    let down = BitcoinAnchorTarget.endpointIsDown(error)
+                    // Another endpoint is tried at once, until each has failed in a row.
+                    if target.noteFailure(error) && failures.count < target.endpoints.count {
+                        if failures.count == 1 && !ledgerLog.isActive { logger.notice("ledger \(url) failed (\(error)); switching to \(target.url)") }
+                        wait = 0.05
+                        continue
+                    }
+                    wait = backoff.nextDelay()
+                    let what: String
+                    if target.endpoints.count > 1 && down {
+                        what = "all \(target.endpoints.count) ledger nodes unreachable (" + failures.map { "\($0.url): \($0.error)" }.joined(separator: "; ") + ")"
+                    } else {
+                        what = "\(url): \(error)"
+                    }
+                    failures = []
+                    if let line = ledgerLog.line(what, now: now) { logger.warning("ledger: \(line); next try in \(Int(wait.rounded(.up))) s") }
+                    board.set(.ledger, .warning, down ? "unreachable" : "error", what)
                 }
+            } catch let funds as AnchorFundsError {
+                // The ledger answers, but the wallet cannot pay: following anchors goes
+                // on; making coins is tried again in a minute (or at the interval).
+                reportReachable(afterFailures: failures, &ledgerLog)
+                failures = []
+                backoff.reset()
+                nextAnchor = Clock.monotonicSeconds() + min(config.anchorInterval, 60)
+                wait = min(pollInterval, max(0.05, nextAnchor - Clock.monotonicSeconds()))
+                if let line = anchoringLog.line("anchoring blocked: \(funds)", now: now) { logger.error("\(line)") }
+                board.set(.anchoring, .warning, "blocked", funds.plainWords)
             } catch {
                 wait = backoff.nextDelay()
-                logger.error("anchoring: \(error); next try in \(Int(wait)) s")
+                if let line = anchoringLog.line("anchoring: \(error)", now: now) { logger.error("\(line); next try in \(Int(wait.rounded(.up))) s") }
+                board.set(.anchoring, .warning, "error", "\(error)")
                 db = nil
             }
         }
+    }
+
+    /// Every target answered: says so (in the log only after an outage).
+    private func reportReachable(afterFailures failures: [(url: String, error: String)], _ ledgerLog: inout RepeatLimiter) {
+        for target in targets {
+            if ledgerLog.isActive { logger.notice("ledger \(target.reachability): reachable again") }
+            board.set(.ledger, .ok, "reachable", target.reachability)
+            tipHeight.store(target.tipHeight ?? -1, ordering: .relaxed)
+        }
+        ledgerLog.clear()
+    }
+
+    /// Whether anchoring may go on: the start-up check of the ledger against
+    /// the database (ForkGuard) passed, or passes now. Throws `LedgerError`
+    /// while no node answers (the loop backs off and tries again).
+    func guardAllowsAnchoring(_ db: Database) throws -> Bool {
+        guard let forkGuard, !forkGuard.isClear else { return true }
+        if let refusal = forkGuard.refusal {
+            if let line = refusalLog.line("not anchoring: \(refusal)", now: Clock.monotonicSeconds()) { logger.error("\(line)") }
+            board.set(.anchoring, .critical, "refused", refusal)
+            return false
+        }
+        if let refusal = try forkGuard.checkLedger(db, endpoints: config.ledgerEndpoints, currentKey: identity.publicKey.bytes, home: config.home) {
+            logger.critical("\(refusal)")
+            board.set(.anchoring, .critical, "refused", refusal)
+            return false
+        }
+        logger.info("the ledger holds no anchor of this gateway's keys that contradicts its database; anchoring")
+        return true
     }
 
     /// Anchors the newest checkpoint on `target` if it is larger than every

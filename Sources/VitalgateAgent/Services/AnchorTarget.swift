@@ -29,6 +29,9 @@ protocol AnchorTarget: AnyObject {
 
     /// Where the target is reaching its ledger now, for `status` (no secrets).
     var reachability: String { get }
+
+    /// The ledger's best block height as last seen, for live confirmation counts.
+    var tipHeight: Int64? { get }
 }
 
 enum AnchorAttempt: Equatable {

@@ -14,12 +14,16 @@ public final class CheckpointService: LoopingPart, @unchecked Sendable {
     let identity: GatewayIdentity
     let logger: Logger
     let onSigned: @Sendable () -> Void
+    /// Refuses signing once the ledger contradicts the database (docs/audit.md).
+    let forkGuard: ForkGuard?
     public let loop = PartLoop(name: "vg-checkpoint")
     // Guarded by `loop.lock`.
     var committedSize: UInt64 = 0
     static let minimumSpacing = 1.0
 
-    public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger, onSigned: @escaping @Sendable () -> Void) {
+    public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger, forkGuard: ForkGuard? = nil,
+                onSigned: @escaping @Sendable () -> Void) {
+        self.forkGuard = forkGuard
         self.config = config
         self.identity = identity
         self.logger = logger
@@ -82,6 +86,10 @@ public final class CheckpointService: LoopingPart, @unchecked Sendable {
             return (size, try MerkleTree.root(size: size, nodes: nodes))
         }
         guard size > previous else { return previous }
+        if let refusal = forkGuard?.refusal {
+            logger.error("checkpoint not signed: \(refusal)")
+            return previous
+        }
         let note = identity.signCheckpoint(size: size, root: root.bytes)
         try CheckpointTable(db).insert(StoredCheckpoint(treeSize: size, root: root.bytes, note: note, createdAt: Clock.nowMillis()))
         logger.info("checkpoint signed: tree size \(size), root \(root.hex)")

@@ -12,8 +12,9 @@ public enum GatewayKeyRotation {
 
     /// In one transaction: signs the rotation statement with `old`, appends
     /// it to the log as a leaf (the next checkpoint, signed with `new`, and
-    /// its anchor cover it), records it in the key chain, re-seals every
-    /// stored reading under `new`'s data key and every patient reference to
+    /// its anchor cover it) after any access events still pending, records it
+    /// in the key chain, re-seals every stored reading and access event under
+    /// `new`'s data key and every patient reference to
     /// `new`'s patient key, and makes `new` the current key.
     /// Precondition: `old` is the database's current key (checked).
     public static func commit(db: Database, gatewayID: String, old: Ed25519SecretKey, new: Ed25519SecretKey,
@@ -26,10 +27,15 @@ public enum GatewayKeyRotation {
             let rotation = KeyRotation(gateway: gatewayID, seq: UInt64(try table.count()) + 1, ts: millis,
                                        oldKey: old.publicKey.bytes, newKey: new.publicKey.bytes)
             let statement = rotation.canonicalEncoding()
-            try reseal(db, from: LeafCipher(gatewayKey: old), to: LeafCipher(gatewayKey: new))
-            try PatientSealing.rotate(db, from: PatientCipher(gatewayKey: old), to: PatientCipher(gatewayKey: new))
             let nodes = MerkleNodeTable(db)
             var range = try CompactRange(size: try nodes.treeSize(), nodes: nodes)
+            // Access events recorded while the agent was stopped go into the log
+            // first, under the old key: they happened before the rotation (docs/audit.md).
+            while try !AccessTrail.appendPending(db, range: &range, cipher: LeafCipher(gatewayKey: old),
+                                                 opener: PatientCipher(gatewayKey: old), gatewayID: gatewayID).isEmpty {}
+            try reseal(db, from: LeafCipher(gatewayKey: old), to: LeafCipher(gatewayKey: new))
+            try AccessTrail.reseal(db, from: LeafCipher(gatewayKey: old), to: LeafCipher(gatewayKey: new))
+            try PatientSealing.rotate(db, from: PatientCipher(gatewayKey: old), to: PatientCipher(gatewayKey: new))
             let index = range.size
             try nodes.insert(range.append(RFC9162.hashLeaf(statement)))
             try table.insert(rotation, statement: statement, signature: old.sign(statement), leafIndex: index, at: millis)

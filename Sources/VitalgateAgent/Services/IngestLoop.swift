@@ -15,9 +15,15 @@ extension IngestService {
                 // The database could not be opened or written (disk full, I/O error). Nothing
                 // taken from the broker is dropped: the batch stays in `inbox` and is retried.
                 let delay = backoff.nextDelay()
+                let full = (error as? SQLiteError)?.isFull == true || "\(error)".contains("No space left")
+                if full { noteProgress(waitingForRoom: true) }
+                let why = Self.pauseReason(error, full: full)
+                if let line = pauseLog.line("ingest paused, nothing is acknowledged: \(why)", now: Clock.monotonicSeconds()) {
+                    logger.error("\(line); retrying in \(Int(delay * 1000)) ms")
+                }
                 paused = true
-                logger.error("ingest paused, nothing is acknowledged: \(error); retrying in \(Int(delay * 1000)) ms")
-                writePausedState("\(error)")
+                board.set(.ingest, .critical, "paused", why)
+                checkBroker()
                 let stop = lock.withLock { () -> Bool in
                     if !stopping { lock.wait(seconds: delay) }
                     return stopping && inbox.isEmpty
@@ -33,32 +39,42 @@ extension IngestService {
                                  dedupeWindowMillis: config.maxPastSkewMillis + config.maxFutureSkewMillis)
         var devices = DeviceCache(table: DeviceTable(db)) { [self] in publishDevices($0) }
         try devices.reload()
+        // Pruned readings were stored too (docs/storage.md): the metric is a counter.
+        let stored = try db.scalar("SELECT COUNT(*) FROM readings") + (Int64(try db.meta(ReadingPruner.prunedCountKey) ?? "0") ?? 0)
+        progress.withLock { $0.storedReadings = stored }
         if client == nil {
             let client = try makeClient()
             self.client = client
             try client.start()
             logger.info("ingest: log size \(log.treeSize); connecting to \(config.mqttHost):\(config.mqttPort) as client id \(config.mqttClientID)\(config.mqttUsername.map { ", user \($0)" } ?? "")")
         }
-        try db.setAgentState("ingest", "running", at: Clock.nowMillis())
+        if !paused { board.set(.ingest, .ok, "running", "log size \(log.treeSize)") }
         var previousBatch = 0
         var previousStart = Clock.monotonicSeconds()
+        var trail = AccessTrailPoll()
+        trail.append(log, self)
         while true {
-            let (batch, brokerState, done, drained) = lock.withLock { () -> ([InboxItem], Bool?, Bool, Bool) in
-                // Sleep until a message, a stop or a broker change; at most 10 s, for the device refresh.
-                if inbox.isEmpty && !stopping && !brokerStateChanged { lock.wait(seconds: 10) }
+            let (batch, done, drained) = lock.withLock { () -> ([InboxItem], Bool, Bool) in
+                // Sleep until a message or a stop; at most 10 s, for the device refresh and the
+                // watchdog, or a second while access events are appended (docs/audit.md).
+                if inbox.isEmpty && !stopping { lock.wait(seconds: patients == nil ? 10 : AccessTrailPoll.interval) }
                 if !heldForStorage { collect(previousBatch: previousBatch, previousStart: previousStart) }
                 let take = min(inbox.count, Self.maxBatch)
                 let batch = inbox.first(take)
-                let state: Bool? = brokerStateChanged ? brokerConnected : nil
-                brokerStateChanged = false
                 // Pacing may hold acks while the stream flows; once this batch takes
                 // everything waiting, the batch's acks and any held ones go out at once.
-                return (batch, state, stopping && inbox.count == take, inbox.count == take)
+                return (batch, stopping && inbox.count == take, inbox.count == take)
             }
             let now = Clock.nowMillis()
             previousStart = Clock.monotonicSeconds()
-            if let brokerState {
-                try db.setAgentState("broker", brokerState ? "connected" : "disconnected", at: now)
+            if batch.isEmpty {
+                noteProgress()
+                if paused {
+                    // The session reopened and nothing waits: nothing is failing any more.
+                    paused = false
+                    pauseLog.clear()
+                    board.set(.ingest, .ok, "running", "log size \(log.treeSize)")
+                }
             }
             if !batch.isEmpty {
                 // Over the storage budget nothing is committed, so nothing is acknowledged
@@ -78,6 +94,14 @@ extension IngestService {
                     }
                 }
                 let outcomes = try log.commit(items, receivedAt: now)
+                let committed = Clock.monotonicSeconds()
+                let newlyStored = Int64(outcomes.reduce(0) { if case .stored = $1 { $0 + 1 } else { $0 } })
+                progress.withLock {
+                    $0.lastProgress = committed
+                    $0.waitingForRoom = false
+                    $0.commitLatency.observe(committed - previousStart)
+                    $0.storedReadings = ($0.storedReadings ?? 0) + newlyStored
+                }
                 lock.withLock {
                     inbox.removeFirst(batch.count)
                     // What is left arrived after this batch was taken.
@@ -88,8 +112,9 @@ extension IngestService {
                 if paused || heldForStorage {
                     paused = false
                     heldForStorage = false
+                    pauseLog.clear()
                     logger.notice("ingest resumed: committing and acknowledging again")
-                    try? db.setAgentState("ingest", "running", at: now)
+                    board.set(.ingest, .ok, "running", "resumed at log size \(log.treeSize)")
                 }
                 report(outcomes)
                 acknowledge(items, outcomes, flush: drained)
@@ -97,6 +122,9 @@ extension IngestService {
             }
             // Under steady traffic too, so a revocation takes effect within 10 s.
             try devices.refreshIfStale(now: now)
+            checkBroker()
+            summariseRejections(force: done)
+            if trail.isDue || done { trail.append(log, self) }
             if done {
                 try log.flushState()
                 return
@@ -142,16 +170,21 @@ extension IngestService {
         return used >= budget ? (used, budget) : nil
     }
 
-    /// Backpressure: no commit, so no ack. Says so once, asks the storage
-    /// service for a pass, and looks again within a second.
+    /// Backpressure: no commit, so no ack. Says so (log, once and then every
+    /// ten minutes; `status` part `ingest` critical), asks the storage service
+    /// for a pass, and looks again within a second. It counts as waiting for
+    /// room, as on a full disk, so the watchdog does not take it for a hang.
     private func holdForStorage(_ reached: (used: Int64, budget: Int64), db: Database, now: Int64) {
-        if !heldForStorage {
-            heldForStorage = true
-            let why = storage?.facts.withLock { $0.blockedBy }.map { "; \($0) may not be pruned yet" } ?? ""
-            let state = "paused: storage budget reached (\(reached.used) of \(reached.budget) bytes used)\(why)"
-            logger.error("ingest paused, nothing is acknowledged: storage budget reached (\(reached.used) of \(reached.budget) bytes used)\(why); resuming once delivered, anchored readings can be pruned")
-            try? db.setAgentState("ingest", state, at: now)
+        noteProgress(waitingForRoom: true)
+        let why = storage?.facts.withLock { $0.blockedBy }.map { "; \($0) may not be pruned yet" } ?? ""
+        let figures = "\(StorageCheck.bytes(reached.used)) of \(StorageCheck.bytes(reached.budget)) used"
+        let reason = "storage budget reached (\(figures))\(why)"
+        // The figures change each second: the repeat limiter sees the message without them.
+        if let line = pauseLog.line("ingest paused, nothing is acknowledged: storage budget reached\(why)", now: Clock.monotonicSeconds()) {
+            logger.error("\(line) (\(figures)); resuming once delivered, anchored readings can be pruned")
         }
+        heldForStorage = true
+        board.set(.ingest, .critical, "paused", reason + "; devices keep their readings and resend them")
         storage?.wake()
         lock.withLock {
             if !stopping { _ = lock.wait(seconds: 1) }
@@ -182,11 +215,39 @@ extension IngestService {
         acks.send(decided, via: client, flush: flush)
     }
 
-    /// Logs rejections by device and reason; never a value or payload.
+    /// Logs rejections by device and reason, never a value or payload: the
+    /// first of each (device, reason) in a minute in full, the rest in one
+    /// summary line when the minute ends (`LogThrottle`).
     private func report(_ outcomes: [IngestOutcome]) {
+        let now = Clock.monotonicSeconds()
         for case .rejected(let r) in outcomes where r.reason != .duplicate {
-            logger.notice("rejected message from \(r.device ?? "?"): \(r.reason.rawValue): \(r.detail)")
+            if rejectionLog.admit("\(r.device ?? "?") \(r.reason.rawValue)", now: now) {
+                logger.notice("rejected message from \(r.device ?? "?"): \(r.reason.rawValue): \(r.detail)")
+            }
         }
+    }
+
+    private func summariseRejections(force: Bool) {
+        guard let summary = rejectionLog.flush(now: Clock.monotonicSeconds(), force: force) else { return }
+        let window = Int(rejectionLog.window)
+        for (kind, count) in summary.repeated {
+            let (device, reason) = kind.firstIndex(of: " ").map { (kind[..<$0], kind[kind.index(after: $0)...]) } ?? (Substring(kind), "")
+            logger.notice("rejected \(count) more messages from \(device) (\(reason)) in the last \(window) s")
+        }
+        if let rest = summary.overflow {
+            logger.notice("rejected \(rest.count) more messages of \(rest.kinds) other device and reason pairs in the last \(window) s (see `vitalgate status`)")
+        }
+    }
+
+    /// Why ingest paused, for a person.
+    static func pauseReason(_ error: any Error, full: Bool) -> String {
+        if full {
+            return "the disk is full: nothing is stored or acknowledged until there is room (devices keep their readings and resend them)"
+        }
+        if let sqlite = error as? SQLiteError, sqlite.isBusy {
+            return "the database is locked by another process (\(sqlite.message)); devices keep their readings until it is free"
+        }
+        return "\(error)"
     }
 }
 
@@ -226,5 +287,35 @@ struct DeviceCache {
         if let s = statuses[id] { return s }
         if (try? table.exists(id)) == true { try? reload() }
         return statuses[id] ?? .unknown
+    }
+}
+
+/// The ingest thread appends recorded access events to the log (it is the
+/// log's one writer while the agent runs; docs/audit.md, "Who appends"):
+/// at start, then at most once per `interval`, and before it stops. A
+/// failure is logged and retried; it never stops ingest.
+struct AccessTrailPoll {
+    static let interval = 1.0
+    var next = 0.0
+    var lastError = -Double.infinity
+
+    var isDue: Bool { Clock.monotonicSeconds() >= next }
+
+    mutating func append(_ log: ReadingLog, _ service: IngestService) {
+        next = Clock.monotonicSeconds() + Self.interval
+        guard let patients = service.patients else { return }
+        do {
+            let appended = try log.appendAccessEvents(opener: patients, gatewayID: service.config.gatewayID)
+            guard !appended.isEmpty else { return }
+            for (index, event) in appended {
+                service.logger.info("access event #\(event.number) \(event.type) appended as leaf \(index)")
+            }
+            service.onCommitted(log.treeSize)
+        } catch {
+            if Clock.monotonicSeconds() - lastError >= 60 {
+                service.logger.error("access events could not be appended to the log (retrying): \(error)")
+                lastError = Clock.monotonicSeconds()
+            }
+        }
     }
 }

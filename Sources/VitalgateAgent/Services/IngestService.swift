@@ -2,6 +2,7 @@ import Threads
 import Logging
 import MQTT
 import SQLiteStore
+import Synchronization
 import Vitals
 
 /// Takes readings from the broker (`vitals/+`), validates them against their
@@ -25,6 +26,9 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     let storage: StorageService?
     /// Seals leaves at rest (see `LeafCipher`).
     let cipher: LeafCipher
+    /// Opens recorded access events, which this thread appends to the log
+    /// (docs/audit.md); nil: none are appended (benchmarks).
+    let patients: PatientCipher?
     let lock = ConditionLock()
     let thread = WorkerThread(name: "vg-ingest")
     /// Publishes acknowledgements after each commit, off the ingest thread.
@@ -36,8 +40,6 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     /// Device enrolment as the ingest thread last loaded it, for the network thread.
     var deviceSnapshot: [String: DeviceStatus] = [:]
     var stopping = false
-    var brokerConnected = false
-    var brokerStateChanged = true
     /// The inbox size at which `receive` wakes the ingest thread: 1, or
     /// `maxBatch` while it groups a commit (so it is not woken per message).
     var wakeAt = 1
@@ -51,6 +53,17 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     var paused = false
     /// Ingest is holding commits because the storage budget is reached.
     var heldForStorage = false
+    /// Rejections are logged per device and reason, summarised per minute.
+    var rejectionLog = LogThrottle()
+    /// A pause that lasts is logged once, then every ten minutes.
+    var pauseLog = RepeatLimiter()
+    // Shared, each behind its own lock.
+    /// Where ingest and the broker connection stand, for `status` (docs/operations.md).
+    let board: StatusBoard
+    /// For the watchdog and the metrics: when ingest last made progress (OperationsService).
+    let progress = Mutex(IngestProgress())
+    /// The broker connection as libmosquitto's callbacks saw it, and what was logged about it.
+    let brokerWatch = Mutex(BrokerWatch())
 
     /// Messages held in memory before the network thread waits for room.
     /// What waits then stays with the broker (persistent session), and
@@ -70,10 +83,13 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
     static let subscription = "vitals/+"
 
     /// - Parameter onCommitted: called on the ingest thread with the log size after each commit.
-    public init(config: AgentConfig, logger: Logger, cipher: LeafCipher, storage: StorageService? = nil,
+    public init(config: AgentConfig, logger: Logger, cipher: LeafCipher, patients: PatientCipher? = nil, board: StatusBoard,
+                storage: StorageService? = nil,
                 onCommitted: @escaping @Sendable (UInt64) -> Void) {
         self.config = config
+        self.board = board
         self.cipher = cipher
+        self.patients = patients
         self.logger = logger
         self.storage = storage
         self.onCommitted = onCommitted
@@ -115,14 +131,13 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
                 do { try client?.subscribe(Self.subscription, qos: 1) } catch {
                     self.logger.error("subscribe to \(Self.subscription) failed: \(error)")
                 }
+                self.brokerConnected()
             } else {
-                self.logger.warning("broker refused the connection (connack \(rc))")
+                self.brokerRefused(rc)
             }
-            self.setBroker(connected: rc == 0)
         }
-        client.onDisconnect = { [weak self] rc in
-            self?.logger.warning("broker connection lost (rc \(rc)); reconnecting with backoff")
-            self?.setBroker(connected: false)
+        client.onDisconnect = { [weak self, weak client] rc in
+            self?.brokerLost(rc, reason: client?.lastDisconnectReason ?? "connection ended")
         }
         return client
     }
@@ -155,20 +170,6 @@ public final class IngestService: ThreadedPart, @unchecked Sendable {
         lock.withLock { deviceSnapshot = statuses }
     }
 
-    /// Says in the database that ingest is paused, when the database takes
-    /// writes at all (a full disk may refuse even this; the log says it too).
-    func writePausedState(_ why: String) {
-        guard let db = try? GatewayDatabase.open(config.home) else { return }
-        try? db.setAgentState("ingest", "paused: \(why)", at: Clock.nowMillis())
-    }
-
-    func setBroker(connected: Bool) {
-        lock.withLock {
-            brokerConnected = connected
-            brokerStateChanged = true
-            lock.broadcast()
-        }
-    }
 }
 
 /// What the network thread queues for the ingest thread.
@@ -177,4 +178,36 @@ enum InboxItem {
     case validated(ReadingLog.Item)
     /// From a device the snapshot did not know: validated on the ingest thread.
     case raw(MQTTMessage)
+}
+
+/// What the watchdog asks of ingest: is it getting on with its work?
+struct IngestProgress {
+    /// Monotonic time of the last commit, or of the last look at an empty inbox.
+    var lastProgress = Clock.monotonicSeconds()
+    /// Paused because the disk is full: waiting for room is the right thing
+    /// to do, and a restart would not make any (status says it, critically).
+    var waitingForRoom = false
+    var commitLatency = Histogram()
+    /// Readings in the log: counted once per session, then kept up to date by each commit (for the metrics).
+    var storedReadings: Int64?
+}
+
+extension IngestService {
+    /// The ingest thread made progress (a commit, or nothing to do).
+    func noteProgress(waitingForRoom: Bool = false) {
+        let now = Clock.monotonicSeconds()
+        progress.withLock {
+            $0.lastProgress = now
+            $0.waitingForRoom = waitingForRoom
+        }
+    }
+
+    /// Seconds since ingest last made progress, unless it is waiting for room on a full disk (then 0).
+    public func secondsWithoutProgress(now: Double = Clock.monotonicSeconds()) -> Double {
+        progress.withLock { $0.waitingForRoom ? 0 : max(0, now - $0.lastProgress) }
+    }
+
+    public var commitLatency: Histogram.Snapshot { progress.withLock { $0.commitLatency.snapshot } }
+
+    public var storedReadings: Int64? { progress.withLock { $0.storedReadings } }
 }

@@ -24,6 +24,12 @@ public final class StorageService: LoopingPart, @unchecked Sendable {
         public var usedBytes: Int64 = 0
         /// Why the last pass could not prune further, when the budget needed it.
         public var blockedBy: String?
+        /// Bytes of free pages in the database file (left by pruning, reused by new rows).
+        public var freePageBytes: Int64 = 0
+        /// A failure of the last pass that does not hold ingest (the archive).
+        public var note: String?
+        /// Passes made; 0: nothing is known yet.
+        public var passes = 0
     }
 
     /// `meta` key of the budget last applied, in bytes (for `status`).
@@ -33,8 +39,11 @@ public final class StorageService: LoopingPart, @unchecked Sendable {
     static let walCheckpointBytes: Int64 = 4 << 20
     /// How often the WAL's size is looked at.
     static let walCheckInterval = 1.0
-    static let highWater = 0.9
-    static let lowWater = 0.8
+    /// Pruning for room starts above this share of the budget and goes down to
+    /// `lowWater`: below the 90% at which `status` and the alert warn
+    /// (docs/operations.md), so a gateway that can prune never warns.
+    static let highWater = 0.85
+    static let lowWater = 0.75
     /// Tiles written to the archive per pass (a long backlog is spread over passes).
     static let tilesPerPass = 256
 
@@ -55,7 +64,6 @@ public final class StorageService: LoopingPart, @unchecked Sendable {
         var backoff = Backoff(base: 1, cap: 60)
         var db: Database?
         var nextPass = Clock.monotonicSeconds() + 1
-        var lastState = ""
         while true {
             let (stop, passDue) = loop.lock.withLock { () -> (Bool, Bool) in
                 let wait = min(nextPass - Clock.monotonicSeconds(), Self.walCheckInterval)
@@ -75,11 +83,8 @@ public final class StorageService: LoopingPart, @unchecked Sendable {
                 }
                 try checkpointWAL(db!)
                 guard passDue else { continue }
-                let state = try pass(db!)
-                if state != lastState {
-                    try? db!.setAgentState("storage", state, at: Clock.nowMillis())
-                    lastState = state
-                }
+                // The operations service shows what the pass found (status part `storage`).
+                try pass(db!)
                 backoff.reset()
                 nextPass = Clock.monotonicSeconds() + Self.interval
             } catch {
@@ -98,8 +103,8 @@ public final class StorageService: LoopingPart, @unchecked Sendable {
         try db.execute("PRAGMA wal_checkpoint(PASSIVE)")
     }
 
-    /// One pass; returns the state `status` shows.
-    func pass(_ db: Database) throws -> String {
+    /// One pass; what it found goes to `facts`.
+    func pass(_ db: Database) throws {
         let archive = config.storage.archiveDirectory.map { TileArchive(directory: $0) }
         let nodes = MerkleNodeTable(db, archive: archive)
         var notes: [String] = []
@@ -127,17 +132,20 @@ public final class StorageService: LoopingPart, @unchecked Sendable {
             outcome.pruned += room.pruned
             outcome.tilesKept += room.tilesKept
             used = try StorageUse.usedBytes(db)
-            if used >= budget, let stop = room.stoppedBy, stop != .enough { blockedBy = stop.rawValue }
+            // Not down to the low water: what stopped the pruner holds the budget
+            // (ingest stops acknowledging once `used` reaches it).
+            if let stop = room.stoppedBy, stop != .enough, Double(used) > Double(budget) * Self.lowWater { blockedBy = stop.rawValue }
         }
         _ = try pruner.pruneCheckpoints(now: now)
         if outcome.pruned > 0 {
             logger.info("pruned \(outcome.pruned) readings (delivered, anchored, past the retention or over the budget); \(outcome.tilesKept) tiles of their hashes kept here")
         }
-        facts.withLock { $0 = Facts(budgetBytes: budget, usedBytes: used, blockedBy: blockedBy) }
+        let freePages = try db.scalar("PRAGMA freelist_count") * (try db.scalar("PRAGMA page_size"))
+        facts.withLock {
+            $0 = Facts(budgetBytes: budget, usedBytes: used, blockedBy: blockedBy, freePageBytes: freePages,
+                       note: notes.isEmpty ? nil : notes.joined(separator: "; "), passes: $0.passes + 1)
+        }
         logger.debug("storage pass: pruned \(outcome.pruned) (stopped by \(outcome.stoppedBy?.rawValue ?? "nothing")); \(used) of \(budget) bytes used")
-        var state = blockedBy.map { "full: the budget is reached and \($0) hold it" } ?? "ok"
-        if !notes.isEmpty { state += "; " + notes.joined(separator: "; ") }
-        return state
     }
 }
 

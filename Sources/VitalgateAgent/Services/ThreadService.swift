@@ -12,12 +12,18 @@ public protocol ThreadedPart: AnyObject, Sendable {
 
 public struct ThreadService: Service {
     let part: any ThreadedPart
+    /// Called when this part is told to stop, before it stops.
+    let onShutdown: @Sendable () -> Void
 
-    public init(_ part: any ThreadedPart) { self.part = part }
+    public init(_ part: any ThreadedPart, onShutdown: @escaping @Sendable () -> Void = {}) {
+        self.part = part
+        self.onShutdown = onShutdown
+    }
 
     public func run() async throws {
         part.start()
         try? await gracefulShutdown()
+        onShutdown()
         part.stopAndJoin()
     }
 }

@@ -1,4 +1,5 @@
 import Merkle
+import ProofBundle
 import SHA2
 import SQLiteStore
 import Sodium
@@ -17,7 +18,7 @@ public enum IngestOutcome: Sendable, Equatable {
 public final class ReadingLog {
     let db: Database
     let nodes: MerkleNodeTable
-    public private(set) var range: CompactRange
+    public internal(set) var range: CompactRange
     let rejectionsKept: Int
     let cipher: LeafCipher
     /// Nonces for sealing and leaf salts, fetched in bulk (one getrandom(2)
@@ -227,6 +228,24 @@ extension RejectionReason {
             false
         default:
             true
+        }
+    }
+}
+
+extension ReadingLog {
+    /// Appends the access events waiting in `audit_pending` as leaves, in one
+    /// transaction (docs/audit.md); on failure nothing is kept, in the
+    /// database or in memory.
+    func appendAccessEvents(opener: PatientCipher, gatewayID: String) throws -> [(index: UInt64, event: AccessEvent)] {
+        guard try AccessTrail.hasPending(db) else { return [] }
+        let saved = range
+        do {
+            return try db.transaction(.immediate) {
+                try AccessTrail.appendPending(db, range: &range, cipher: cipher, opener: opener, gatewayID: gatewayID, random: random)
+            }
+        } catch {
+            range = saved
+            throw error
         }
     }
 }

@@ -221,7 +221,30 @@ public enum Schema {
         UPDATE readings SET leaf_hash = (SELECT hash FROM merkle_nodes WHERE level = 0 AND idx = readings.leaf_index);
         DELETE FROM merkle_nodes WHERE level = 0 AND idx IN (SELECT leaf_index FROM readings);
         """,
-        // 7: storage (issue 14, docs/storage.md).
+        // 7: issue 16, the access trail (docs/audit.md). Events are recorded in
+        // audit_pending by whoever causes them (a sealed box to the patient key,
+        // or JSON text before the database has one) and appended, in id order, as
+        // leaves by the log's one writer; audit_events holds each leaf sealed at
+        // rest (its salt inside) with what listing needs in the clear. Their leaf
+        // hashes are merkle_nodes rows of level 0, as key rotations' are.
+        """
+        CREATE TABLE audit_pending(
+            id INTEGER PRIMARY KEY,
+            event BLOB NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE audit_events(
+            leaf_index INTEGER PRIMARY KEY,
+            number INTEGER NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            device TEXT,
+            ts INTEGER NOT NULL,
+            leaf BLOB NOT NULL
+        );
+        CREATE INDEX audit_events_by_device ON audit_events(device, ts);
+        """,
+        // 8: storage (issue 14, docs/storage.md). After issue 16's 7, which was
+        // released first: a database made by that release migrates forward.
         // - readings loses UNIQUE (device, boot, seq): that index took one page write per
         //   device per commit; exactly-once is kept by reading_runs (ReadingRuns), which the
         //   agent fills from the readings at its first start. The table is rebuilt (SQLite's

@@ -21,7 +21,7 @@ struct DevMine: ParsableCommand {
 
     func validate() throws {
         guard ledger.url != nil, ledger.cookie != nil || ledger.user != nil else {
-            throw ValidationError("--ledger-url and --ledger-cookie (or --ledger-user/--ledger-password) are required")
+            throw ValidationError("--ledger-url and --ledger-cookie (or --ledger-user/--ledger-password-file) are required")
         }
     }
 

@@ -15,7 +15,7 @@ struct DevBenchAnchor: ParsableCommand {
 
     func validate() throws {
         guard ledger.url != nil, ledger.cookie != nil || ledger.user != nil else {
-            throw ValidationError("--ledger-url and --ledger-cookie (or --ledger-user/--ledger-password) are required")
+            throw ValidationError("--ledger-url and --ledger-cookie (or --ledger-user/--ledger-password-file) are required")
         }
         guard utxos >= 8, anchors >= 1 else { throw ValidationError("--utxos must be at least 8 and --anchors at least 1") }
     }

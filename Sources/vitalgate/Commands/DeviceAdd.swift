@@ -1,5 +1,6 @@
 import ArgumentParser
 import FHIR
+import ProofBundle
 import Sodium
 import VitalgateAgent
 
@@ -32,10 +33,19 @@ struct DeviceAdd: ParsableCommand {
 
     func run() throws {
         let gatewayHome = home.gatewayHome
+        guard Files.exists(gatewayHome.secretKeyFile) else {
+            throw CLIError("\(gatewayHome.path) is not a provisioned gateway (no gateway.key): run `vitalgate provision` first")
+        }
         let db = try GatewayDatabase.open(gatewayHome)
         if patient != nil { try preparePatientSealing(gatewayHome, db, key) }
         let (account, password) = BrokerAccount.issue(user: id)
-        try DeviceTable(db).add(id: id, profile: profile, patient: patient, brokerLine: account.line, at: Clock.nowMillis())
+        let now = Clock.nowMillis()
+        try db.transaction(.immediate) {
+            try DeviceTable(db).add(id: id, profile: profile, patient: patient, brokerLine: account.line, at: now)
+            var details: [String: AccessEvent.Value] = ["device": .string(id), "profile": .string(profile), "actor": .string(cliActor())]
+            if let patient { details["patient"] = .string(patient) }
+            try AccessTrail.record(AccessEventDraft(.deviceEnrol, ts: now, details: details), in: db)
+        }
         let broker = try brokerFiles(gatewayHome)
         try broker.write(db)
         Console.err(broker.reload())

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FHIR
+import ProofBundle
 import VitalgateAgent
 
 struct DeviceAssign: ParsableCommand {
@@ -22,7 +23,12 @@ struct DeviceAssign: ParsableCommand {
     func run() throws {
         let db = try GatewayDatabase.open(home.gatewayHome)
         if patient != nil { try preparePatientSealing(home.gatewayHome, db, key) }
-        try PatientAssignments(db).assign(device: id, patient: patient)
+        try db.transaction(.immediate) {
+            try PatientAssignments(db).assign(device: id, patient: patient)
+            var details: [String: AccessEvent.Value] = ["device": .string(id), "actor": .string(cliActor())]
+            if let patient { details["patient"] = .string(patient) }
+            try AccessTrail.record(AccessEventDraft(patient == nil ? .deviceUnassign : .deviceAssign, ts: Clock.nowMillis(), details: details), in: db)
+        }
         Console.out(patient.map { "assigned \(id) to \($0)" } ?? "unassigned \(id)")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProofBundle
 import VitalgateAgent
 
 struct DeviceRevoke: ParsableCommand {
@@ -12,7 +13,11 @@ struct DeviceRevoke: ParsableCommand {
     func run() throws {
         let gatewayHome = home.gatewayHome
         let db = try GatewayDatabase.open(gatewayHome)
-        try DeviceTable(db).revoke(id: id, at: Clock.nowMillis())
+        let now = Clock.nowMillis()
+        try db.transaction(.immediate) {
+            try DeviceTable(db).revoke(id: id, at: now)
+            try AccessTrail.record(AccessEventDraft(.deviceRevoke, ts: now, details: ["device": .string(id), "actor": .string(cliActor())]), in: db)
+        }
         let broker = try brokerFiles(gatewayHome)
         try broker.write(db)
         Console.err(broker.reload())

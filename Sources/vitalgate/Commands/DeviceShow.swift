@@ -14,11 +14,11 @@ struct DeviceShow: ParsableCommand {
         guard let d = try DeviceTable(db).show(id: id) else { throw CLIError("no device `\(id)` (see `vitalgate device list`)") }
         Console.out("device       \(d.id)")
         Console.out("profile      \(d.profile)")
-        Console.out("state        \(d.status)" + (d.revokedAt.map { " (revoked at \($0) ms)" } ?? ""))
-        Console.out("enrolled at  \(d.enrolledAt) ms")
+        Console.out("state        \(d.status)" + (d.revokedAt.map { " (revoked at \(Clock.iso8601(millis: $0)))" } ?? ""))
+        Console.out("enrolled at  \(Clock.iso8601(millis: d.enrolledAt))")
         Console.out("patient      \(try patientText(d.patient, device: d.id, cipher))")
         Console.out("broker       \(d.hasBrokerCredentials ? "may connect as user \(d.id)" : "no credentials")")
-        Console.out("last seen    \(d.lastSeen.map { "\($0) ms" } ?? "never")")
+        Console.out("last seen    \(d.lastSeen.map { "\(Clock.iso8601(millis: $0)) (\(Clock.age(of: $0)))" } ?? "never")")
         Console.out("readings     \(d.readings)")
         Console.out("rejected     \(d.rejectionsRecorded) (in the bounded rejection record)")
     }

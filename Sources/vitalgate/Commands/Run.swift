@@ -38,16 +38,15 @@ struct Run: AsyncParsableCommand {
         guard Files.exists(gatewayHome.configFile) else {
             throw CLIError("\(gatewayHome.configFile) not found: run `vitalgate provision --home \(gatewayHome.path) --gateway-id ID` first")
         }
-        let config = try AgentConfig(home: gatewayHome, file: try configFile(gatewayHome), overrides: overrides, environment: Environment.current)
+        let environment = Environment.current
+        let config = try AgentConfig(home: gatewayHome, file: try configFile(gatewayHome), overrides: overrides, environment: environment)
         let level = Logger.Level(rawValue: logLevel)!
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        // Under systemd, stderr is the journal: priorities, no timestamps of our own.
+        let journal = AgentLogHandler.stderrIsJournal(environment["JOURNAL_STREAM"])
+        LoggingSystem.bootstrap { _ in AgentLogHandler(level: level, journal: journal) }
         // Held until exit: no second agent, and no rotate-key, while this one runs.
         let lock = try AgentLock(home: gatewayHome, purpose: "vitalgate run")
-        try await Agent.run(config: config, logger: Logger(label: "vitalgate"))
+        try await Agent.run(config: config, logger: Logger(label: "vitalgate"), environment: environment)
         withExtendedLifetime(lock) {}
     }
 }

@@ -20,7 +20,7 @@ struct KeyOptions: ParsableArguments {
 /// The home's config file, or an empty one if there is none yet.
 func configFile(_ home: GatewayHome) throws -> ConfigFile {
     guard Files.exists(home.configFile) else { return ConfigFile() }
-    return try ConfigFile(parsing: try Files.readText(home.configFile))
+    return try ConfigFile(parsing: try Files.readText(home.configFile), path: home.configFile)
 }
 
 /// The broker files of `home`, by its settings.

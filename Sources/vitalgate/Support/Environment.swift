@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import VitalgateAgent
 
 /// The process environment, read without Foundation.
 enum Environment {
@@ -23,3 +24,6 @@ enum Environment {
         return s.isEmpty ? nil : s
     }
 }
+
+/// Who runs this command, for the access trail's `actor` (docs/audit.md).
+func cliActor() -> String { AccessTrail.actor(environment: Environment.current) }
