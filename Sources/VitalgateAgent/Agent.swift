@@ -25,13 +25,19 @@ public enum Agent {
             let changed = try AccessTrail.recordConfiguration(db, settings: config.resolvedSettings, at: Clock.nowMillis())
             if !changed.isEmpty { logger.notice("settings changed since the last start: \(changed.joined(separator: ", ")) (recorded in the access trail)") }
             // A gateway never forks itself: nothing is signed over a database the ledger contradicts (docs/audit.md).
-            try ForkGuard.checkNewestCheckpoint(db, origin: identity.origin)
+            let archive = config.storage.archiveDirectory.map { TileArchive(directory: $0) }
+            try ForkGuard.checkNewestCheckpoint(db, origin: identity.origin, archive: archive)
             do {
-                if let refusal = try forkGuard.checkLedger(db, endpoints: config.ledgerEndpoints, currentKey: identity.publicKey.bytes, home: config.home) {
+                if let refusal = try forkGuard.checkLedger(db, endpoints: config.ledgerEndpoints, currentKey: identity.publicKey.bytes,
+                                                           home: config.home, archive: archive) {
                     throw StoreError(refusal)
                 }
             } catch let error as LedgerError {
                 logger.warning("the ledger could not be asked for this gateway's anchors (\(error)); nothing is anchored until it has been")
+            } catch let error as TileArchive.Failure {
+                // An anchored tree whose hashes are in an archive that is not there: undecided, like
+                // a silent ledger. The anchor service checks again before its first anchor.
+                logger.warning("the ledger's anchors could not be checked against this database (\(error)); nothing is anchored until they have been")
             }
         }
 

@@ -30,7 +30,10 @@ struct ArchiveTests {
         do {
             try waitUntil(timeout: 180, "two tiles archived and their readings pruned") {
                 let s = try rig.gateway.status()["storage"]
-                return (s?["archived_tiles"]?.array?.first?.int64 ?? 0) >= 2 && (s?["pruned"]?.int64 ?? 0) >= 512
+                // The first 512 leaves are readings and access events (enrolments, settings,
+                // deliveries): every reading among them goes, no event does.
+                let readingsBelow = try rig.database().prepare("SELECT COUNT(*) FROM readings WHERE leaf_index < 512").rows { $0.int64(0) }.first
+                return (s?["archived_tiles"]?.array?.first?.int64 ?? 0) >= 2 && (s?["pruned"]?.int64 ?? 0) > 0 && readingsBelow == 0
             }
         } catch {
             throw HarnessError("\(error)\nstatus: \((try? rig.gateway.status().serialized()) ?? "")\nlog:\n\(rig.gateway.agentLogs().suffix(3000))")
@@ -45,13 +48,22 @@ struct ArchiveTests {
         let db = try rig.database()
         #expect(try db.prepare("SELECT COUNT(*) FROM readings WHERE leaf_index < 512").rows { $0.int64(0) }.first == 0)
         #expect(try db.prepare("SELECT COUNT(*) FROM tiles").rows { $0.int64(0) }.first == 0, "archived tiles are not kept here")
+        // Access events share the log: the pruned readings and the events below 512 fill it, and the
+        // events keep their rows and leaf hashes (docs/storage.md, never pruned).
+        let pruned = try #require(try rig.gateway.status()["storage"]?["pruned"]?.int64)
+        let eventsBelow = try db.prepare("SELECT leaf_index FROM audit_events WHERE leaf_index < 512").rows { $0.int64(0) }
+        #expect(!eventsBelow.isEmpty && pruned + Int64(eventsBelow.count) == 512, "pruned \(pruned), events \(eventsBelow.count)")
+        #expect(try db.prepare("SELECT COUNT(*) FROM merkle_nodes WHERE level = 0 AND idx < 512").rows { $0.int64(0) }.first == Int64(eventsBelow.count))
 
         // Leaf 5's Observation at the clinic, found by the hash the archive holds for it.
-        let hash5 = Hex.encode(original[(5 * 32)..<(6 * 32)])
+        // The first reading of tile 0 (some of its leaves are access events).
         let observations = try rig.observations()
         func leafData(_ o: JSONValue) -> [UInt8]? {
             o["extension"]?.array?.first { $0["url"]?.string == "urn:vitalgate:leaf-data" }?["valueBase64Binary"]?.string.flatMap(Base64.decode)
         }
+        let observed = Set(observations.compactMap { leafData($0).map { RFC9162.hashLeaf($0).hex } })
+        let index = try #require((0..<256).first { observed.contains(Hex.encode(original[($0 * 32)..<(($0 + 1) * 32)])) })
+        let hash5 = Hex.encode(original[(index * 32)..<((index + 1) * 32)])
         let observation = try #require(observations.first { leafData($0).map { RFC9162.hashLeaf($0).hex } == hash5 })
         let other = try #require(observations.first { leafData($0).map { RFC9162.hashLeaf($0).hex } != hash5 })
         let reading = rig.gateway.directory.file("reading-5.json"), otherReading = rig.gateway.directory.file("reading-other.json")
@@ -67,8 +79,15 @@ struct ArchiveTests {
         let verified = try runVitalgate(["verify", bundle, "--reading", reading] + ledgerArgs)
         #expect(verified.status == 0 && verified.stdout.contains("VERIFIED") && !verified.stdout.contains("FAIL"), "\(verified.stdout)")
         // By leaf index too (the Provenance names it), the same bundle.
-        let byIndex = try runVitalgate(["export", "--home", rig.gateway.home, "--leaf", "5"])
+        let byIndex = try runVitalgate(["export", "--home", rig.gateway.home, "--leaf", String(index)])
         #expect(byIndex.status == 0 && byIndex.stdout == export.stdout)
+        // An access event in the archived tile: its whole bundle, proved from the archive.
+        let event = try runVitalgate(["export", "--home", rig.gateway.home, "--leaf", String(eventsBelow[0])])
+        #expect(event.status == 0 && (try? JSONParser.parse(event.stdout))?["event"] != nil, "\(event.stderr)")
+        let eventBundle = rig.gateway.directory.file("bundle-event.json")
+        try event.stdout.write(toFile: eventBundle, atomically: true, encoding: .utf8)
+        let eventVerified = try runVitalgate(["verify", eventBundle] + ledgerArgs)
+        #expect(eventVerified.status == 0 && eventVerified.stdout.contains("VERIFIED"), "\(eventVerified.stdout)")
         // By device and seq the gateway says it no longer holds it, and how to get the proof.
         let leaf5 = try JSONParser.parse(try #require(leafData(observation)))
         let byDevice = try runVitalgate(["export", "--home", rig.gateway.home, "--device", leaf5["device"]?.string ?? "", "--seq", String(leaf5["seq"]?.int64 ?? -1)])
@@ -79,9 +98,9 @@ struct ArchiveTests {
 
         // Altered archive: one bit of one hash of tile 0.
         var bent = original
-        bent[5 * 32 + 7] ^= 0x10
+        bent[index * 32 + 7] ^= 0x10
         try bent.write(to: URL(fileURLWithPath: tile0))
-        for args in [["--reading", reading], ["--leaf", "5"], ["--leaf", "200"]] {
+        for args in [["--reading", reading], ["--leaf", String(index)], ["--leaf", "200"], ["--leaf", String(eventsBelow[0])]] {
             let refused = try runVitalgate(["export", "--home", rig.gateway.home] + args)
             #expect(refused.status != 0 && refused.stdout.isEmpty, "\(args): \(refused.stdout)")
             #expect(refused.stderr.contains("does not match the log"), "\(args): \(refused.stderr)")

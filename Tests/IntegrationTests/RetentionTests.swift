@@ -28,9 +28,12 @@ struct RetentionTests {
                                   settings: ["confirmations": "2", "anchor_interval": "1", "checkpoint_interval": "1"], agentArguments: debug)
         defer { rig.stop() }
 
+        // Access events share the log (enrolments, settings, one per delivery batch, docs/audit.md),
+        // so readings are not leaves 0, 1, 2, ...: each phase notes where its readings ended.
         // 1. Inside the retention (30 days): delivered and anchored, every reading is kept.
-        try rig.publish(pairs, rounds: 150)  // leaves 0..<300: one full tile and part of the next
-        try waitUntil(rig, "300 readings delivered and anchored") { try delivered(rig, below: 300) && anchored(rig) >= 300 }
+        try rig.publish(pairs, rounds: 150)  // 300 readings: one full tile and part of the next
+        try waitUntil(rig, "300 readings delivered and anchored") { try delivered(rig, count: 300) && anchored(rig) > lastReadingLeaf(rig) }
+        let end1 = try lastReadingLeaf(rig)
         try waitForPasses(rig.gateway, 2)
         #expect(try storage(rig.gateway) == (held: 300, pruned: 0), "inside the retention")
 
@@ -39,40 +42,51 @@ struct RetentionTests {
         try setSetting(rig.gateway, "retain_days", "0")
         rig.clinic.stop()
         try rig.gateway.startAgentAndWaitForBroker(debug)
-        try rig.publish(pairs, rounds: 150)  // leaves 300..<600
-        try waitUntil(rig, "an anchor of 600 final") { try anchored(rig) >= 600 }
+        try rig.publish(pairs, rounds: 150)  // 300 more, past leaf 512
+        try waitUntil(rig, "600 readings stored") { try storage(rig.gateway).held + storage(rig.gateway).pruned >= 600 }
+        let end2 = try lastReadingLeaf(rig)
+        try waitUntil(rig, "an anchor of every reading final") { try anchored(rig) > end2 }
         try waitUntil(rig, "the first 300 pruned") { try storage(rig.gateway).pruned >= 300 }
         try waitForPasses(rig.gateway, 2)
         #expect(try storage(rig.gateway) == (held: 300, pruned: 300), "not delivered: kept")
-        #expect(try heldRange(rig) == 300...599)
+        #expect(try heldRange(rig).lowerBound > end1 && heldRange(rig).upperBound == end2)
 
         // 3. The clinic is back; no more blocks: the next readings are delivered, not anchored.
         miner?.stop()
         miner = nil
         try rig.clinic.start()
-        try rig.publish(pairs, rounds: 150)  // leaves 600..<900
-        try waitUntil(rig, "900 readings delivered") { try delivered(rig, below: 900) }
+        try rig.publish(pairs, rounds: 150)  // 300 more, past leaf 768
+        try waitUntil(rig, "900 readings delivered") { try delivered(rig, count: 900) }
+        let end3 = try lastReadingLeaf(rig)
         try waitUntil(rig, "the next 300 pruned") { try storage(rig.gateway).pruned >= 600 }
         try waitForPasses(rig.gateway, 2)
         #expect(try storage(rig.gateway) == (held: 300, pruned: 600), "not anchored: kept")
-        #expect(try heldRange(rig) == 600...899)
+        #expect(try heldRange(rig).lowerBound > end2 && heldRange(rig).upperBound == end3)
 
         // 4. Blocks again: anchored too, so every full tile's readings go; the last, partial tile stays.
         miner = BlockProducer(ledger, interval: 1)
-        try waitUntil(rig, "readings up to the last full tile pruned") { try storage(rig.gateway).pruned >= 768 }
+        let size = try #require(try rig.gateway.status()["tree_size"]?.int64)
+        let fullTiles = size / 256
+        #expect(end3 < size && fullTiles >= 3)
+        try waitUntil(rig, "readings up to the last full tile pruned") { try heldRange(rig).lowerBound >= fullTiles * 256 }
         try waitForPasses(rig.gateway, 2)
-        #expect(try storage(rig.gateway) == (held: 132, pruned: 768))
-        #expect(try heldRange(rig) == 768...899)
+        let held = try rig.database().prepare("SELECT COUNT(*) FROM readings WHERE leaf_index >= ?").rows(.integer(fullTiles * 256)) { $0.int64(0) }.first ?? -1
+        #expect(try storage(rig.gateway) == (held: held, pruned: 900 - held) && held > 0)
+        #expect(try heldRange(rig).upperBound == end3)
+        // The access events among the pruned readings are all kept, row and leaf hash.
+        let events = try rig.database().prepare("SELECT COUNT(*) FROM audit_events WHERE leaf_index < ?").rows(.integer(fullTiles * 256)) { $0.int64(0) }.first ?? -1
+        let eventHashes = try rig.database().prepare("SELECT COUNT(*) FROM merkle_nodes WHERE level = 0 AND idx < ?").rows(.integer(fullTiles * 256)) { $0.int64(0) }.first ?? -2
+        #expect(events > 0 && events == eventHashes && events + (900 - held) == fullTiles * 256, "events \(events), hashes \(eventHashes)")
 
         // Nothing lost: all 900 stored once and at the clinic; the pruned readings' hashes are
-        // kept in three tiles; the log still verifies against every checkpoint.
+        // kept in the full tiles; the log still verifies against every checkpoint.
         let status = try rig.gateway.status()
         #expect(status["stored"]?.int64 == 900)
-        #expect(status["storage"]?["tiles_kept"]?.int64 == 3)
+        #expect(status["storage"]?["tiles_kept"]?.int64 == fullTiles)
         let observed = Set(try rig.observations().compactMap { $0["identifier"]?.array?.first?["value"]?.string }.map { $0.split(separator: "/").dropLast().joined(separator: "/") })
         #expect(observed.count == 900, "every reading reached the clinic once")
 
-        // A pruned reading (leaf 5) is still provable with the clinic's Observation as the reading file.
+        // A pruned reading is still provable with the clinic's Observation as the reading file.
         try expectPrunedReadingVerifies(rig, ledger: ledger)
         rig.gateway.stopAgent()
         #expect(rig.gateway.agent?.terminationStatus == 0)
@@ -113,12 +127,17 @@ struct RetentionTests {
         let whileFull = try heldKeys(gateway)
         #expect(whileFull.count < sent.count)
         #expect(acks.keys.isSubset(of: whileFull), "acknowledged but not stored: \(acks.keys.subtracting(whileFull).prefix(5))")
+        // Said in status: ingest paused (critical), with the reason (the live status is rewritten each second).
+        try gateway.waitForStatus(timeout: 15, "ingest paused in status") { $0["ingest"]?["state"]?.string == "paused" }
         let full = try gateway.status()
-        #expect(full["ingest"]?["state"]?.string?.contains("storage budget reached") == true, "\(full["ingest"]?.serialized() ?? "")")
+        #expect(full["ingest"]?["health"]?.string == "critical", "\(full["ingest"]?.serialized() ?? "")")
+        #expect(full["ingest"]?["detail"]?.string?.contains("storage budget reached") == true, "\(full["ingest"]?.serialized() ?? "")")
         #expect(full["storage"]?["pruned"]?.int64 == 0, "nothing may go: no anchor is final")
         #expect((full["storage"]?["used_bytes"]?.int64 ?? 0) >= (full["storage"]?["budget_bytes"]?.int64 ?? .max))
         try waitUntil(timeout: 30, "the storage state to name what holds the budget") {
-            (try gateway.status())["storage"]?["state"]?.string?.contains("not yet covered by a final anchor") == true
+            let storage = (try gateway.status())["storage"]
+            return storage?["state"]?.string == "full" && storage?["health"]?.string == "critical"
+                && storage?["detail"]?.string?.contains("not yet covered by a final anchor") == true
         }
         // Still nothing more after a while: backpressure, not a slow disk.
         try waitForPasses(gateway, 2)
@@ -177,15 +196,19 @@ private func waitUntil(_ rig: DeliveryRig, _ what: String, _ condition: () throw
     }
 }
 
-/// Every held reading below `leaf` delivered (pruned ones were, or they would be held).
-private func delivered(_ rig: DeliveryRig, below leaf: Int64) throws -> Bool {
-    let db = try rig.database()
-    let size = try db.prepare("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM readings").rows { $0.int64(0) }.first ?? 0
-    let waiting = try db.prepare("""
+/// `count` readings stored, and every held one delivered (pruned ones were, or they would be held).
+private func delivered(_ rig: DeliveryRig, count: Int64) throws -> Bool {
+    let (held, pruned) = try storage(rig.gateway)
+    let waiting = try rig.database().prepare("""
         SELECT COUNT(*) FROM readings r LEFT JOIN deliveries d ON d.leaf_index = r.leaf_index
-        WHERE r.leaf_index < ? AND (d.state IS NULL OR d.state != 'delivered')
-        """).rows(.integer(leaf)) { $0.int64(0) }.first ?? -1
-    return size >= leaf && waiting == 0
+        WHERE d.state IS NULL OR d.state != 'delivered'
+        """).rows { $0.int64(0) }.first ?? -1
+    return held + pruned >= count && waiting == 0
+}
+
+/// The leaf index of the newest held reading.
+private func lastReadingLeaf(_ rig: DeliveryRig) throws -> Int64 {
+    try rig.database().prepare("SELECT COALESCE(MAX(leaf_index), -1) FROM readings").rows { $0.int64(0) }.first ?? -1
 }
 
 /// The tree size the newest final anchor covers.
@@ -203,22 +226,25 @@ private func heldRange(_ rig: DeliveryRig) throws -> ClosedRange<Int64> {
 /// verify takes the reading from the file and checks every step on the node.
 private func expectPrunedReadingVerifies(_ rig: DeliveryRig, ledger: LedgerNode) throws {
     let db = try rig.database()
-    #expect(try db.prepare("SELECT COUNT(*) FROM readings WHERE leaf_index = 5").rows { $0.int64(0) }.first == 0, "leaf 5 is pruned")
-    // The Observation whose leaf data hashes to leaf 5's hash in the tile kept for it.
+    // The first reading of tile 0 the clinic holds (some leaves of the tile are access events):
+    // its Observation's leaf data hashes to a hash of the tile kept for it.
     let tile = try #require(try db.prepare("SELECT hashes FROM tiles WHERE level = 0 AND idx = 0").rows { $0.blob(0) ?? [] }.first)
-    let leafHash = Hex.encode(tile[(5 * 32)..<(6 * 32)])
-    let observation = try #require(try rig.observations().first { o in
+    let observations = try rig.observations()
+    let byHash = Dictionary(observations.compactMap { o -> (String, JSONValue)? in
         let data = o["extension"]?.array?.first { $0["url"]?.string == "urn:vitalgate:leaf-data" }?["valueBase64Binary"]?.string.flatMap(Base64.decode)
-        return data.map { RFC9162.hashLeaf($0).hex } == leafHash
-    }, "the clinic holds leaf 5's Observation")
-    let file = rig.gateway.directory.file("observation-5.json")
+        return data.map { (RFC9162.hashLeaf($0).hex, o) }
+    }, uniquingKeysWith: { a, _ in a })
+    let index = try #require((0..<256).first { byHash[Hex.encode(tile[($0 * 32)..<(($0 + 1) * 32)])] != nil }, "the clinic holds a reading of tile 0")
+    let observation = try #require(byHash[Hex.encode(tile[(index * 32)..<((index + 1) * 32)])])
+    #expect(try db.prepare("SELECT COUNT(*) FROM readings WHERE leaf_index = ?").rows(.integer(Int64(index))) { $0.int64(0) }.first == 0, "leaf \(index) is pruned")
+    let file = rig.gateway.directory.file("observation-\(index).json")
     try observation.serialized().write(toFile: file, atomically: true, encoding: .utf8)
     let export = try runVitalgate(["export", "--home", rig.gateway.home, "--reading", file])
     #expect(export.status == 0, "export --reading: \(export.stderr)")
-    let bundle = rig.gateway.directory.file("bundle-5.json")
+    let bundle = rig.gateway.directory.file("bundle-\(index).json")
     try export.stdout.write(toFile: bundle, atomically: true, encoding: .utf8)
     let json = try JSONParser.parse(export.stdout)
-    #expect(json["payload"]?.string == "pruned" && json["reading"] == nil && json["leaf"] == nil && json["leaf_index"]?.int64 == 5)
+    #expect(json["payload"]?.string == "pruned" && json["reading"] == nil && json["leaf"] == nil && json["leaf_index"]?.int64 == Int64(index))
     let verified = try runVitalgate(["verify", bundle, "--reading", file, "--ledger-url", ledger.url, "--ledger-cookie", ledger.cookieFile])
     #expect(verified.status == 0 && verified.stdout.contains("VERIFIED") && !verified.stdout.contains("FAIL"), "\(verified.stdout)")
     // Control: without the reading it cannot verify, and says why.

@@ -4,6 +4,7 @@ import OpenTimestamps
 import ProofBundle
 import Sodium
 import VitalgateAgent
+import Vitals
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -116,6 +117,12 @@ struct Export: ParsableCommand {
             bundle = full
         case .pruned(let json, _):
             details["payload"] = .string("pruned")
+            if let readingLeaf, let r = try? ReadingLeaf(bytes: readingLeaf).reading {
+                // The holder named the reading: the trail says which.
+                details["device"] = .string(r.device)
+                details["reading_boot"] = .integer(Int64(r.boot))
+                details["reading_seq"] = .integer(Int64(r.seq))
+            }
             if ots != nil {
                 guard let readingLeaf else {
                     throw ValidationError("the payload of the reading at leaf \(exported.leafIndex) was pruned: --ots needs the reading, give --reading FILE")
@@ -124,14 +131,14 @@ struct Export: ParsableCommand {
             }
         }
         switch bundle?.entry {
-        case .reading(let r)?:
+        case .reading(let r)? where details["device"] == nil:
             details["device"] = .string(r.device)
             details["reading_boot"] = .integer(Int64(r.boot))
             details["reading_seq"] = .integer(Int64(r.seq))
         case .event(let e)?:
             details["event_number"] = .integer(Int64(e.number))
             details["event_type"] = .string(e.type)
-        case nil:
+        default:
             break
         }
         // Converted before it is recorded, so a failure records nothing.
