@@ -37,16 +37,17 @@ struct AuditChainTests {
             }
             try publisher.publish(messages)
         }
-        func anchoredAll(_ g: GatewayFixture) throws {
+        // `stored`: every reading published so far is in (a commit may wait up to commit_window).
+        func anchoredAll(_ g: GatewayFixture, stored: Int) throws {
             try g.waitForStatus(timeout: 60, "a final anchor of the whole log") { s in
-                s["tree_size"]?.int64 == s["anchors"]?["last_confirmed"]?["tree_size"]?.int64
+                s["stored"]?.int64 == Int64(stored) && s["tree_size"]?.int64 == s["anchors"]?["last_confirmed"]?["tree_size"]?.int64
                     && (s["anchors"]?["last_confirmed"]?["tree_size"]?.int64 ?? 0) > 0 && s["anchors"]?["pending"]?.int64 == 0
             }
         }
         try publish(brokerA, 3, hr: 70, seq: &seqA)
-        try anchoredAll(a)
+        try anchoredAll(a, stored: seqA)
         try publish(brokerA, 3, hr: 71, seq: &seqA)
-        try anchoredAll(a)
+        try anchoredAll(a, stored: seqA)
         let chain = ["audit", "chain", "--gateway-key", a.home + "/gateway.pub", "--ledger-url", nodeA.url, "--ledger-cookie", nodeA.cookieFile]
 
         // Control: a gateway that only grew passes, from its database and from consistency files.
@@ -81,8 +82,8 @@ struct AuditChainTests {
         var seqB = seqA
         try publish(brokerA, 4, hr: 88, seq: &seqA)
         try publish(brokerB, 3, hr: 44, seq: &seqB)  // B has one leaf more already: its settings changed
-        try anchoredAll(a)
-        try anchoredAll(b)
+        try anchoredAll(a, stored: seqA)
+        try anchoredAll(b, stored: seqB)
         try waitUntil(timeout: 30, "both copies' anchors on node A's chain") {
             try [a, b].allSatisfy { g in try lastFinalTxid(g).map { txid in ((try? nodeA.rpc("getrawtransaction", [.string(txid), true]))?["confirmations"]?.int64 ?? 0) >= 1 } ?? false }
         }

@@ -30,9 +30,11 @@ struct ForkGuardTests {
                 return ("vitals/ox-1", Array(#"{"device":"ox-1","seq":\#(seq),"ts":\#(now + Int64(seq)),"spo2":96,"hr":\#(50 + seq)}"#.utf8))
             })
         }
+        // Readings 1...seq all stored first: a commit may wait up to commit_window.
         func anchoredAll() throws {
             try gateway.waitForStatus(timeout: 60, "a final anchor of the whole log") { s in
-                s["tree_size"]?.int64 == s["anchors"]?["last_confirmed"]?["tree_size"]?.int64 && s["anchors"]?["pending"]?.int64 == 0
+                s["stored"]?.int64 == Int64(seq)
+                    && s["tree_size"]?.int64 == s["anchors"]?["last_confirmed"]?["tree_size"]?.int64 && s["anchors"]?["pending"]?.int64 == 0
                     && (s["anchors"]?["last_confirmed"]?["tree_size"]?.int64 ?? 0) > 0
             }
         }

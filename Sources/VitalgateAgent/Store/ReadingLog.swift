@@ -34,6 +34,10 @@ public final class ReadingLog {
     /// the runs, at most once a minute (`stateInterval`): one UPDATE per
     /// device per commit rewrote the whole devices table at 100 devices.
     private var lastSeen: [String: Int64] = [:]
+    /// Devices whose `last_seen` this session has written: a device's first
+    /// reading (a new device, or after a restart) writes at once, so `device
+    /// list` and the metrics see it within a commit; after that, once a minute.
+    private var seenWritten: Set<String> = []
     /// When `lastSeen` and the runs were last written (ms).
     private var stateWrittenAt: Int64
     static let stateInterval: Int64 = 60_000
@@ -73,9 +77,10 @@ public final class ReadingLog {
     /// Commits `items` in one transaction. If the commit fails nothing of the
     /// batch is kept, in the database or in memory, and the error is thrown.
     public func commit(_ items: [Item], receivedAt: Int64) throws -> [IngestOutcome] {
-        let saved = (range, runs, lastSeen)
+        let saved = (range, runs, lastSeen, seenWritten)
         do {
             let outcomes = try db.transaction(.immediate) {
+                var firstSighting = false
                 var outcomes: [IngestOutcome] = []
                 outcomes.reserveCapacity(items.count)
                 // Nodes completed by this batch, written together after its readings.
@@ -88,6 +93,7 @@ public final class ReadingLog {
                         if case .rejected(let r) = outcome { try record(r, topic: item.topic, at: receivedAt) }
                         outcomes.append(outcome)
                         lastSeen[reading.device] = receivedAt
+                        if !seenWritten.contains(reading.device) { firstSighting = true }
                     case .failure(let rejection):
                         try record(rejection, topic: item.topic, at: receivedAt)
                         outcomes.append(.rejected(rejection))
@@ -96,12 +102,12 @@ public final class ReadingLog {
                 try nodes.insertAboveLeaves(completed)
                 // Only a batch that recorded a rejection can have grown the record.
                 if outcomes.contains(where: { if case .rejected = $0 { true } else { false } }) { try pruneRejections() }
-                if receivedAt - stateWrittenAt >= Self.stateInterval { try writeState(now: receivedAt) }
+                if firstSighting || receivedAt - stateWrittenAt >= Self.stateInterval { try writeState(now: receivedAt) }
                 return outcomes
             }
             return outcomes
         } catch {
-            (range, runs, lastSeen) = saved
+            (range, runs, lastSeen, seenWritten) = saved
             throw error
         }
     }
@@ -115,17 +121,18 @@ public final class ReadingLog {
         let prunedBelow = UInt64(try db.meta(ReadingPruner.prunedBelowKey).flatMap { UInt64($0) } ?? 0)
         runs.forget(receivedBefore: now - dedupeWindowMillis, prunedBelow: prunedBelow)
         try runs.save(db, treeSize: range.size)
+        seenWritten.formUnion(lastSeen.keys)
         lastSeen.removeAll(keepingCapacity: true)
         stateWrittenAt = now
     }
 
     /// Writes the in-memory state now (at shutdown), in its own transaction.
     public func flushState() throws {
-        let saved = (runs, lastSeen)
+        let saved = (runs, lastSeen, seenWritten)
         do {
             try db.transaction(.immediate) { try writeState(now: Clock.nowMillis()) }
         } catch {
-            (runs, lastSeen) = saved
+            (runs, lastSeen, seenWritten) = saved
             throw error
         }
     }
