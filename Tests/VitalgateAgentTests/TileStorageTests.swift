@@ -151,18 +151,21 @@ import TestSupport
         }
     }
 
-    /// Migration 7 on a database as schema 6 stored it: inner nodes of levels
-    /// 4 and up, readings unique on (device, boot, seq).
-    @Test func migrationSevenKeepsTheTileLevelsAndDropsTheUniqueIndex() throws {
+    /// Migration 8 on a database as the release with the access trail
+    /// (schema 7) stored it: inner nodes of levels 4 and up, readings unique
+    /// on (device, boot, seq), and access-event leaves among the readings
+    /// (their hashes at level 0 of merkle_nodes).
+    @Test func migrationEightKeepsTheTileLevelsAndAccessEventsAndDropsTheUniqueIndex() throws {
         let dir = try TemporaryDirectory("tile-migration")
         defer { dir.remove() }
         let db = try Database(path: dir.file("db.sqlite"))
-        for (version, sql) in Schema.migrations.prefix(6).enumerated() {
+        for (version, sql) in Schema.migrations.prefix(7).enumerated() {
             try db.execute(sql)
             try db.setUserVersion(Int32(version + 1))
         }
         var memory = InMemoryNodes()
         var range = CompactRange()
+        var events: [Int64] = []
         for i in 0..<700 {
             let leafHash = RFC9162.hashLeaf(Array("leaf \(i)".utf8))
             memory.append(leafHash: leafHash)
@@ -170,13 +173,24 @@ import TestSupport
                 try db.prepare("INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)")
                     .run(.integer(Int64(node.level)), .integer(Int64(node.index)), .blob(node.hash.bytes))
             }
+            if i % 97 == 5 {
+                // An access event, as issue 16 appends them.
+                try db.prepare("INSERT INTO merkle_nodes(level, idx, hash) VALUES (0, ?, ?)").run(.integer(Int64(i)), .blob(leafHash.bytes))
+                try db.prepare("INSERT INTO audit_events(leaf_index, number, type, device, ts, leaf) VALUES (?, ?, 'export-bundle', NULL, 0, x'00')")
+                    .run(.integer(Int64(i)), .integer(Int64(events.count + 1)))
+                events.append(Int64(i))
+                continue
+            }
             try db.prepare("INSERT INTO readings(leaf_index, device, boot, seq, ts, received_at, leaf, leaf_hash) VALUES (?, 'd', 0, ?, 0, 0, x'00', ?)")
                 .run(.integer(Int64(i)), .integer(Int64(i)), .blob(leafHash.bytes))
         }
         try db.prepare("INSERT INTO deliveries(leaf_index, state, updated_at) VALUES (3, 'unassigned', 0)").run()
         try Schema.migrate(db)
-        #expect(try db.prepare("SELECT DISTINCT level FROM merkle_nodes ORDER BY level").rows { $0.int64(0) } == [8])
-        #expect(try db.scalar("SELECT COUNT(*) FROM readings") == 700)
+        #expect(try db.userVersion() == 8)
+        #expect(try db.prepare("SELECT DISTINCT level FROM merkle_nodes ORDER BY level").rows { $0.int64(0) } == [0, 8])
+        #expect(try db.prepare("SELECT idx FROM merkle_nodes WHERE level = 0 ORDER BY idx").rows { $0.int64(0) } == events)
+        #expect(try db.prepare("SELECT leaf_index FROM audit_events ORDER BY leaf_index").rows { $0.int64(0) } == events)
+        #expect(try db.scalar("SELECT COUNT(*) FROM readings") == 700 - Int64(events.count))
         #expect(try db.scalar("SELECT COUNT(*) FROM sqlite_master WHERE tbl_name = 'readings' AND type = 'index'") == 0)
         #expect(try db.scalar("PRAGMA foreign_keys") == 1, "foreign keys are on again after the migration")
         // The delivery still refers to its reading, and the reference is still enforced.

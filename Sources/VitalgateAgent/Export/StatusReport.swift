@@ -268,6 +268,8 @@ public struct StatusReport: Sendable {
         s += "  broker \(state[.broker]?.state ?? "unknown")  ledger \(state[.ledger]?.state ?? "unknown")"
         if let a = state[.anchoring], a.health != .ok { s += "  anchoring \(a.state)" }
         if let d = state[.delivery], d.health != .ok { s += "  delivery \(d.state)" }
+        if let st = state[.storage], st.health != .ok { s += "  storage \(st.state)" }
+        if storage.pruned > 0 { s += "  held \(storage.held) pruned \(storage.pruned)" }
         return s
     }
 }
