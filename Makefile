@@ -12,7 +12,7 @@ RELEASE_DIR = $(shell $(SWIFT) build -c release --show-bin-path)
 debs:
 	@echo $(DEBS)
 
-.PHONY: debs deps build build-tests fhir-venv ots-venv test test-tsan run bench release clean deps-deb deb test-install test-arm64 test-demo clean-rootfs
+.PHONY: debs deps build build-tests fhir-venv ots-venv test test-tsan run bench soak release clean deps-deb deb test-install test-arm64 test-demo clean-rootfs
 
 ## deps: install the Debian packages the build, the tests and the demo need
 deps:
@@ -89,6 +89,15 @@ bench: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product vitalgate
 	$(SWIFT) build -c release --static-swift-stdlib --product vitalgate-bench
 	$(RELEASE_DIR)/vitalgate-bench run --vitalgate $(RELEASE_DIR)/vitalgate --root $(CURDIR) --out bench-results/bench.json $(BENCH_ARGS)
+
+## soak: weeks of a ward in minutes (docs/storage.md): 10 min at 1,000 readings/s, retention 2 min,
+## delivery, anchoring and an archive on; prints the plateau and writes bench-results/soak.{csv,png}
+soak: deps
+	@[ "$$(dpkg-query -W -f='$${db:Status-Abbrev}' gnuplot-nox 2>/dev/null)" = "ii " ] || \
+		($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y gnuplot-nox)
+	$(SWIFT) build -c release --static-swift-stdlib --product vitalgate
+	$(SWIFT) build -c release --static-swift-stdlib --product vitalgate-bench
+	$(RELEASE_DIR)/vitalgate-bench soak --vitalgate $(RELEASE_DIR)/vitalgate --root $(CURDIR) --out bench-results $(SOAK_ARGS)
 
 ## release: static Swift stdlib, stripped copy in .build/deploy/, fails above the size budget
 # 17.8 MiB stripped measured (docs/performance.md); 24 MiB leaves ~35% for the

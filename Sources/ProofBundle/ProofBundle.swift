@@ -96,8 +96,15 @@ public struct ProofBundle: Sendable {
         case .event(let e): head.append((key: "event", value: e.json))
         }
         if let salt { head.append((key: "salt", value: .string(Hex.encode(salt)))) }
-        return .object(JSONObject(head + [
-            (key: "leaf", value: .string(Hex.encode(leaf))),
+        return .object(JSONObject(head + [(key: "leaf", value: .string(Hex.encode(leaf)))]
+            + Self.proofMembers(leafIndex: leafIndex, treeSize: treeSize, inclusion: inclusion, checkpoint: checkpoint,
+                                gatewayPublicKey: gatewayPublicKey, anchor: anchor, keyChain: keyChain)))
+    }
+
+    /// Everything after the payload: the same in a full and a pruned bundle.
+    static func proofMembers(leafIndex: UInt64, treeSize: UInt64, inclusion: [[UInt8]], checkpoint: String, gatewayPublicKey: [UInt8],
+                             anchor: Anchor, keyChain: [KeyChainLink]) -> [(key: String, value: JSONValue)] {
+        [
             (key: "leaf_index", value: .int(leafIndex)),
             (key: "tree_size", value: .int(treeSize)),
             (key: "inclusion", value: .array(inclusion.map { .string(Hex.encode($0)) })),
@@ -112,6 +119,6 @@ public struct ProofBundle: Sendable {
                 (key: "txout_proof", value: .string(Hex.encode(anchor.txoutProof))),
             ]))),
             (key: "key_chain", value: .array(keyChain.map(\.json))),
-        ]))
+        ]
     }
 }

@@ -23,6 +23,9 @@ extension ProofBundle {
             guard let n = value?.int64 else { throw FormatError("`\(name)` is not an integer") }
             return n
         }
+        if PrunedBundle.isPruned(json) {
+            throw FormatError("this bundle carries no reading: the gateway pruned its payload (docs/storage.md); give the reading with `--reading FILE` (its leaf, or the clinic's FHIR Observation)")
+        }
         switch (root["reading"], root["event"]) {
         case (let readingJSON?, nil):
             do { entry = .reading(try Reading(json: readingJSON)) } catch { throw FormatError("`reading`: \(error)") }

@@ -33,6 +33,16 @@ public struct SHA256Digest: Hashable, Sendable, Comparable {
         self.init(words: words.0, words.1, words.2, words.3)
     }
 
+    /// A digest from 32 bytes in memory (four big-endian words, no per-byte
+    /// work); nil for any other length. For tiles and stored hashes read in bulk.
+    public init?(raw bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == Self.byteCount else { return nil }
+        self.init(words: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                  UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                  UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+                  UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+    }
+
     /// The 32 digest bytes, in order.
     public var bytes: [UInt8] {
         withUnsafeBytes { Array($0) }

@@ -20,6 +20,9 @@ public final class Database: @unchecked Sendable {
         /// so a committed reading survives power loss. `false` selects NORMAL
         /// (durable against application crashes, not power loss).
         public var synchronousFull = true
+        /// `PRAGMA page_size` for a database created by this connection (set
+        /// before WAL, after which it cannot change); an existing one keeps its own.
+        public var pageSize: Int?
         public init() {}
     }
 
@@ -52,6 +55,7 @@ public final class Database: @unchecked Sendable {
 
     private func configure(path: String, options: Options) throws(SQLiteError) {
         if !options.readOnly {
+            if let pageSize = options.pageSize { try execute("PRAGMA page_size=\(pageSize)") }
             // journal_mode answers with the mode in effect; a database that
             // cannot use WAL (in-memory, some network file systems) says so.
             let pragma = try prepare("PRAGMA journal_mode=WAL")

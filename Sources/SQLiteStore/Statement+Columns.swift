@@ -34,6 +34,13 @@ extension Statement {
         return Array(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 
+    /// Calls `body` with a blob column's bytes in place (no copy); an empty
+    /// buffer for NULL or a zero-length blob. Valid only during the call.
+    public func withBlob<R>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        guard let bytes = sqlite3_column_blob(handle, column) else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))))
+    }
+
     /// The column with its stored datatype.
     public func value(_ column: Int32) -> SQLiteValue {
         switch sqlite3_column_type(handle, column) {

@@ -29,13 +29,19 @@ public enum Agent {
             let changed = try AccessTrail.recordConfiguration(db, settings: config.resolvedSettings, at: WallClock.nowMillis())
             if !changed.isEmpty { logger.notice("settings changed since the last start: \(changed.joined(separator: ", ")) (recorded in the access trail)") }
             // A gateway never forks itself: nothing is signed over a database the ledger contradicts (docs/audit.md).
-            try ForkGuard.checkNewestCheckpoint(db, origin: identity.origin)
+            let archive = config.storage.archiveDirectory.map { TileArchive(directory: $0) }
+            try ForkGuard.checkNewestCheckpoint(db, origin: identity.origin, archive: archive)
             do {
-                if let refusal = try forkGuard.checkLedger(db, endpoints: config.ledgerEndpoints, currentKey: identity.publicKey.bytes, home: config.home) {
+                if let refusal = try forkGuard.checkLedger(db, endpoints: config.ledgerEndpoints, currentKey: identity.publicKey.bytes,
+                                                           home: config.home, archive: archive) {
                     throw StoreError(refusal)
                 }
             } catch let error as LedgerError {
                 logger.warning("the ledger could not be asked for this gateway's anchors (\(error)); nothing is anchored until it has been")
+            } catch let error as TileArchive.Failure {
+                // An anchored tree whose hashes are in an archive that is not there: undecided, like
+                // a silent ledger. The anchor service checks again before its first anchor.
+                logger.warning("the ledger's anchors could not be checked against this database (\(error)); nothing is anchored until they have been")
             }
         }
 
@@ -47,17 +53,20 @@ public enum Agent {
         let checkpointer = CheckpointService(config: config, identity: identity, logger: logger, forkGuard: forkGuard) {
             delivery?.checkpointSigned()
         }
-        let ingest = IngestService(config: config, logger: logger, cipher: identity.leafCipher, patients: identity.patientCipher, board: board) { size in
+        let storage = StorageService(config: config, logger: logger)
+        let ingest = IngestService(config: config, logger: logger, cipher: identity.leafCipher, patients: identity.patientCipher, board: board,
+                                   storage: storage) { size in
             checkpointer.logGrew(to: size)
         }
-        let operations = OperationsService(config: config, board: board, ingest: ingest, anchorer: anchorer,
+        let operations = OperationsService(config: config, board: board, ingest: ingest, anchorer: anchorer, storage: storage,
                                            notifier: SystemdNotifier(environment: environment), logger: logger, startedAt: startedAt)
 
         logger.notice("vitalgate \(VitalgateVersion.current) for gateway \(config.gatewayID) starting: checkpoint every \(config.checkpointInterval) s or \(config.checkpointEvery) readings, anchor every \(config.anchorInterval) s, \(config.confirmations) confirmations")
         // ServiceGroup shuts services down in reverse order of this list.
         // Operations is first: it stops last, recording the clean stop. Then
-        // delivery, when on: it stops after ingest and the final checkpoint.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ThreadService(operations))]
+        // storage (it checkpoints the WAL as it stops), then delivery, when on:
+        // it stops after ingest and the final checkpoint.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ThreadService(operations)), .init(service: ThreadService(storage))]
         services += delivery.map { [.init(service: ThreadService($0))] } ?? []
         services += [
             .init(service: ThreadService(anchorer)),

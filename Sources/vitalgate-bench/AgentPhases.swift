@@ -20,24 +20,24 @@ extension BenchRun {
             report.add("agent_idle_cpu", "agent: CPU while idle (\(Int(options.idleSeconds)) s)", (idle1.cpuSeconds - idle0.cpuSeconds) / options.idleSeconds * 100, "% of core")
         }
 
-        // Latency at a steady rate (100 devices x 10 Hz by default).
-        let perDevice = Int(options.latencyRate * options.latencySeconds) / options.devices
-        // With acks, a poller on the database splits the latency: publish -> row
-        // visible (committed), and the rest is the ack's trip back.
-        let visibility = source == nil ? try CommitPoller(databasePath: gateway.databasePath) : nil
-        let steadyLoad = newLoad(perDevice: perDevice)
-        let visible = DeliveryTracker(load: steadyLoad)
-        visibility?.track(visible)
-        visibility?.start()
-        let steady = try measure(gateway, DeliveryTracker(load: steadyLoad, mirror: visible), rate: options.latencyRate,
-                                 label: "\(options.devices) devices x \(Int(options.latencyRate) / options.devices) Hz")
-        visibility?.stop()
-        report.add("agent_latency_p50", "agent: publish -> durable commit -> ack, p50", steady.p50, "ms")
-        report.add("agent_latency_p99", "agent: publish -> durable commit -> ack, p99", steady.p99, "ms")
-        if visibility != nil {
-            let lat = visible.latenciesMillis()
-            report.add("agent_commit_p50", "  of which publish -> row committed (poll 2 ms), p50", quantile(lat, 0.5), "ms")
-            report.add("agent_commit_p99", "  of which publish -> row committed (poll 2 ms), p99", quantile(lat, 0.99), "ms")
+        // Steady rates (issue 14): bytes written and CPU per reading, and the latency they cost.
+        // At 1,000/s a poller on the database also splits publish -> ack into publish -> row
+        // visible (committed) and the ack's trip back.
+        for rate in options.steadyRates {
+            let visibility = source == nil && rate == options.latencyRate ? try CommitPoller(databasePath: gateway.databasePath) : nil
+            let steady = try runSteady(gateway, rate: rate, seconds: options.steadySeconds, visibility: visibility)
+            let r = Int(rate)
+            report.add("steady_\(r)_written", "agent: written to storage per reading at \(r)/s (WAL + database)", steady.writtenPerReading, "B",
+                       note: "/proc/<pid>/io write_bytes")
+            report.add("steady_\(r)_cpu", "agent: CPU per reading at \(r)/s", steady.cpuMicrosPerReading, "us")
+            report.add("steady_\(r)_stored", "agent: database growth per reading at \(r)/s", steady.storedPerReading, "B")
+            report.add("steady_\(r)_p50", "agent: publish -> durable commit -> ack at \(r)/s, p50", steady.measured.p50, "ms")
+            report.add("steady_\(r)_p90", "agent: publish -> durable commit -> ack at \(r)/s, p90", steady.measured.p90, "ms")
+            report.add("steady_\(r)_p99", "agent: publish -> durable commit -> ack at \(r)/s, p99", steady.measured.p99, "ms")
+            if rate == options.latencyRate {
+                report.add("agent_latency_p50", "agent: publish -> durable commit -> ack, p50", steady.measured.p50, "ms")
+                report.add("agent_latency_p99", "agent: publish -> durable commit -> ack, p99", steady.measured.p99, "ms")
+            }
         }
         if let s = gateway.stats {
             report.add("agent_rss_steady", "agent: peak RSS (VmHWM) after the steady load", Double(s.peakRSS) / 1048576, "MiB")
@@ -51,6 +51,7 @@ extension BenchRun {
         report.add("agent_live_acks", "agent: ack messages per 100 readings (live)",
                    Double(acks!.acks - acksBefore) / Double(options.liveReadings) * 100, "")
         report.add("agent_cpu_per_100k", "agent: CPU per 100k readings (live)", live.cpuPer100k, "s")
+        report.add("agent_live_cpu", "agent: CPU per reading at full speed (live)", live.cpuPer100k.map { $0 * 10 }, "us")
         if let s = gateway.stats {
             report.add("agent_rss_live", "agent: peak RSS (VmHWM) after the live load", Double(s.peakRSS) / 1048576, "MiB")
         }
@@ -89,6 +90,7 @@ extension BenchRun {
     struct Measured {
         var rate: Double?
         var p50: Double?
+        var p90: Double?
         var p99: Double?
         var cpuPer100k: Double?
     }
@@ -112,6 +114,7 @@ extension BenchRun {
             m.rate = Double(load.total) / (Double(tracker.lastDelivery - tracker.firstPublish) / 1e9)
         }
         m.p50 = quantile(latencies, 0.5)
+        m.p90 = quantile(latencies, 0.9)
         m.p99 = quantile(latencies, 0.99)
         if let cpu0, let cpu1 { m.cpuPer100k = (cpu1 - cpu0) / Double(load.total) * 1e5 }
         print("    (\(label): committed \(tracker.count)/\(load.total))")

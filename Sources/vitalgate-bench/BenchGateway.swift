@@ -18,7 +18,7 @@ final class BenchGateway {
     var clientID: String { "vitalgate-" + gatewayID }
 
     init(vitalgate: String, root: String, directory: String, gatewayID: String, brokerPort: UInt16,
-         ledger: LedgerProcess, devices: [String], settings: [String: String] = [:]) throws {
+         ledger: LedgerProcess, devices: [String], settings: [String: String] = [:], patients: Bool = false) throws {
         self.vitalgate = vitalgate
         self.directory = directory
         self.gatewayID = gatewayID
@@ -32,9 +32,11 @@ final class BenchGateway {
         // clients (Provisioning/mosquitto.conf), so the passwords go to 0600 files
         // in the work folder, never to a log, and are removed with it.
         try Files.makeDirectories(directory + "/device-passwords")
-        for id in devices {
+        for (n, id) in devices.enumerated() {
+            // With `patients`, each device is worn by its own patient, so its readings are delivered.
             try ChildProcess.run(vitalgate, ["device", "add", id, "--profile", "smartwatch", "--home", home,
-                                             "--password-out", directory + "/device-passwords/" + id],
+                                             "--password-out", directory + "/device-passwords/" + id]
+                                            + (patients ? ["--patient", "Patient/bench-\(n)"] : []),
                                  logPath: directory + "/provision.log")
         }
     }

@@ -31,11 +31,13 @@ final class BenchRun {
         defer { tearDown() }
         print("vitalgate-bench: work folder \(directory)")
         MachineInfo.collect(into: report, options: options)
-        section("Ingest pipeline in process (no MQTT): validate, then ReadingLog.commit")
-        try runIngestPipeline()
-        if options.ingestOnly { return }
-        section("Merkle log (\(options.merkleLeaves) leaves)")
-        try runMerkle()
+        if !options.steadyOnly {
+            section("Ingest pipeline in process (no MQTT): validate, then ReadingLog.commit")
+            try runIngestPipeline()
+            if options.ingestOnly { return }
+            section("Merkle log (\(options.merkleLeaves) leaves)")
+            try runMerkle()
+        }
         section("Disk: durable SQLite commits")
         try runCommitBaseline()
         section("Setup: mosquitto, litecoind -regtest, publisher")
@@ -46,6 +48,12 @@ final class BenchRun {
         publisher = try LoadPublisher(port: broker!.port)
         acks = try AckListener(port: broker!.port)
         print("  broker 127.0.0.1:\(broker!.port), ledger \(ledger!.url)")
+        if options.steadyOnly {
+            section("vitalgate run at steady rates (release build)")
+            try runSteadyOnly()
+            evaluateGoals()
+            return
+        }
         section("Baseline: a plain libmosquitto subscriber (QoS 1)")
         try runBaseline()
         section("vitalgate run (release build)")

@@ -9,6 +9,7 @@ final class DeliveryTracker: Sendable {
         var published: [UInt64]
         var delivered: [UInt64]
         var deliveredCount = 0
+        var publishedCount = 0
         var firstPublish: UInt64 = 0
         var lastDelivery: UInt64 = 0
         var firstDelivery: UInt64 = 0
@@ -39,6 +40,7 @@ final class DeliveryTracker: Sendable {
         mirror?.didPublish(k, at: nanos)
         times.withLock { t in
             t.published[k] = nanos
+            t.publishedCount += 1
             if t.firstPublish == 0 { t.firstPublish = nanos }
         }
     }
@@ -62,6 +64,7 @@ final class DeliveryTracker: Sendable {
 
     var isComplete: Bool { times.withLock { $0.deliveredCount == load.total } }
     var count: Int { times.withLock { $0.deliveredCount } }
+    var publishedCount: Int { times.withLock { $0.publishedCount } }
 
     /// Publish-to-delivery latencies in milliseconds, sorted.
     func latenciesMillis() -> [Double] {

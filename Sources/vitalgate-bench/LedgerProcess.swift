@@ -30,6 +30,10 @@ final class LedgerProcess: Sendable {
             "-listen=1", "-bind=127.0.0.1:\(p2p)", "-port=\(p2p)",
             "-connect=0", "-dnsseed=0", "-discover=0", "-upnp=0", "-listenonion=0", "-onlynet=ipv4",
             "-txindex=1", "-fallbackfee=0.0001",
+            // MWEB activates at height 432 on regtest, and litecoind then fails to make any
+            // block (bad-txns-vin-empty in its integrating transaction): the soak's block a
+            // second gets there in about five minutes. Never activating it keeps mining going.
+            "-vbparams=mweb:0:0",
         ], logPath: dataDir + "/stdout.log")
         let cookie = dataDir + "/regtest/.cookie"
         rpc = BitcoinRPC(endpoint: try LedgerEndpoint(url: "http://127.0.0.1:\(rpcPort)", wallet: Self.wallet, auth: .cookieFile(cookie)))

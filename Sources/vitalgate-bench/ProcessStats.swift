@@ -11,6 +11,10 @@ struct ProcessStats {
     /// User plus system CPU seconds: fields 14 and 15 (utime, stime) of
     /// /proc/<pid>/stat, in clock ticks.
     var cpuSeconds: Double
+    /// Bytes the process caused to be written to storage: `write_bytes` of
+    /// /proc/<pid>/io (proc(5); pages it dirtied, counted when first dirtied),
+    /// nil if the file cannot be read.
+    var writeBytes: Int64?
 
     /// Nil once the process has gone.
     init?(pid: pid_t) {
@@ -30,5 +34,16 @@ struct ProcessStats {
         // After ")": field 3 (state) is fields[0], so utime (14) is fields[11], stime (15) fields[12].
         guard fields.count > 12, let utime = Double(fields[11]), let stime = Double(fields[12]) else { return nil }
         cpuSeconds = (utime + stime) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        writeBytes = Self.writeBytes(Files.read("/proc/\(pid)/io"))
+    }
+
+    /// `write_bytes` of this process (the bench's own closing checkpoints).
+    static var ownWriteBytes: Int64? { writeBytes(Files.read("/proc/self/io")) }
+
+    private static func writeBytes(_ io: String?) -> Int64? {
+        for line in (io ?? "").split(separator: "\n") where line.hasPrefix("write_bytes:") {
+            return line.dropFirst("write_bytes:".count).split(separator: " ").first.flatMap { Int64($0) }
+        }
+        return nil
     }
 }

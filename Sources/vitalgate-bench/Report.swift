@@ -37,7 +37,7 @@ final class Report {
     }
 
     func printGoals() {
-        print("\nGoals (issue 7)")
+        print("\nGoals (issues 7 and 14)")
         for g in goals {
             let verdict = g.met.map { $0 ? "MET" : "MISSED" } ?? "n/a"
             print("  " + pad(g.name, 44) + pad(g.target, 16) + pad(g.measured, 20) + verdict)

@@ -23,8 +23,10 @@ enum WholeLog {
         func add(_ index: Int64, _ leaf: [UInt8]) throws {
             guard byIndex.updateValue(leaf, forKey: index) == nil else { throw HarnessError("leaf \(index) is stored twice") }
         }
-        for (i, sealed) in try db.prepare("SELECT leaf_index, leaf FROM readings").rows(map: { ($0.int64(0), $0.blob(1) ?? []) }) {
-            try add(i, try open.open(sealed, index: i))
+        for row in try db.prepare("SELECT leaf_index, leaf, device, boot, seq, ts FROM readings").rows(map: {
+            ($0.int64(0), $0.blob(1) ?? [], $0.text(2) ?? "", $0.int64(3), $0.int64(4), $0.int64(5))
+        }) {
+            try add(row.0, try open.open(row.1, index: row.0, device: row.2, boot: row.3, seq: row.4, ts: row.5))
         }
         for (i, sealed) in try db.prepare("SELECT leaf_index, leaf FROM audit_events").rows(map: { ($0.int64(0), $0.blob(1) ?? []) }) {
             try add(i, try open.open(sealed, index: i))

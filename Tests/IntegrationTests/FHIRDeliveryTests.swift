@@ -18,7 +18,8 @@ final class DeliveryRig: @unchecked Sendable {
     var seqs: [String: UInt64] = [:]
 
     /// `ledger` nil points the agent at a closed port: anchoring fails and retries, delivery goes on.
-    init(devices: [(id: String, profile: String, patient: String)], ledger: LedgerNode? = nil, batch: Int = 20) throws {
+    init(devices: [(id: String, profile: String, patient: String)], ledger: LedgerNode? = nil, batch: Int = 20,
+         settings extra: [String: String] = [:], agentArguments: [String] = []) throws {
         broker = try Broker()
         publisher = try Publisher(port: broker.port)
         clinic = try ClinicServer()
@@ -30,9 +31,9 @@ final class DeliveryRig: @unchecked Sendable {
             "ledger_cookie": ledger?.cookieFile ?? spare.file(".cookie"),
             "checkpoint_interval": "1", "anchor_interval": "1", "confirmations": "1",
             "clinic_url": clinic.url, "delivery_batch": String(batch), "delivery_retry_cap": "2", "delivery_timeout": "5",
-        ], devices: devices.map { ($0.id, $0.profile) })
+        ].merging(extra) { _, new in new }, devices: devices.map { ($0.id, $0.profile) })
         for d in devices { try assign(d.id, d.patient) }
-        try gateway.startAgentAndWaitForBroker()
+        try gateway.startAgentAndWaitForBroker(agentArguments)
     }
 
     func assign(_ device: String, _ patient: String?) throws {
@@ -197,8 +198,10 @@ struct FHIRDeliveryTests {
                 let parts = leaf.split(separator: "/")
                 let index = Int64(parts[parts.count - 2]) ?? -1
                 #expect(index < size)
-                let stored = try db.prepare("SELECT leaf FROM readings WHERE leaf_index = ?").rows(.integer(index)) { $0.blob(0) ?? [] }.first ?? []
-                let data = try sealed.open(stored, index: index)
+                let row = try #require(try db.prepare("SELECT leaf, device, boot, seq, ts FROM readings WHERE leaf_index = ?").rows(.integer(index)) {
+                    ($0.blob(0) ?? [], $0.text(1) ?? "", $0.int64(2), $0.int64(3), $0.int64(4))
+                }.first)
+                let data = try sealed.open(row.0, index: index, device: row.1, boot: row.2, seq: row.3, ts: row.4)
                 #expect(RFC9162.hashLeaf(data).hex == String(parts.last!))
             }
             // As the clinic would (docs/fhir.md): each Observation's leaf data hashes to a leaf the

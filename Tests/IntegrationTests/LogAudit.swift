@@ -21,8 +21,11 @@ enum LogAudit {
         let db = try Database(path: path, options: options)
         let cipher = try given ?? SealedLeaves(home: String(path[..<path.lastIndex(of: "/")!]))
         var result: [Int64: [UInt8]] = [:]
-        for (i, leaf) in try db.prepare("SELECT leaf_index, leaf FROM readings").rows(map: { ($0.int64(0), $0.blob(1) ?? []) }) {
-            result[i] = try cipher.open(leaf, index: i)
+        let rows = try db.prepare("SELECT leaf_index, leaf, device, boot, seq, ts FROM readings").rows(map: {
+            ($0.int64(0), $0.blob(1) ?? [], $0.text(2) ?? "", $0.int64(3), $0.int64(4), $0.int64(5))
+        })
+        for (i, leaf, device, boot, seq, ts) in rows {
+            result[i] = try cipher.open(leaf, index: i, device: device, boot: boot, seq: seq, ts: ts)
         }
         return result
     }

@@ -5,9 +5,10 @@ import SQLiteStore
 import Testing
 @testable import VitalgateAgent
 
-/// The node table stores leaf hashes and inner nodes of level 4 and up; the
-/// levels between are recomputed. Checked against the in-memory tree (which
-/// keeps every node) at every node, size and index of a 300-leaf log.
+/// The node table stores leaf hashes and inner nodes of levels 8, 16, …
+/// (the rows tlog-tiles tiles are made of); the levels between are
+/// recomputed. Checked against the in-memory tree (which keeps every node) at
+/// every node, size and index of a 300-leaf log.
 @Suite struct MerkleNodeTableTests {
     /// Runs `body` with a database in a scratch directory, removed afterwards;
     /// migrated to the newest schema unless `migrated` is false.
@@ -62,13 +63,13 @@ import Testing
         }
     }
 
-    @Test func levelsOneToThreeAreNotStored() throws {
+    @Test func onlyLeafHashesAndEveryEighthLevelAreStored() throws {
         try withDatabase { db in
-            _ = try fill(db, 300)
-            #expect(try db.scalar("SELECT COUNT(*) FROM merkle_nodes WHERE level BETWEEN 1 AND 3") == 0)
-            #expect(try db.scalar("SELECT COUNT(*) FROM merkle_nodes WHERE level = 0") == 300)
-            // 300 leaves: 18 nodes of level 4, 9 of 5, 4 of 6, 2 of 7, 1 of 8.
-            #expect(try db.scalar("SELECT COUNT(*) FROM merkle_nodes WHERE level >= 4") == 34)
+            _ = try fill(db, 600)
+            #expect(try db.scalar("SELECT COUNT(*) FROM merkle_nodes WHERE level = 0") == 600)
+            // 600 leaves: two complete subtrees of level 8 (one per full tile of 256), nothing else.
+            #expect(try db.prepare("SELECT level, idx FROM merkle_nodes WHERE level > 0 ORDER BY level, idx").rows { "\($0.int64(0))/\($0.int64(1))" }
+                    == ["8/0", "8/1"])
         }
     }
 

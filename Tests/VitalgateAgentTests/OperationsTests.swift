@@ -189,8 +189,33 @@ import VitalgateAgent
         #expect(StorageCheck(usedBytes: 95, freeBytes: 10 * gib, filesystemBytes: 20 * gib, configuredBudget: 100).state(since: 0).state == "near budget")
         #expect(StorageCheck(usedBytes: 50, freeBytes: 10 * gib, filesystemBytes: 20 * gib, configuredBudget: 100).state(since: 0).health == .ok)
         #expect(StorageCheck(usedBytes: 50, freeBytes: gib, filesystemBytes: 20 * gib, configuredBudget: nil).state(since: 0).state == "filesystem nearly full")
+        // The storage service's last pass (issue 14): nothing may go and the budget is reached.
+        var full = StorageCheck(usedBytes: 100, freeBytes: 10 * gib, filesystemBytes: 20 * gib, configuredBudget: 100)
+        full.blockedBy = "readings not yet delivered to the clinic"
+        full.full = true
+        let fullState = full.state(since: 0)
+        #expect(fullState.health == .critical && fullState.state == "full")
+        #expect(fullState.detail.contains("readings not yet delivered to the clinic may not be pruned yet"))
+        full.full = false
+        #expect(full.state(since: 0).state == "near budget" && full.state(since: 0).detail.contains("not yet delivered"))
+        var archive = StorageCheck(usedBytes: 50, freeBytes: 10 * gib, filesystemBytes: 20 * gib, configuredBudget: 100)
+        archive.note = "archive: the archive folder /mnt/x has no vitalgate-log: it is not mounted"
+        #expect(archive.state(since: 0) == PartState(.warning, "archive failing", "50 B used of a 100 B budget, 10.0 GiB free on the filesystem; " + archive.note!, since: 0))
         #expect(StorageCheck.bytes(812 * 1024) == "812 KiB")
         #expect(StorageCheck.bytes(3_565_158) == "3.4 MiB")
+    }
+
+    /// `storage_budget`: issue 15 released it as MiB; issue 14 adds shares and sizes.
+    @Test func storageBudgetReadsSharesSizesAndMiB() throws {
+        #expect(try StorageSettings.parseBudget("800") == .bytes(800 << 20))
+        #expect(try StorageSettings.parseBudget("20G") == .bytes(20 << 30))
+        #expect(try StorageSettings.parseBudget("512k") == .bytes(512 << 10))
+        #expect(try StorageSettings.parseBudget("50%") == .share(0.5))
+        for bad in ["0", "0%", "101%", "-5", "ten", "5X", ""] {
+            #expect(throws: AgentConfig.Invalid.self, "\(bad)") { try StorageSettings.parseBudget(bad) }
+            if !bad.isEmpty { #expect(Setting.named("storage_budget")?.problem(with: bad) != nil, "\(bad)") }
+        }
+        #expect(Setting.named("storage_budget")?.problem(with: "800") == nil)
     }
 
     @Test func timesForPeople() {

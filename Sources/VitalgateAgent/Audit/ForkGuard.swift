@@ -49,10 +49,11 @@ public final class ForkGuard: Sendable {
     public var isClear: Bool { state.withLock { $0 == .clear } }
 
     /// Check 1. Throws a `StoreError` that says what is wrong.
-    public static func checkNewestCheckpoint(_ db: Database, origin: String) throws {
+    /// - Parameter archive: the `archive_dir` folder, for hashes handed to it (docs/storage.md).
+    public static func checkNewestCheckpoint(_ db: Database, origin: String, archive: TileArchive? = nil) throws {
         try db.transaction(.deferred) {
             guard let newest = try CheckpointTable(db).latest() else { return }
-            let nodes = MerkleNodeTable(db)
+            let nodes = MerkleNodeTable(db, archive: archive)
             let size = try nodes.treeSize()
             let note = try SignedNote(parsing: newest.note)
             let checkpoint = try Checkpoint(body: note.text)
@@ -79,7 +80,10 @@ public final class ForkGuard: Sendable {
     /// database's tree does not hold. Sets and returns the outcome: nil when
     /// clear, else the refusal. Throws `LedgerError` when no node answers.
     @discardableResult
-    public func checkLedger(_ db: Database, endpoints: [LedgerEndpoint], currentKey: [UInt8], home: GatewayHome) throws -> String? {
+    /// Roots at anchored sizes whose hashes were archived are read from `archive`
+    /// (docs/storage.md); a `TileArchive.Failure` means it could not be read.
+    public func checkLedger(_ db: Database, endpoints: [LedgerEndpoint], currentKey: [UInt8], home: GatewayHome,
+                            archive: TileArchive? = nil) throws -> String? {
         var keys = try KeyRotationTable(db).keys()
         if !keys.contains(currentKey) { keys.append(currentKey) }
         let fingerprints = Set(keys.map { AnchorPayload.keyFingerprint(of: $0) })
@@ -97,16 +101,17 @@ public final class ForkGuard: Sendable {
             scan = try LedgerScan.anchors(endpoints: endpoints, fingerprints: fingerprints, from: probe.tip - Self.blindScanDepth)
             tip = scan.tip
         }
-        let refusal = try contradiction(scan.anchors, db: db, home: home, ledger: scan.endpoint)
+        let refusal = try contradiction(scan.anchors, db: db, home: home, ledger: scan.endpoint, archive: archive)
         if refusal == nil && recorded == nil { try db.setMeta("ledger_scan_from", String(max(0, tip))) }
         state.withLock { $0 = refusal.map { .refused($0) } ?? .clear }
         return refusal
     }
 
     /// The first anchor the database's tree contradicts, as a sentence with the way out.
-    func contradiction(_ anchors: [ObservedAnchor], db: Database, home: GatewayHome, ledger: String) throws -> String? {
+    func contradiction(_ anchors: [ObservedAnchor], db: Database, home: GatewayHome, ledger: String,
+                       archive: TileArchive? = nil) throws -> String? {
         try db.transaction(.deferred) {
-            let nodes = MerkleNodeTable(db)
+            let nodes = MerkleNodeTable(db, archive: archive)
             let size = try nodes.treeSize()
             var roots: [UInt64: [UInt8]] = [:]
             for anchor in anchors.sorted(by: { ($0.height, $0.position) < ($1.height, $1.position) }) {

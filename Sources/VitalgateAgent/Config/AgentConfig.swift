@@ -26,11 +26,11 @@ public struct AgentConfig: Sendable {
     public var rejectionsKept: Int
     /// Delivery to the clinic; nil when `clinic_url` is not set.
     public var clinic: ClinicSettings?
+    /// Retention, storage budget, archive, commit window (docs/storage.md).
+    public var storage: StorageSettings
     /// node_exporter's textfile collector folder; nil: no metrics file.
     public var metricsTextfileDir: String?
     public var metricsInterval: Double
-    /// `storage_budget` in bytes; nil: what the database has plus the free space.
-    public var storageBudgetBytes: Int64?
     public var clockSyncRequired: Bool
     /// Every setting that has a value, as resolved: what the access trail
     /// records a change of (docs/audit.md).
@@ -108,9 +108,9 @@ public struct AgentConfig: Sendable {
                                batchSize: number("delivery_batch", Int.self), timeout: number("delivery_timeout", Double.self),
                                retryCap: number("delivery_retry_cap", Double.self))
         }
+        storage = try StorageSettings(value: value)
         metricsTextfileDir = value("metrics_textfile_dir")
         metricsInterval = try number("metrics_interval", Double.self)
-        storageBudgetBytes = try value("storage_budget").map { _ in try number("storage_budget", Int64.self) * 1_048_576 }
         clockSyncRequired = value("clock_sync_required") != "false"
         for setting in Setting.all { resolvedSettings[setting.key] = value(setting.key) }
         try validate()

@@ -55,8 +55,12 @@ public struct Setting: Sendable {
         Setting(key: "delivery_retry_cap", defaultValue: "300", help: "Longest wait, in seconds, between delivery retries (backoff doubles from 1 s).", kind: .decimal(1, 86_400)),
         Setting(key: "metrics_textfile_dir", defaultValue: nil, help: "Folder of node_exporter's textfile collector (Debian: /var/lib/prometheus/node-exporter); the agent writes vitalgate.prom there every metrics_interval seconds (docs/operations.md). Off when unset.", kind: .path),
         Setting(key: "metrics_interval", defaultValue: "5", help: "Seconds between rewrites of the metrics file.", kind: .decimal(1, 300)),
-        Setting(key: "storage_budget", defaultValue: nil, help: "MiB the database may use on this card; status and the alert warn at 90%. Default: what it uses plus the free space.", kind: .integer(1, 16_777_216)),
         Setting(key: "clock_sync_required", defaultValue: "true", help: "Warn while the kernel reports the clock unsynchronised (no NTP). Set false only where the clock is kept by other means.", kind: .boolean),
+        // Storage (docs/storage.md). A bare number for storage_budget is MiB, as before issue 14.
+        Setting(key: "retain_days", defaultValue: "30", help: "Days a reading's payload is kept at least; it is pruned after that once the clinic has it and a confirmed anchor covers it (docs/storage.md).", kind: .decimal(0, 36_500)),
+        Setting(key: "storage_budget", defaultValue: "50%", help: "Most the database may use: a share of its filesystem (`50%`), a size (`800M`, `20G`) or MiB (`800`); above 85% delivered, anchored readings are pruned oldest first, and if none may go the agent stops acknowledging. Status and the alert warn at 90%.", kind: .storageBudget),
+        Setting(key: "archive_dir", defaultValue: nil, help: "Folder that receives full tiles of the log's hashes (a mounted share, a USB disk, a synced folder); they are dropped here once read back. Without it the hashes of pruned readings stay here (32 bytes each).", kind: .path),
+        Setting(key: "commit_window", defaultValue: "0.2", help: "Under steady load, seconds a reading may wait to share a commit (fewer, larger commits write far less to the card); acknowledgements follow each commit.", kind: .decimal(0, 2)),
     ]
 
     public static func named(_ key: String) -> Setting? { all.first { $0.key == key } }
@@ -64,6 +68,8 @@ public struct Setting: Sendable {
     /// What a setting's value must be.
     public enum Kind: Sendable, Equatable {
         case text, identifier, port, boolean, path, paths, ledgerURLs, clinicURL
+        /// `50%`, `800M`, `20G` or MiB (`StorageSettings.parseBudget`).
+        case storageBudget
         case integer(Int64, Int64)
         case decimal(Double, Double)
     }
@@ -94,6 +100,9 @@ public struct Setting: Sendable {
             for url in value.split(separator: ",").map({ $0.trimmingSpaces() }) {
                 do { _ = try LedgerEndpoint(url: url, auth: .cookieFile("")) } catch { return error.reason }
             }
+            return nil
+        case .storageBudget:
+            do { _ = try StorageSettings.parseBudget(value) } catch { return "must be a share of the filesystem (`50%`), a size (`800M`, `20G`) or MiB (`800`)" }
             return nil
         case .clinicURL:
             return value.hasPrefix("http://") || value.hasPrefix("https://") ? nil : "must start with http:// or https://"

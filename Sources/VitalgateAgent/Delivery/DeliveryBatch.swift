@@ -37,12 +37,13 @@ public struct DeliveryBatch: Sendable {
         // once per device (the device too, so the cache cannot skip the binding check).
         var opened: [String: [StoredPatient: String]] = [:]
         let items = try db.prepare("""
-            SELECT d.leaf_index, r.leaf, d.patient, p.name, p.json, r.device
+            SELECT d.leaf_index, r.leaf, d.patient, p.name, p.json, r.device, r.boot, r.seq, r.ts
             FROM deliveries d JOIN readings r ON r.leaf_index = d.leaf_index
             JOIN devices v ON v.id = r.device JOIN profiles p ON p.name = v.profile
             WHERE d.batch = ? ORDER BY d.leaf_index
             """).rows(.integer(id)) { st -> Item in
-            let leaf = try cipher.open(st.blob(1) ?? [], index: UInt64(st.int64(0)))
+            let leaf = try cipher.open(st.blob(1) ?? [], row: LeafCipher.Row(index: UInt64(st.int64(0)), device: st.text(5) ?? "",
+                                                                            boot: UInt32(truncatingIfNeeded: st.int64(6)), seq: UInt64(st.int64(7)), ts: st.int64(8)))
             let name = st.text(3) ?? ""
             let profile: DeviceProfile
             if let known = profiles[name] {

@@ -36,16 +36,19 @@ public struct FHIRExporter {
         var unassigned = 0
         // One device's readings share few assignments: open each blob once.
         var opened: [StoredPatient: String] = [:]
-        let rows = try db.prepare("SELECT leaf, received_at, leaf_index FROM readings WHERE device = ? AND ts >= ? AND ts < ? ORDER BY leaf_index")
-            .rows(.text(device), .integer(from), .integer(to)) { ($0.blob(0) ?? [], $0.int64(1), UInt64($0.int64(2))) }
-        for (sealed, receivedAt, index) in rows {
+        let rows = try db.prepare("SELECT leaf, received_at, leaf_index, boot, seq, ts FROM readings WHERE device = ? AND ts >= ? AND ts < ? ORDER BY leaf_index")
+            .rows(.text(device), .integer(from), .integer(to)) {
+                ($0.blob(0) ?? [], $0.int64(1), LeafCipher.Row(index: UInt64($0.int64(2)), device: device, boot: UInt32(truncatingIfNeeded: $0.int64(3)),
+                                                              seq: UInt64($0.int64(4)), ts: $0.int64(5)))
+            }
+        for (sealed, receivedAt, row) in rows {
             guard let stored = try assignments.patient(of: device, at: receivedAt) else {
                 unassigned += 1
                 continue
             }
             let patient = try opened[stored] ?? patients.open(stored, device: device)
             opened[stored] = patient
-            let leaf = try ReadingLeaf(bytes: try cipher.open(sealed, index: index))
+            let leaf = try ReadingLeaf(bytes: try cipher.open(sealed, row: row))
             let context = ObservationContext(gatewayID: gatewayID, patient: patient, profile: profile)
             lines += VitalSignObservations.make(leaf, context).map { $0.resource.serialized() }
         }

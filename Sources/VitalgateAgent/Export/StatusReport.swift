@@ -24,6 +24,8 @@ public struct StatusReport: Sendable {
     public var ledgerTipHeight: Int64?
     /// Readings by FHIR delivery state (pending, delivered, failed, unassigned); empty without a clinic.
     public var delivery: [(state: String, count: Int64)]
+    /// Held, pruned and archived (issue 14; `StorageFacts`).
+    public var storage: StorageFacts
     /// The oldest checkpoint that no anchor in a mempool or a block covers, if any.
     public var unanchoredSince: Int64?
 
@@ -66,7 +68,9 @@ public struct StatusReport: Sendable {
     /// - Parameter anchorInterval: the `anchor_interval` setting (for "anchoring stalled").
     public init(db: Database, home: GatewayHome, anchorInterval: Double?, now: Int64 = WallClock.nowMillis()) throws {
         gatewayID = try db.meta("gateway_id") ?? "?"
-        stored = try db.scalar("SELECT COUNT(*) FROM readings")
+        // Pruned readings were stored too (docs/storage.md); `storage` says how many are held.
+        storage = try StorageFacts(db: db)
+        stored = storage.held + storage.pruned
         let counts = try db.prepare("SELECT reason, count FROM rejection_counts ORDER BY reason").rows { ($0.text(0) ?? "", $0.int64(1)) }
         rejectedByReason = counts.filter { $0.0 != "duplicate" }.map { (reason: $0.0, count: $0.1) }
         duplicates = counts.first { $0.0 == "duplicate" }?.1 ?? 0
@@ -242,11 +246,14 @@ public struct StatusReport: Sendable {
             guard case .object(var object) = state.json else { continue }
             object.members.append((key: "current", value: .bool(current)))
             if part == .delivery { object.members += delivery.map { (key: $0.state, value: .int($0.count)) } }
+            // `storage` also has what is held, pruned and archived (docs/storage.md).
+            if part == .storage, case .object(let facts) = storage.json { object.members += facts.members }
             members.append((key: part.rawValue, value: .object(object)))
         }
         if !parts.contains(where: { $0.part == .delivery }) {
             members.append((key: "delivery", value: .object(JSONObject(delivery.map { (key: $0.state, value: .int($0.count)) }))))
         }
+        if !parts.contains(where: { $0.part == .storage }) { members.append((key: "storage", value: storage.json)) }
         return .object(JSONObject(members))
     }
 
@@ -261,6 +268,8 @@ public struct StatusReport: Sendable {
         s += "  broker \(state[.broker]?.state ?? "unknown")  ledger \(state[.ledger]?.state ?? "unknown")"
         if let a = state[.anchoring], a.health != .ok { s += "  anchoring \(a.state)" }
         if let d = state[.delivery], d.health != .ok { s += "  delivery \(d.state)" }
+        if let st = state[.storage], st.health != .ok { s += "  storage \(st.state)" }
+        if storage.pruned > 0 { s += "  held \(storage.held) pruned \(storage.pruned)" }
         return s
     }
 }

@@ -61,9 +61,10 @@ public struct MetricsFile: Sendable {
             }
             p.gauge("vitalgate_delivery_failed_readings", "Readings the clinic refused for good (kept in delivery_batches).", Double(facts.deliveryFailed))
         }
-        p.gauge("vitalgate_storage_used_bytes", "The database with its -wal and -shm.", Double(live.storage.usedBytes))
+        p.gauge("vitalgate_storage_used_bytes", "The database with its -wal and -shm, less the free pages pruning left (reused by new rows).", Double(live.storage.usedBytes))
         p.gauge("vitalgate_storage_free_bytes", "Free space on the database's filesystem.", Double(live.storage.freeBytes))
-        p.gauge("vitalgate_storage_budget_bytes", "The storage_budget setting, or used plus free when unset.", Double(live.storage.budgetBytes))
+        p.gauge("vitalgate_storage_budget_bytes", "The storage_budget setting in bytes (docs/storage.md).", Double(live.storage.budgetBytes))
+        p.gauge("vitalgate_storage_full", "1 while the budget is reached and nothing may be pruned: ingest does not acknowledge (docs/storage.md).", flag(live.storage.full))
         p.gauge("vitalgate_broker_connected", "1 while the agent has its broker session.", flag(live.parts[.broker]?.state == "connected"))
         p.gauge("vitalgate_ledger_reachable", "1 while a ledger node answers.", flag(live.parts[.ledger]?.state == "reachable"))
         p.gauge("vitalgate_anchoring_blocked", "1 while anchoring cannot go on by itself (e.g. an empty wallet).", flag(live.parts[.anchoring]?.state == "blocked"))

@@ -24,6 +24,8 @@ public final class OperationsService: LoopingPart, Sendable {
     let board: StatusBoard
     let ingest: IngestService
     let anchorer: AnchorService
+    /// Retention and the budget (docs/storage.md): its last pass shapes the `storage` part.
+    let storage: StorageService?
     let notifier: SystemdNotifier
     let logger: Logger
     public let loop = PartLoop(name: "vg-ops")
@@ -34,8 +36,9 @@ public final class OperationsService: LoopingPart, Sendable {
     static let tick = 1.0
     static let heartbeatInterval = 5.0
 
-    public init(config: AgentConfig, board: StatusBoard, ingest: IngestService, anchorer: AnchorService,
+    public init(config: AgentConfig, board: StatusBoard, ingest: IngestService, anchorer: AnchorService, storage: StorageService? = nil,
                 notifier: SystemdNotifier, logger: Logger, startedAt: Int64) {
+        self.storage = storage
         self.config = config
         self.board = board
         self.ingest = ingest
@@ -137,7 +140,8 @@ public final class OperationsService: LoopingPart, Sendable {
             let since = board.state(.clock)?.since ?? now
             let c = clock.state(required: config.clockSyncRequired, since: since)
             board.set(.clock, c.health, c.state, c.detail)
-            let storage = StorageCheck.read(config.home, budgetBytes: config.storageBudgetBytes)
+            let storage = StorageCheck.read(config.home, budgetBytes: config.storage.budgetBytes(databasePath: config.home.database),
+                                            service: self.storage?.facts.withLock { $0 })
             s.storage = storage
             let st = storage.state(since: now)
             board.set(.storage, st.health, st.state, st.detail)

@@ -63,9 +63,11 @@ public struct ClockCheck: Sendable {
     }
 }
 
-/// The database's size on disk and the room left on its filesystem.
+/// The database's size on disk and the room left on its filesystem, and
+/// what the storage service (issue 14, docs/storage.md) last found.
 public struct StorageCheck: Sendable {
-    /// The database with its -wal and -shm, in bytes.
+    /// The database with its -wal and -shm, in bytes, less the free pages
+    /// pruning left in the file (new rows reuse them, so they are room, not use).
     public let usedBytes: Int64
     /// Free bytes for an unprivileged writer (statvfs f_bavail).
     public let freeBytes: Int64
@@ -73,10 +75,25 @@ public struct StorageCheck: Sendable {
     public let filesystemBytes: Int64
     /// `storage_budget` in bytes, or nil: then the budget is what the database has plus what is free.
     public let configuredBudget: Int64?
+    /// What holds the budget when the storage service could not prune below
+    /// it (readings not yet delivered or anchored); nil while it can.
+    public var blockedBy: String?
+    /// The budget is reached and nothing may go: ingest holds (no acks).
+    public var full = false
+    /// A problem of the last storage pass that does not stop ingest (the archive folder).
+    public var note: String?
 
     public var budgetBytes: Int64 { configuredBudget ?? (usedBytes + freeBytes) }
 
-    public static func read(_ home: GatewayHome, budgetBytes: Int64?) -> StorageCheck {
+    public init(usedBytes: Int64, freeBytes: Int64, filesystemBytes: Int64, configuredBudget: Int64?) {
+        self.usedBytes = usedBytes
+        self.freeBytes = freeBytes
+        self.filesystemBytes = filesystemBytes
+        self.configuredBudget = configuredBudget
+    }
+
+    /// - Parameter service: the storage service's last pass, when it has made one.
+    public static func read(_ home: GatewayHome, budgetBytes: Int64?, service: StorageService.Facts? = nil) -> StorageCheck {
         var used: Int64 = 0
         for path in [home.database, home.database + "-wal", home.database + "-shm"] {
             var info = stat()
@@ -84,22 +101,37 @@ public struct StorageCheck: Sendable {
         }
         var fs = statvfs()
         let ok = statvfs(home.path, &fs) == 0
-        return StorageCheck(usedBytes: used,
-                            freeBytes: ok ? Int64(fs.f_bavail) * Int64(fs.f_frsize) : 0,
-                            filesystemBytes: ok ? Int64(fs.f_blocks) * Int64(fs.f_frsize) : 0,
-                            configuredBudget: budgetBytes)
+        var check = StorageCheck(usedBytes: max(0, used - (service?.freePageBytes ?? 0)),
+                                 freeBytes: ok ? Int64(fs.f_bavail) * Int64(fs.f_frsize) : 0,
+                                 filesystemBytes: ok ? Int64(fs.f_blocks) * Int64(fs.f_frsize) : 0,
+                                 configuredBudget: budgetBytes)
+        if let service, service.passes > 0 {
+            check.blockedBy = service.blockedBy
+            check.full = service.blockedBy != nil && service.usedBytes >= service.budgetBytes
+            check.note = service.note
+        }
+        return check
     }
 
-    /// Warning at 90% of the budget or below 10% free on the filesystem;
-    /// the critical case, a database that cannot grow, is ingest's (paused).
+    /// Critical when the budget is reached and nothing may be pruned (ingest
+    /// then holds its acks); a warning at 90% of the budget (the storage
+    /// service prunes from 85%, so a gateway that can prune stays below),
+    /// below 10% free on the filesystem, or when the archive fails. The
+    /// critical case of a disk that cannot take writes is ingest's (paused).
     public func state(since: Int64) -> PartState {
         let text = "\(Self.bytes(usedBytes)) used" + (configuredBudget.map { " of a \(Self.bytes($0)) budget" } ?? "")
             + ", \(Self.bytes(freeBytes)) free on the filesystem"
+        if full, let blockedBy {
+            return PartState(.critical, "full", "\(text); the budget is reached and \(blockedBy) may not be pruned yet: ingest stops acknowledging until they may", since: since)
+        }
         if let budget = configuredBudget, budget > 0, usedBytes * 10 >= budget * 9 {
-            return PartState(.warning, "near budget", text, since: since)
+            return PartState(.warning, "near budget", text + (blockedBy.map { "; \($0) may not be pruned yet" } ?? ""), since: since)
         }
         if filesystemBytes > 0 && freeBytes * 10 < filesystemBytes {
             return PartState(.warning, "filesystem nearly full", text, since: since)
+        }
+        if let note {
+            return PartState(.warning, "archive failing", "\(text); \(note)", since: since)
         }
         return PartState(.ok, "ok", text, since: since)
     }

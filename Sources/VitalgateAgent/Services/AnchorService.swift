@@ -141,7 +141,8 @@ public final class AnchorService: LoopingPart, Sendable {
             board.set(.anchoring, .critical, "refused", refusal)
             return false
         }
-        if let refusal = try forkGuard.checkLedger(db, endpoints: config.ledgerEndpoints, currentKey: identity.publicKey.bytes, home: config.home) {
+        if let refusal = try forkGuard.checkLedger(db, endpoints: config.ledgerEndpoints, currentKey: identity.publicKey.bytes, home: config.home,
+                                                   archive: config.storage.archiveDirectory.map { TileArchive(directory: $0) }) {
             logger.critical("\(refusal)")
             board.set(.anchoring, .critical, "refused", refusal)
             return false

@@ -45,19 +45,23 @@ public enum GatewayKeyRotation {
         }
     }
 
-    /// Opens each stored leaf with `old` and seals it again with `new`, in
-    /// batches of `batch` rows by leaf index. The plaintext is wiped after use.
+    /// Opens each stored leaf with `old` and seals it again with `new` (in
+    /// the stored-leaf form, whichever form it had), in batches of `batch`
+    /// rows by leaf index. The plaintext is wiped after use.
     static func reseal(_ db: Database, from old: LeafCipher, to new: LeafCipher) throws {
         let update = try db.cachedStatement("UPDATE readings SET leaf = ? WHERE leaf_index = ?")
         var after: Int64 = -1
         while true {
-            let rows = try db.prepare("SELECT leaf_index, leaf FROM readings WHERE leaf_index > ? ORDER BY leaf_index LIMIT \(batch)")
-                .rows(.integer(after)) { ($0.int64(0), $0.blob(1) ?? []) }
+            let rows = try db.prepare("SELECT leaf_index, leaf, device, boot, seq, ts FROM readings WHERE leaf_index > ? ORDER BY leaf_index LIMIT \(batch)")
+                .rows(.integer(after)) {
+                    ($0.int64(0), $0.blob(1) ?? [], LeafCipher.Row(index: UInt64($0.int64(0)), device: $0.text(2) ?? "",
+                                                                 boot: UInt32(truncatingIfNeeded: $0.int64(3)), seq: UInt64($0.int64(4)), ts: $0.int64(5)))
+                }
             guard let last = rows.last else { return }
-            for (index, sealed) in rows {
-                var plain = try old.open(sealed, index: UInt64(index))
+            for (index, sealed, row) in rows {
+                var plain = try old.open(sealed, row: row)
                 defer { sodiumZero(&plain) }
-                try update.run(.blob(new.seal(plain, index: UInt64(index))), .integer(index))
+                try update.run(.blob(new.seal(leaf: plain, row: row)), .integer(index))
             }
             after = last.0
         }

@@ -37,10 +37,12 @@ extension IngestService {
 
     private func runSession(_ own: inout ThreadState) throws {
         let db = try GatewayDatabase.open(config.home)
-        let log = try ReadingLog(db: db, rejectionsKept: config.rejectionsKept, cipher: cipher)
+        let log = try ReadingLog(db: db, rejectionsKept: config.rejectionsKept, cipher: cipher,
+                                 dedupeWindowMillis: config.maxPastSkewMillis + config.maxFutureSkewMillis)
         var devices = DeviceCache(table: DeviceTable(db)) { [self] in publishDevices($0) }
         try devices.reload()
-        let stored = try db.scalar("SELECT COUNT(*) FROM readings")
+        // Pruned readings were stored too (docs/storage.md): the metric is a counter.
+        let stored = try db.scalar("SELECT COUNT(*) FROM readings") + (Int64(try db.meta(ReadingPruner.prunedCountKey) ?? "0") ?? 0)
         progress.withLock { $0.storedReadings = stored }
         if lock.withLock({ $0.state.client == nil }) {
             let client = try makeClient()
@@ -54,8 +56,8 @@ extension IngestService {
             if started { logger.info("ingest: log size \(log.treeSize); connecting to \(config.mqttHost):\(config.mqttPort) as client id \(config.mqttClientID)\(config.mqttUsername.map { ", user \($0)" } ?? "")") }
         }
         if !own.paused { board.set(.ingest, .ok, "running", "log size \(log.treeSize)") }
-        var grouping = false
-        var lastCommitStart = Monotonic.seconds()
+        var previousBatch = 0
+        var previousStart = Monotonic.seconds()
         var trail = AccessTrailPoll()
         trail.append(log, self)
         while true {
@@ -65,16 +67,15 @@ extension IngestService {
                 if locked.state.inbox.isEmpty && !locked.state.stopping {
                     locked.wait(for: .seconds(patients == nil ? 10 : AccessTrailPoll.interval))
                 }
-                // Pacing may hold acks while the stream flows; once it pauses (or the
-                // load is light) the batch's acks and any held ones go out at once.
-                let paused = grouping ? waitForGroup(locked, since: lastCommitStart) : true
+                if !own.heldForStorage { collect(locked, previousBatch: previousBatch, previousStart: previousStart) }
                 let take = min(locked.state.inbox.count, Self.maxBatch)
                 let batch = locked.state.inbox.first(take)
-                return (batch, locked.state.stopping && locked.state.inbox.count == take, paused && locked.state.inbox.count == take)
+                // Pacing may hold acks while the stream flows; once this batch takes
+                // everything waiting, the batch's acks and any held ones go out at once.
+                return (batch, locked.state.stopping && locked.state.inbox.count == take, locked.state.inbox.count == take)
             }
             let now = WallClock.nowMillis()
-            lastCommitStart = Monotonic.seconds()
-            grouping = batch.count >= Self.groupingThreshold
+            previousStart = Monotonic.seconds()
             if batch.isEmpty {
                 noteProgress()
                 if own.paused {
@@ -85,6 +86,12 @@ extension IngestService {
                 }
             }
             if !batch.isEmpty {
+                // Over the storage budget nothing is committed, so nothing is acknowledged
+                // (devices keep their readings); at shutdown what is held is committed anyway.
+                if !done, let reached = try storageBudgetReached(db) {
+                    holdForStorage(reached, &own, db: db, now: now)
+                    continue
+                }
                 let items = batch.map { item in
                     switch item {
                     case .validated(let validated):
@@ -101,15 +108,19 @@ extension IngestService {
                 progress.withLock {
                     $0.lastProgress = committed
                     $0.waitingForRoom = false
-                    $0.commitLatency.observe(committed - lastCommitStart)
+                    $0.commitLatency.observe(committed - previousStart)
                     $0.storedReadings = ($0.storedReadings ?? 0) + newlyStored
                 }
                 lock.withLock { locked in
                     locked.state.inbox.removeFirst(batch.count)
+                    // What is left arrived after this batch was taken.
+                    if !locked.state.inbox.isEmpty { locked.state.oldestArrival = Monotonic.seconds() }
                     locked.broadcast()  // wakes a network thread waiting for room
                 }
-                if own.paused {
+                previousBatch = batch.count
+                if own.paused || own.heldForStorage {
                     own.paused = false
+                    own.heldForStorage = false
                     own.pauseLog.clear()
                     logger.notice("ingest resumed: committing and acknowledging again")
                     board.set(.ingest, .ok, "running", "resumed at log size \(log.treeSize)")
@@ -123,27 +134,70 @@ extension IngestService {
             checkBroker()
             summariseRejections(&own.rejectionLog, force: done)
             if trail.isDue || done { trail.append(log, self) }
-            if done { return }
+            if done {
+                try log.flushState()
+                return
+            }
         }
     }
 
-    /// Under load: waits (holding `lock` only while not waiting) until a full
-    /// batch is in or `groupWindow` has passed since the last commit began,
-    /// checking every `groupSlice`: once no message came in a slice, the
-    /// stream has paused and waiting longer would only delay the acks.
-    /// Returns true if it ended because the stream paused.
-    private func waitForGroup(_ locked: borrowing LockedCondition<Shared>.Locked, since start: Double) -> Bool {
+    /// Gathers a commit (holding the lock only while not waiting).
+    ///
+    /// In a burst or backlog (the last batch was large, or many messages
+    /// waited through the last commit) as before issue 14: until `maxBatch`
+    /// are in, `groupWindow` after the previous commit began, or the stream
+    /// paused for a `groupSlice`. Under steady load (docs/storage.md,
+    /// "Writes"): until the oldest message has waited `commit_window` or
+    /// `maxBatch` are in, sleeping through the window (one wake-up a commit).
+    private func collect(_ locked: borrowing LockedCondition<Shared>.Locked, previousBatch: Int, previousStart: Double) {
+        guard !locked.state.inbox.isEmpty else { return }
         locked.state.wakeAt = Self.maxBatch
         defer { locked.state.wakeAt = 1 }
-        var seen = locked.state.inbox.count
-        while locked.state.inbox.count < Self.maxBatch && !locked.state.stopping {
-            let left = start + Self.groupWindow - Monotonic.seconds()
-            if left <= 0 { return false }
-            locked.wait(for: .seconds(min(left, Self.groupSlice)))
-            if locked.state.inbox.count == seen { return true }
-            seen = locked.state.inbox.count
+        if previousBatch >= Self.maxBatch / 2 || locked.state.inbox.count >= Self.groupingThreshold {
+            var seen = locked.state.inbox.count
+            while locked.state.inbox.count < Self.maxBatch && !locked.state.stopping {
+                let left = previousStart + Self.groupWindow - Monotonic.seconds()
+                if left <= 0 { return }
+                locked.wait(for: .seconds(min(left, Self.groupSlice)))
+                if locked.state.inbox.count == seen { return }
+                seen = locked.state.inbox.count
+            }
+            return
         }
-        return false
+        while locked.state.inbox.count < Self.maxBatch && !locked.state.stopping {
+            let left = locked.state.oldestArrival + config.storage.commitWindow - Monotonic.seconds()
+            if left <= 0 { return }
+            locked.wait(for: .seconds(left))
+        }
+    }
+
+    /// The database's use and budget when committing now would pass the
+    /// budget (docs/storage.md); nil while there is room.
+    private func storageBudgetReached(_ db: Database) throws -> (used: Int64, budget: Int64)? {
+        let budget = config.storage.budgetBytes(databasePath: config.home.database)
+        let used = try StorageUse.usedBytes(db)
+        return used >= budget ? (used, budget) : nil
+    }
+
+    /// Backpressure: no commit, so no ack. Says so (log, once and then every
+    /// ten minutes; `status` part `ingest` critical), asks the storage service
+    /// for a pass, and looks again within a second. It counts as waiting for
+    /// room, as on a full disk, so the watchdog does not take it for a hang.
+    private func holdForStorage(_ reached: (used: Int64, budget: Int64), _ own: inout ThreadState, db: Database, now: Int64) {
+        noteProgress(waitingForRoom: true)
+        let why = storage?.facts.withLock { $0.blockedBy }.map { "; \($0) may not be pruned yet" } ?? ""
+        let figures = "\(StorageCheck.bytes(reached.used)) of \(StorageCheck.bytes(reached.budget)) used"
+        let reason = "storage budget reached (\(figures))\(why)"
+        // The figures change each second: the repeat limiter sees the message without them.
+        if let line = own.pauseLog.line("ingest paused, nothing is acknowledged: storage budget reached\(why)", now: Monotonic.seconds()) {
+            logger.error("\(line) (\(figures)); resuming once delivered, anchored readings can be pruned")
+        }
+        own.heldForStorage = true
+        board.set(.ingest, .critical, "paused", reason + "; devices keep their readings and resend them")
+        storage?.wake()
+        lock.withLock { locked in
+            if !locked.state.stopping { locked.wait(for: .seconds(1)) }
+        }
     }
 
     /// Tells each device which of its readings it may forget: only now, after

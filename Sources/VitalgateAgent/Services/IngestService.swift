@@ -22,6 +22,8 @@ public final class IngestService: ThreadedPart, Sendable {
     let config: AgentConfig
     let logger: Logger
     let onCommitted: @Sendable (UInt64) -> Void
+    /// Prunes and archives; woken when a commit would pass the storage budget.
+    let storage: StorageService?
     /// Seals leaves at rest (see `LeafCipher`).
     let cipher: LeafCipher
     /// Opens recorded access events, which this thread appends to the log
@@ -49,13 +51,12 @@ public final class IngestService: ThreadedPart, Sendable {
     static let maxInbox = 20_000
 
     static let maxBatch = 2000
-    /// Group commit under load: after a batch of at least `groupingThreshold`
-    /// messages (they arrive faster than commits finish), the next commit
-    /// waits for `maxBatch` messages or until `groupWindow` seconds after the
-    /// previous commit began. Each commit rewrites one index page per device
-    /// in it and sends one ack round, so fewer, larger commits cost less per
-    /// reading (docs/performance.md). A steady 1,000 readings/s never makes
-    /// batches this large, so its latency is unchanged.
+    /// Group commit (docs/performance.md): in a burst, a commit waits for
+    /// `maxBatch` messages, `groupWindow` after the previous one began, or a
+    /// pause of `groupSlice`; under steady load (issue 14) until its oldest
+    /// message has waited `commit_window`: each commit costs a few pages
+    /// written and an fsync whatever it holds, so 20 readings a commit wrote
+    /// ten times what 200 do (docs/storage.md, "Writes").
     static let groupingThreshold = 100
     static let groupWindow = 0.05
     static let groupSlice = 0.005
@@ -63,12 +64,14 @@ public final class IngestService: ThreadedPart, Sendable {
 
     /// - Parameter onCommitted: called on the ingest thread with the log size after each commit.
     public init(config: AgentConfig, logger: Logger, cipher: LeafCipher, patients: PatientCipher? = nil, board: StatusBoard,
+                storage: StorageService? = nil,
                 onCommitted: @escaping @Sendable (UInt64) -> Void) {
         self.config = config
         self.board = board
         self.cipher = cipher
         self.patients = patients
         self.logger = logger
+        self.storage = storage
         self.onCommitted = onCommitted
         self.acks = IngestAcks(logger: logger)
         var policy = ValidationPolicy()
@@ -135,6 +138,7 @@ public final class IngestService: ThreadedPart, Sendable {
         let item = prepare(message, statuses)
         lock.withLock { locked in
             while locked.state.inbox.count >= Self.maxInbox && !locked.state.stopping { locked.wait(for: .seconds(1)) }
+            if locked.state.inbox.isEmpty { locked.state.oldestArrival = Monotonic.seconds() }
             locked.state.inbox.append(item)
             if locked.state.inbox.count >= locked.state.wakeAt { locked.broadcast() }
         }
@@ -168,6 +172,9 @@ extension IngestService {
         /// The inbox size at which `receive` wakes the ingest thread: 1, or
         /// `maxBatch` while it groups a commit (so it is not woken per message).
         var wakeAt = 1
+        /// When the oldest message waiting arrived (monotonic s), or no later:
+        /// a commit under steady load waits at most `commit_window` from it.
+        var oldestArrival = 0.0
         /// Made and started by the ingest thread; stopped by `stopAndJoin`.
         var client: MQTTClient?
         /// Set by `stopAndJoin`: no client is started from then on.
@@ -177,6 +184,8 @@ extension IngestService {
     /// What only the ingest thread uses; it lives on that thread's stack.
     struct ThreadState {
         var paused = false
+        /// Ingest is holding commits because the storage budget is reached.
+        var heldForStorage = false
         /// Rejections are logged per device and reason, summarised per minute.
         var rejectionLog = LogThrottle()
         /// A pause that lasts is logged once, then every ten minutes.

@@ -79,9 +79,11 @@ public struct DeviceTable {
     }
 
     private func records(where condition: String, _ arguments: [SQLiteValue]) throws -> [DeviceRecord] {
+        // Readings are not indexed by device (docs/storage.md), so they are counted in one pass.
         let st = try db.prepare("""
+            WITH held AS MATERIALIZED (SELECT device, COUNT(*) AS n FROM readings GROUP BY device)
             SELECT d.id, d.profile, d.status, d.enrolled_at, d.revoked_at, d.patient, d.last_seen,
-                   (SELECT COUNT(*) FROM readings r WHERE r.device = d.id), d.broker_line IS NOT NULL,
+                   COALESCE((SELECT n FROM held WHERE held.device = d.id), 0), d.broker_line IS NOT NULL,
                    (SELECT COUNT(*) FROM rejections j WHERE j.device = d.id)
             FROM devices d WHERE \(condition) ORDER BY d.id
             """)

@@ -12,6 +12,16 @@ public enum GatewayDatabase {
     /// device ids, patient references and (sealed) readings, so the owner
     /// writes, the group may read (backups), others get nothing.
     public static let fileMode: mode_t = 0o640
+    /// The page size of a new database (docs/performance.md, "Writes"): each
+    /// commit writes whole pages, and with commits of tens of readings most of
+    /// them hold little that is new; existing databases keep theirs.
+    /// `VITALGATE_PAGE_SIZE` overrides it (for measuring).
+    static let pageSize: Int = getenv("VITALGATE_PAGE_SIZE").flatMap { Int(String(cString: $0)) } ?? 4096
+    /// For measuring: `VITALGATE_WAL_AUTOCHECKPOINT` pages brings back SQLite's
+    /// checkpoint in the committing connection (0, the default, leaves it to the storage service).
+    static let walAutocheckpointPages: Int = getenv("VITALGATE_WAL_AUTOCHECKPOINT").flatMap { Int(String(cString: $0)) } ?? 0
+    /// The WAL's size once checkpointed (SQLite's `journal_size_limit`).
+    public static let walLimitBytes = 8 << 20
 
     public static func open(_ home: GatewayHome, readOnly: Bool = false) throws -> Database {
         // A reader on a gateway never provisioned gets a sentence, not SQLite's "unable to open".
@@ -22,8 +32,20 @@ public enum GatewayDatabase {
         var options = Database.Options()
         options.readOnly = readOnly
         options.synchronousFull = true
+        options.pageSize = pageSize
         let db = try Database(path: home.database, options: options)
-        if !readOnly { try Schema.migrate(db) }
+        if !readOnly {
+            // After a checkpoint the WAL is cut back to this size if a large transaction
+            // (a migration, a big prune) grew it (docs/storage.md).
+            try db.execute("PRAGMA journal_size_limit = \(walLimitBytes)")
+            // No connection checkpoints the WAL on its own commit: a checkpoint copies
+            // megabytes and syncs the database file, which held up the acknowledgements
+            // of the commit that ran it. The storage service checkpoints instead
+            // (`StorageService.checkpointWAL`, without blocking writers); SQLite still
+            // checkpoints when the last connection closes.
+            try db.execute("PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
+            try Schema.migrate(db)
+        }
         return db
     }
 }
@@ -73,6 +95,12 @@ extension Database {
         defer { st.reset() }
         try st.bind(values)
         return try st.step() ? st.int64(0) : 0
+    }
+
+    /// Whether table `name` exists: a reader (status, export) may open a
+    /// database an earlier release wrote, before the agent migrates it.
+    func tableExists(_ name: String) throws -> Bool {
+        try scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", .text(name)) > 0
     }
 
     /// Records what the agent last saw of a peer (broker, ledger) for `status`.

@@ -24,27 +24,42 @@ public final class ReadingLog {
     /// Nonces for sealing and leaf salts, fetched in bulk (one getrandom(2)
     /// per 256 readings).
     let random = RandomPool()
-    /// When each device's `last_seen` was last written. It is written at most
-    /// once a second per device (`device list` shows it to the second): one
-    /// UPDATE per device per commit was a tenth of a live commit's work.
-    private var lastSeenWritten: [String: Int64] = [:]
+    /// Which (device, boot, seq) are decided, and where the stored ones are
+    /// (`ReadingRuns`): exactly-once without a per-reading index.
+    private(set) var runs: ReadingRuns
+    /// How long a resend can come after its reading (max past plus future
+    /// skew, ms): runs of pruned readings are kept at least this long.
+    let dedupeWindowMillis: Int64
+    /// Each device's newest `last_seen` not yet written. It is written with
+    /// the runs, at most once a minute (`stateInterval`): one UPDATE per
+    /// device per commit rewrote the whole devices table at 100 devices.
+    private var lastSeen: [String: Int64] = [:]
+    /// Devices whose `last_seen` this session has written: a device's first
+    /// reading (a new device, or after a restart) writes at once, so `device
+    /// list` and the metrics see it within a commit; after that, once a minute.
+    private var seenWritten: Set<String> = []
+    /// When `lastSeen` and the runs were last written (ms).
+    private var stateWrittenAt: Int64
+    static let stateInterval: Int64 = 60_000
     /// The hot path's statements, compiled once (no cache lookup per reading).
     let insertReading: Statement
     let findReading: Statement
 
-    public init(db: Database, rejectionsKept: Int, cipher: LeafCipher) throws {
+    public init(db: Database, rejectionsKept: Int, cipher: LeafCipher, dedupeWindowMillis: Int64 = 7 * 86_400_000 + 300_000) throws {
         self.db = db
         self.nodes = MerkleNodeTable(db)
         self.rejectionsKept = rejectionsKept
         self.cipher = cipher
+        self.dedupeWindowMillis = dedupeWindowMillis
         insertReading = try db.prepare("""
             INSERT INTO readings(leaf_index, device, boot, seq, ts, received_at, leaf, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(device, boot, seq) DO NOTHING
             """)
-        findReading = try db.prepare("SELECT leaf_index, leaf FROM readings WHERE device = ? AND boot = ? AND seq = ?")
+        findReading = try db.prepare("SELECT leaf, device, boot, seq, ts FROM readings WHERE leaf_index = ?")
         // The log's end is one past its last leaf; building the compact range reads the
         // right edge's perfect subtrees, so a damaged end is found here, at start-up.
         self.range = try CompactRange(size: try nodes.treeSize(), nodes: nodes)
+        runs = try ReadingRuns.load(db)
+        stateWrittenAt = WallClock.nowMillis()
     }
 
     public var treeSize: UInt64 { range.size }
@@ -62,13 +77,12 @@ public final class ReadingLog {
     /// Commits `items` in one transaction. If the commit fails nothing of the
     /// batch is kept, in the database or in memory, and the error is thrown.
     public func commit(_ items: [Item], receivedAt: Int64) throws -> [IngestOutcome] {
-        let saved = range
-        var seenWritten: [String] = []
+        let saved = (range, runs, lastSeen, seenWritten)
         do {
             let outcomes = try db.transaction(.immediate) {
+                var firstSighting = false
                 var outcomes: [IngestOutcome] = []
                 outcomes.reserveCapacity(items.count)
-                var lastSeen: [String: Int64] = [:]
                 // Nodes completed by this batch, written together after its readings.
                 var completed: [(level: Int, index: UInt64, hash: SHA256Digest)] = []
                 completed.reserveCapacity(items.count + items.count / 8 + 8)
@@ -79,31 +93,55 @@ public final class ReadingLog {
                         if case .rejected(let r) = outcome { try record(r, topic: item.topic, at: receivedAt) }
                         outcomes.append(outcome)
                         lastSeen[reading.device] = receivedAt
+                        if !seenWritten.contains(reading.device) { firstSighting = true }
                     case .failure(let rejection):
                         try record(rejection, topic: item.topic, at: receivedAt)
                         outcomes.append(.rejected(rejection))
                     }
                 }
                 try nodes.insertAboveLeaves(completed)
-                let seen = try db.cachedStatement("UPDATE devices SET last_seen = ? WHERE id = ?")
-                for (device, at) in lastSeen where lastSeenWritten[device].map({ at - $0 >= 1000 }) ?? true {
-                    try seen.run(.integer(at), .text(device))
-                    seenWritten.append(device)
-                }
                 // Only a batch that recorded a rejection can have grown the record.
                 if outcomes.contains(where: { if case .rejected = $0 { true } else { false } }) { try pruneRejections() }
+                if firstSighting || receivedAt - stateWrittenAt >= Self.stateInterval { try writeState(now: receivedAt) }
                 return outcomes
             }
-            for device in seenWritten { lastSeenWritten[device] = receivedAt }
             return outcomes
         } catch {
-            range = saved
+            (range, runs, lastSeen, seenWritten) = saved
+            throw error
+        }
+    }
+
+    /// Writes what is kept in memory between commits (each device's
+    /// `last_seen`, the runs), in the caller's transaction, and forgets runs
+    /// no resend can reach any more. Done once a minute and at shutdown.
+    private func writeState(now: Int64) throws {
+        let seen = try db.cachedStatement("UPDATE devices SET last_seen = ? WHERE id = ?")
+        for (device, at) in lastSeen { try seen.run(.integer(at), .text(device)) }
+        let prunedBelow = UInt64(try db.meta(ReadingPruner.prunedBelowKey).flatMap { UInt64($0) } ?? 0)
+        runs.forget(receivedBefore: now - dedupeWindowMillis, prunedBelow: prunedBelow)
+        try runs.save(db, treeSize: range.size)
+        seenWritten.formUnion(lastSeen.keys)
+        lastSeen.removeAll(keepingCapacity: true)
+        stateWrittenAt = now
+    }
+
+    /// Writes the in-memory state now (at shutdown), in its own transaction.
+    public func flushState() throws {
+        let saved = (runs, lastSeen, seenWritten)
+        do {
+            try db.transaction(.immediate) { try writeState(now: WallClock.nowMillis()) }
+        } catch {
+            (runs, lastSeen, seenWritten) = saved
             throw error
         }
     }
 
     private func store(_ reading: Reading, receivedAt: Int64,
                        completing completed: inout [(level: Int, index: UInt64, hash: SHA256Digest)]) throws -> IngestOutcome {
+        if runs.run(device: reading.device, boot: reading.boot, seq: reading.seq) != nil {
+            return try resent(reading)
+        }
         // A version 2 leaf (docs/encoding.md): salted, so that its hash, stored in the
         // clear and shown in neighbours' proofs, says nothing about the values.
         var salt = random.bytes(ReadingLeaf.saltByteCount)
@@ -116,34 +154,48 @@ public final class ReadingLog {
         let index = range.size
         try insertReading.run(.integer(Int64(index)), .text(reading.device), .integer(Int64(reading.boot)),
                               .integer(Int64(reading.seq)), .integer(reading.ts), .integer(receivedAt),
-                              .blob(cipher.seal(leaf, index: index, nonces: random)), .blob(leafHash.bytes))
-        if db.changes == 0 {
-            // Exactly once: (device, boot, seq) is already stored. The same reading is a
-            // resend. Each leaf has its own salt, so the stored one is opened and the
-            // readings compared (resends are rare; the hot path never decrypts).
-            let same = try storedReading(device: reading.device, boot: reading.boot, seq: reading.seq) == reading
-            let reason: RejectionReason = same ? .duplicate : .conflict
-            let detail = same
-                ? "seq \(reading.seq) (boot \(reading.boot)) is already stored"
-                : "seq \(reading.seq) (boot \(reading.boot)) is already stored with other content; the first is kept"
-            return .rejected(Rejection(reason: reason, detail: detail, device: reading.device, boot: reading.boot, seq: reading.seq))
-        }
+                              .blob(cipher.seal(leaf: leaf, row: LeafCipher.Row(index: index, reading), nonces: random)), .blob(leafHash.bytes))
+        runs.record(device: reading.device, boot: reading.boot, seq: reading.seq, leaf: index, at: receivedAt)
         completed += range.append(leafHash)
         return .stored(leafIndex: index)
     }
 
-    /// The stored reading `(device, boot, seq)`, opened; nil if there is none.
+    /// Exactly once: `(device, boot, seq)` is already decided. The same
+    /// reading is a resend. Each leaf has its own salt, so the stored one is
+    /// opened and the readings compared (resends are rare; the hot path never
+    /// decrypts). A decided seq the log no longer holds (pruned, or refused
+    /// earlier and so forgotten by the device) is answered as a duplicate.
+    private func resent(_ reading: Reading) throws -> IngestOutcome {
+        let stored = try storedReading(device: reading.device, boot: reading.boot, seq: reading.seq)
+        let same = stored.map { $0 == reading } ?? true
+        let reason: RejectionReason = same ? .duplicate : .conflict
+        let detail = stored == nil
+            ? "seq \(reading.seq) (boot \(reading.boot)) was decided before and is not held any more (pruned, or refused)"
+            : same ? "seq \(reading.seq) (boot \(reading.boot)) is already stored"
+            : "seq \(reading.seq) (boot \(reading.boot)) is already stored with other content; the first is kept"
+        return .rejected(Rejection(reason: reason, detail: detail, device: reading.device, boot: reading.boot, seq: reading.seq))
+    }
+
+    /// The stored reading `(device, boot, seq)`, opened; nil if it is not held.
     private func storedReading(device: String, boot: UInt32, seq: UInt64) throws -> Reading? {
+        guard let index = try runs.locate(db, device: device, boot: boot, seq: seq) else { return nil }
         let existing = findReading
         defer { existing.reset() }
-        try existing.bind(.text(device), .integer(Int64(boot)), .integer(Int64(seq)))
-        guard try existing.step(), let sealed = existing.blob(1) else { return nil }
-        var leaf = try cipher.open(sealed, index: UInt64(existing.int64(0)))
+        try existing.bind(.integer(Int64(index)))
+        guard try existing.step(), let sealed = existing.blob(0) else { return nil }
+        var leaf = try cipher.open(sealed, row: LeafCipher.Row(index: index, device: existing.text(1) ?? "", boot: UInt32(truncatingIfNeeded: existing.int64(2)),
+                                                                 seq: UInt64(existing.int64(3)), ts: existing.int64(4)))
         defer { sodiumZero(&leaf) }
         return try ReadingLeaf(bytes: leaf).reading
     }
 
     private func record(_ rejection: Rejection, topic: String, at millis: Int64) throws {
+        // A refusal of an enrolled device's reading for its content decides its seq
+        // too: the device was told to forget it (Devices/README.md).
+        if rejection.reason.decidesSeq, let device = rejection.device, let boot = rejection.boot, let seq = rejection.seq,
+           runs.run(device: device, boot: boot, seq: seq) == nil {
+            runs.record(device: device, boot: boot, seq: seq, leaf: nil, at: millis)
+        }
         try db.cachedStatement("""
             INSERT INTO rejection_counts(reason, count) VALUES (?, 1)
             ON CONFLICT(reason) DO UPDATE SET count = count + 1
@@ -168,6 +220,21 @@ public final class ReadingLog {
                 INSERT INTO meta(key, value) VALUES ('rejections_dropped', ?)
                 ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + excluded.value
                 """).run(.text(String(dropped)))
+        }
+    }
+}
+
+extension RejectionReason {
+    /// Refusals of a reading from an enrolled device for what it holds. Not:
+    /// messages without a readable reading, from unknown or revoked devices
+    /// or another device's topic (anyone could make those up), and resends.
+    var decidesSeq: Bool {
+        switch self {
+        case .payloadTooLarge, .invalidUTF8, .invalidJSON, .notAnObject, .badTopic, .unknownDevice, .revokedDevice,
+             .deviceMismatch, .duplicate, .conflict:
+            false
+        default:
+            true
         }
     }
 }

@@ -243,6 +243,54 @@ public enum Schema {
         );
         CREATE INDEX audit_events_by_device ON audit_events(device, ts);
         """,
+        // 8: storage (issue 14, docs/storage.md). After issue 16's 7, which was
+        // released first: a database made by that release migrates forward.
+        // - readings loses UNIQUE (device, boot, seq): that index took one page write per
+        //   device per commit; exactly-once is kept by reading_runs (ReadingRuns), which the
+        //   agent fills from the readings at its first start. The table is rebuilt (SQLite's
+        //   ALTER TABLE section 7; `migrate` turns foreign keys off around it and checks them).
+        // - the log's inner hashes are kept at the levels C2SP tlog-tiles cuts tiles from
+        //   (8, 16, ...), no longer at levels 4 to 7; `tiles` keeps full tiles of leaf hashes
+        //   whose readings were pruned (when no archive has them); `tile_spans` the reading
+        //   times each pruned tile covers, to find a pruned reading's leaf.
+        """
+        CREATE TABLE readings_v7(
+            leaf_index INTEGER PRIMARY KEY,
+            device TEXT NOT NULL,
+            boot INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            ts INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            leaf BLOB NOT NULL,
+            leaf_hash BLOB
+        );
+        INSERT INTO readings_v7(leaf_index, device, boot, seq, ts, received_at, leaf, leaf_hash)
+            SELECT leaf_index, device, boot, seq, ts, received_at, leaf, leaf_hash FROM readings;
+        DROP TABLE readings;
+        ALTER TABLE readings_v7 RENAME TO readings;
+        CREATE TABLE reading_runs(
+            device TEXT NOT NULL,
+            boot INTEGER NOT NULL,
+            seq_first INTEGER NOT NULL,
+            seq_last INTEGER NOT NULL,
+            leaf_first INTEGER,
+            leaf_last INTEGER,
+            received_last INTEGER NOT NULL,
+            PRIMARY KEY (device, boot, seq_first)
+        ) WITHOUT ROWID;
+        DELETE FROM merkle_nodes WHERE level > 0 AND level % 8 != 0;
+        CREATE TABLE tiles(
+            level INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            hashes BLOB NOT NULL,
+            PRIMARY KEY (level, idx)
+        );
+        CREATE TABLE tile_spans(
+            idx INTEGER PRIMARY KEY,
+            ts_min INTEGER NOT NULL,
+            ts_max INTEGER NOT NULL
+        );
+        """,
     ]
 
     /// Brings `db` to the newest schema version.
@@ -251,9 +299,18 @@ public enum Schema {
         guard current <= migrations.count else {
             throw AgentConfig.Invalid("database schema version \(current) is newer than this vitalgate (\(migrations.count)); upgrade vitalgate")
         }
+        guard current < migrations.count else { return }
+        // A migration that rebuilds a table (SQLite's ALTER TABLE section 7) must run
+        // with foreign keys off, which only takes effect outside a transaction; each
+        // migration is then checked with foreign_key_check before it commits.
+        try db.execute("PRAGMA foreign_keys=OFF")
+        defer { try? db.execute("PRAGMA foreign_keys=ON") }
         for version in current..<migrations.count {
             try db.transaction(.exclusive) {
                 try db.execute(migrations[version])
+                if let broken = try db.prepare("PRAGMA foreign_key_check").rows(map: { $0.text(0) ?? "" }).first {
+                    throw StoreError("schema migration \(version + 1) left a broken reference in table \(broken)")
+                }
                 try db.setUserVersion(Int32(version + 1))
             }
         }

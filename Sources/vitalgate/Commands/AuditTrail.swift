@@ -31,7 +31,9 @@ struct AuditTrailCommand: ParsableCommand {
         // Read-write only so that an older schema is brought up to date; nothing is written.
         let db = try GatewayDatabase.open(gatewayHome)
         let cipher = LeafCipher(gatewayKey: secret)
-        let exporter = BundleExporter(db, cipher: cipher)
+        // Old events' hashes may be in the archive only (docs/storage.md).
+        let folder = Setting.resolve("archive_dir", environment: Environment.current, file: (try? configFile(gatewayHome)) ?? ConfigFile())
+        let exporter = BundleExporter(db, cipher: cipher, archive: folder.map { TileArchive(directory: $0) })
         if let bundles { try Files.makeDirectory(bundles, mode: 0o750) }
 
         struct Row {

@@ -16,7 +16,7 @@ struct Status: ParsableCommand {
         """)
 
     @OptionGroup var home: HomeOptions
-    @Flag(help: "Print JSON (health, agent, each part's state, counts; see docs/operations.md).")
+    @Flag(help: "Print JSON (health, agent, each part's state, counts, storage{held, pruned, used_bytes, budget_bytes, ...}; see docs/operations.md and docs/storage.md).")
     var json = false
     @Option(help: ArgumentHelp("Print a line every N seconds until interrupted.", valueName: "seconds"))
     var watch: Double?
@@ -104,5 +104,7 @@ struct Status: ParsableCommand {
         if !r.delivery.isEmpty {
             Console.out("delivery     " + r.delivery.map { "\($0.state) \($0.count)" }.joined(separator: ", "))
         }
+        Console.out("storage")
+        for line in r.storage.lines { Console.out(line) }
     }
 }

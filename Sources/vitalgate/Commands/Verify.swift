@@ -25,6 +25,8 @@ struct Verify: ParsableCommand {
         """)
 
     @Argument(help: "The bundle or consistency file (- for stdin is not supported; write it to a file).") var file: String
+    @Option(help: ArgumentHelp("The reading, for a bundle whose payload the gateway pruned: its leaf, or the FHIR Observation that carries it (docs/proof-bundle.md).", valueName: "file"))
+    var reading: String?
     @OptionGroup var ledger: LedgerOptions
     @Option(name: .customLong("gateway-key"),
             help: ArgumentHelp("Trust only this gateway key: hex, a verifier key, or a file such as gateway.pub; repeatable.", valueName: "key"))
@@ -49,6 +51,11 @@ struct Verify: ParsableCommand {
         let signer: [UInt8]?
         do {
             (steps, signer) = try check()
+        } catch let failure as ReadingFileMismatch {
+            // The reading file is not this bundle's reading: a verdict about the evidence.
+            Console.out("FAIL  reading file: \(failure.reason)")
+            Console.out("NOT VERIFIED: reading file failed")
+            throw ExitCode(Self.exitNotVerified)
         } catch {
             // Nothing was decided about the evidence: say so, with its own exit status.
             Console.out("COULD NOT CHECK: \(error)")
@@ -82,7 +89,24 @@ struct Verify: ParsableCommand {
 
     /// The steps, and the key that signed the (newer) checkpoint.
     func check() throws -> ([VerificationStep], [UInt8]?) {
-        let json = try JSONParser.parse(try Files.read(file))
+        var json = try JSONParser.parse(try Files.read(file))
+        if let reading {
+            // A pruned bundle gets its reading back from the file (its leaf must hash to the
+            // bundle's leaf hash); a full bundle must carry the very same leaf.
+            let bytes = try Files.read(reading)
+            do {
+                let leaf = try ReadingFile.leaf(from: bytes)
+                if PrunedBundle.isPruned(json) {
+                    json = try PrunedBundle.completing(json, leaf: leaf)
+                } else if json["leaf"]?.string.flatMap(Hex.decode) != leaf {
+                    throw ReadingFileMismatch(reason: "the reading file is not the reading this bundle carries")
+                }
+            } catch let error as ProofBundle.FormatError {
+                throw ReadingFileMismatch(reason: error.description)
+            }
+        } else if PrunedBundle.isPruned(json) {
+            throw CLIError("this bundle carries no reading: the gateway pruned its payload (docs/storage.md); give the reading with `--reading FILE` (its leaf, or the clinic's FHIR Observation)")
+        }
         let older = try consistencyFile.map { try ConsistencyBundle(json: JSONParser.parse(try Files.read($0))) }
         try Sodium.initialize()
         let endpoints = try ledger.endpoints()
@@ -104,6 +128,11 @@ struct Verify: ParsableCommand {
         let steps = verifier.verify(json: json)
         return (steps, (try? ProofBundle(json: json))?.gatewayPublicKey)
     }
+}
+
+/// The reading file given to `verify --reading` is not the bundle's reading.
+struct ReadingFileMismatch: Error {
+    let reason: String
 }
 
 /// The ledger nodes as the verifier sees them: tried in turn until one answers.

@@ -1,0 +1,189 @@
+import LocalProcesses
+import SQLiteStore
+import Threads
+
+/// `make soak` (docs/storage.md, "The lifetime soak"): weeks of a ward
+/// compressed into minutes. 100 devices publish at a steady rate for a fixed
+/// time into a gateway whose retention is shortened to minutes, with
+/// delivery to a clinic (scripts/soak_clinic.py), anchoring on regtest (a
+/// block a second) and an archive folder on. Every `sampleEvery` seconds it
+/// records the database's size, the agent's RSS, CPU and bytes written;
+/// at the end it proves a sample of readings (pruned or not) with the reading
+/// files the clinic kept, and checks that nothing was lost.
+struct SoakOptions {
+    var vitalgate: String
+    var root: String
+    var out: String
+    var minutes = 10.0
+    var rate = 1000.0
+    var devices = 100
+    var retainSeconds = 120.0
+    var budget = "256M"
+    var sampleEvery = 10.0
+    var verifySamples = 40
+}
+
+final class SoakRun {
+    let options: SoakOptions
+    let directory: String
+    var broker: BrokerProcess?
+    var ledger: LedgerProcess?
+    var miner: MinerThread?
+    var clinic: ChildProcess?
+    var gateway: BenchGateway?
+    var publisher: LoadPublisher?
+    var acks: AckListener?
+    var samples: [SoakSample] = []
+
+    init(options: SoakOptions) throws {
+        self.options = options
+        directory = try Files.temporaryDirectory("vitalgate-soak")
+    }
+
+    /// Runs the soak; returns whether every check passed.
+    func run() throws -> Bool {
+        defer { tearDown() }
+        print("vitalgate-bench soak: work folder \(directory)")
+        print("  \(options.devices) devices, \(format(options.rate)) readings/s for \(format(options.minutes)) min, retention \(format(options.retainSeconds)) s, budget \(options.budget)")
+        try Files.makeDirectories(directory + "/broker")
+        broker = try BrokerProcess(root: options.root, directory: directory + "/broker")
+        try Files.makeDirectories(directory + "/ledger")
+        ledger = try LedgerProcess(dataDir: directory + "/ledger")
+        miner = MinerThread(ledger: ledger!, every: 1)
+        miner!.start()
+        let clinicPort = try freeLoopbackPort()
+        let leaves = directory + "/clinic-leaves.txt"
+        clinic = try ChildProcess(name: "soak-clinic", executable: "/usr/bin/env",
+                                  arguments: ["python3", options.root + "/scripts/soak_clinic.py", "--port", String(clinicPort), "--leaves", leaves, "--every", "500"],
+                                  logPath: directory + "/clinic.log")
+        try waitUntil(timeout: 20, "the soak clinic on port \(clinicPort)") { loopbackPortAccepts(clinicPort) }
+        let archive = directory + "/archive"
+        try Files.makeDirectories(archive)
+        try Files.makeDirectories(directory + "/gw")
+        let gateway = try BenchGateway(
+            vitalgate: options.vitalgate, root: options.root, directory: directory + "/gw", gatewayID: "soak-gw",
+            brokerPort: broker!.port, ledger: ledger!, devices: Load.deviceIDs(options.devices),
+            settings: ["clinic_url": "http://127.0.0.1:\(clinicPort)/fhir", "delivery_batch": "200", "delivery_retry_cap": "5",
+                       "retain_days": String(options.retainSeconds / 86_400), "storage_budget": options.budget, "archive_dir": archive,
+                       "checkpoint_interval": "1", "anchor_interval": "5", "confirmations": "2"],
+            patients: true)
+        self.gateway = gateway
+        try gateway.startAgent()
+        publisher = try LoadPublisher(port: broker!.port)
+        acks = try AckListener(port: broker!.port)
+
+        let load = Load(devices: Load.deviceIDs(options.devices), perDevice: max(1, Int(options.rate * options.minutes * 60) / options.devices), seqBase: 1)
+        let tracker = DeliveryTracker(load: load)
+        acks!.track(tracker)
+        let start = monotonicNanos()
+        let publishing = WorkerThread(name: "soak-publisher")
+        let done = LockedBox(false)
+        let failure = LockedBox<String?>(nil)
+        let rate = options.rate
+        publishing.start { [publisher] in
+            do { try publisher!.publish(tracker, rate: rate, timeout: 300) } catch { failure.withLock { $0 = "\(error)" } }
+            done.withLock { $0 = true }
+        }
+        print("\n" + SoakSample.header)
+        var nextSample = 0.0
+        while !done.withLock({ $0 }) {
+            let t = seconds(since: start)
+            if t >= nextSample {
+                sample(t, published: tracker.publishedCount, acked: tracker.count, phase: "load")
+                nextSample += options.sampleEvery
+            }
+            sleepSeconds(0.2)
+        }
+        publishing.join()
+        if let message = failure.withLock({ $0 }) { throw BenchError("publishing stopped: \(message)") }
+        let loadSeconds = seconds(since: start)
+        try? waitUntil(timeout: 120, interval: 0.1, "every reading acknowledged") { tracker.isComplete }
+        // Let the last readings be checkpointed, anchored, delivered and a storage pass run.
+        let db = try readOnly(gateway)
+        try? waitUntil(timeout: 120, interval: 1, "a final anchor of the whole log") {
+            let size = try scalar(db, "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM readings")
+            return try scalar(db, "SELECT COALESCE(MAX(tree_size), 0) FROM anchors WHERE state = 'final'") >= size
+        }
+        sleepSeconds(15)
+        sample(seconds(since: start), published: tracker.publishedCount, acked: tracker.count, phase: "settled")
+        let verification = try verifySampledReadings(gateway, leaves: leaves)
+        gateway.stopAgent()
+        return try report(load: load, acked: tracker.count, loadSeconds: loadSeconds, verification: verification)
+    }
+
+    func sample(_ t: Double, published: Int, acked: Int, phase: String) {
+        guard let gateway, let stats = gateway.stats, let db = try? readOnly(gateway) else { return }
+        let s = SoakSample(
+            seconds: t, phase: phase, published: published, acked: acked,
+            held: (try? scalar(db, "SELECT COUNT(*) FROM readings")) ?? -1,
+            pruned: (try? scalar(db, "SELECT COALESCE(CAST(value AS INTEGER), 0) FROM meta WHERE key = 'readings_pruned'")) ?? 0,
+            fileBytes: ((try? scalar(db, "PRAGMA page_count")) ?? 0) * ((try? scalar(db, "PRAGMA page_size")) ?? 0),
+            usedBytes: (((try? scalar(db, "PRAGMA page_count")) ?? 0) - ((try? scalar(db, "PRAGMA freelist_count")) ?? 0)) * ((try? scalar(db, "PRAGMA page_size")) ?? 0),
+            walBytes: Files.size(gateway.databasePath + "-wal") ?? 0,
+            rssBytes: stats.rss, writtenBytes: stats.writeBytes ?? 0, cpuSeconds: stats.cpuSeconds,
+            tilesArchived: (try? scalar(db, "SELECT COALESCE(CAST(value AS INTEGER), 0) FROM meta WHERE key = 'archived_tiles_0'")) ?? 0,
+            tilesKept: (try? scalar(db, "SELECT COUNT(*) FROM tiles")) ?? 0)
+        samples.append(s)
+        print(s.row)
+    }
+
+    struct Verification {
+        var pruned = 0
+        var held = 0
+        var failed: [String] = []
+    }
+
+    /// Up to `verifySamples` of the leaves the clinic kept, spread over the
+    /// run: each exported from the gateway by its reading file and verified
+    /// with it against the ledger node.
+    func verifySampledReadings(_ gateway: BenchGateway, leaves: String) throws -> Verification {
+        let lines = (Files.read(leaves) ?? "").split(separator: "\n").map(String.init)
+        var result = Verification()
+        guard !lines.isEmpty else {
+            result.failed.append("the clinic kept no reading")
+            return result
+        }
+        let step = max(1, lines.count / options.verifySamples)
+        print("\nProving \(min(options.verifySamples, lines.count)) of the \(lines.count) readings the clinic kept (export --reading, verify --reading --ledger-url)")
+        for (n, index) in stride(from: 0, to: lines.count, by: step).prefix(options.verifySamples).enumerated() {
+            let file = directory + "/reading-\(n).b64"
+            try Files.write(file, lines[index])
+            // The clinic's copy is base64 (the Observation's valueBase64Binary); the reading file is the leaf itself.
+            let leafFile = directory + "/reading-\(n).json"
+            try ChildProcess.run("/bin/sh", ["-c", "base64 -d '\(file)' > '\(leafFile)'"], logPath: directory + "/verify.log")
+            let bundle = directory + "/bundle-\(n).json"
+            do {
+                try ChildProcess.run("/bin/sh", ["-c", "'\(options.vitalgate)' export --home '\(gateway.home)' --reading '\(leafFile)' > '\(bundle)'"],
+                                     logPath: directory + "/export-\(n).log")
+                try ChildProcess.run(options.vitalgate, ["verify", bundle, "--reading", leafFile, "--ledger-url", ledger!.url,
+                                                         "--ledger-cookie", ledger!.cookieFile], logPath: directory + "/verify-\(n).log")
+                if (Files.read(bundle) ?? "").contains("\"payload\": \"pruned\"") { result.pruned += 1 } else { result.held += 1 }
+            } catch {
+                result.failed.append("reading \(n): \(error) \((Files.read(directory + "/export-\(n).log") ?? "").suffix(300))")
+            }
+        }
+        return result
+    }
+
+    func tearDown() {
+        gateway?.stopAgent()
+        acks?.stop()
+        publisher?.stop()
+        miner?.stop()
+        clinic?.stop(grace: 2)
+        ledger?.stop()
+        broker?.stop()
+    }
+}
+
+func readOnly(_ gateway: BenchGateway) throws -> Database {
+    var options = Database.Options()
+    options.readOnly = true
+    return try Database(path: gateway.databasePath, options: options)
+}
+
+func scalar(_ db: Database, _ sql: String) throws -> Int64 {
+    let st = try db.prepare(sql)
+    return try st.step() ? st.int64(0) : 0
+}
+
