@@ -28,7 +28,7 @@ import Testing
     static let root = "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I="
 
     @Test(arguments: [
-        ("o\n017\n\(root)\n", CheckpointParseError.Kind.invalidSize),
+        ("o\n017\n\(root)\n", CheckpointProblem.invalidSize),
         ("o\n+17\n\(root)\n", .invalidSize),
         ("o\n-1\n\(root)\n", .invalidSize),
         ("o\n 17\n\(root)\n", .invalidSize),
@@ -45,7 +45,7 @@ import Testing
         ("o\n17\n\(root)\next\n\nmore\n", .emptyLine),
         ("o\r\n17\n\(root)\n", .controlCharacter),
     ])
-    func rejectsMalformedBodies(body: String, kind: CheckpointParseError.Kind) {
+    func rejectsMalformedBodies(body: String, kind: CheckpointProblem) {
         do {
             _ = try Checkpoint(body: body)
             Issue.record("accepted \(body)")

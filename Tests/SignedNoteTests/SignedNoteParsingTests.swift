@@ -46,8 +46,8 @@ import Testing
     static func peter(_ old: String, _ new: String) -> String { Vectors.peterLine.replacingOccurrences(of: old, with: new) }
 
     /// Malformed notes (TestOpen's badMsgs plus format rules of c2sp.org/signed-note).
-    static let malformed: [(String, NoteParseError.Kind)] = {
-        var rows: [(String, NoteParseError.Kind)] = []
+    static let malformed: [(String, NoteProblem)] = {
+        var rows: [(String, NoteProblem)] = []
         rows.append((Vectors.text, .missingBlankLine))
         rows.append((note(""), .noSignatures))
         rows.append((note(String(Vectors.peterLine.dropLast())), .missingFinalNewline))

@@ -78,7 +78,7 @@ import VitalgateAgent
         (["provision", "--home", "/h", "--gateway-id", "bad id"], "--gateway-id must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit."),
         (["provision", "--home", "/h", "--gateway-id", "gw", "--set", "nonsense"], "--set nonsense: expected key=value with a key from: "),
         (["export", "--home", "/h", "--fhir"], "--fhir needs --device"),
-        (["export", "--home", "/h", "--device", "ox-001", "--from", "5"], "give --device and --seq (a reading), --leaf (any leaf), --fhir (Observations) or --consistency"),
+        (["export", "--home", "/h", "--device", "ox-001", "--from", "5"], "give --device and --seq (a reading), --leaf (any leaf), --reading FILE (a reading, pruned too), --fhir (Observations) or --consistency"),
         (["export", "--home", "/h", "--consistency", "1"], "--consistency takes two checkpoint sizes: OLD NEW"),
         (["device", "assign", "ox-001", "--home", "/h"], "give either --patient Patient/<id> or --none"),
         (["device", "add", "bad id", "--home", "/h", "--profile", "pulse-oximeter"], "device id must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"),
