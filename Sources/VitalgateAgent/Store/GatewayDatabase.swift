@@ -63,8 +63,10 @@ extension GatewayDatabase {
             for path in [home.database, home.database + "-wal", home.database + "-shm"] {
                 try Files.restrictMode(path, to: fileMode)
             }
-        } catch let failure as FileError {
-            if create { throw StoreError(failure.description) }
+        } catch {
+            // Typed throws: `error` is a FileError. (Not `catch let x as FileError`:
+            // an always-true cast of a typed error crashes Debian's Swift 6.2.3 SIL verifier.)
+            if create { throw StoreError(error.description) }
         }
     }
 }
