@@ -101,6 +101,6 @@ let package = Package(
                                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "vitalgateTests", dependencies: ["vitalgate", "VitalgateAgent",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "LeafGuessing", "ProofBundle", "JSON", "Codecs", "MQTT", "LedgerRPC", "Sodium", "SQLiteStore", "Vitals", "Bitcoin", "SHA2", "Merkle", "SignedNote", "OpenTimestamps"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "LeafGuessing", "ProofBundle", "JSON", "Codecs", "MQTT", "LedgerRPC", "Sodium", "SQLiteStore", "Vitals", "Bitcoin", "SHA2", "Merkle", "SignedNote", "OpenTimestamps", "Threads"]),
     ]
 )

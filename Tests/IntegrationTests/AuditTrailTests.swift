@@ -1,3 +1,4 @@
+import Threads
 import Foundation
 import JSON
 import ProofBundle
@@ -68,21 +69,22 @@ struct AuditTrailTests {
             try gateway.readOnlyDatabase().prepare("SELECT COUNT(*) FROM audit_events WHERE type = 'device-assign'").rows { $0.int64(0) }.first ?? 0
         }
         let before = try assignments()
-        let failures = Locked<[String]>([])
+        let failures = LockedBox<[String]>([])
         let commands = DispatchGroup()
         let home = gateway.home
         DispatchQueue.global().async(group: commands) {
             DispatchQueue.concurrentPerform(iterations: 8) { i in
                 let patient = i % 2 == 0 ? "Patient/alpha-7f3" : "Patient/gamma-\(i)"
                 guard let r = try? runVitalgate(["device", "assign", "ox-1", "--patient", patient, "--home", home]), r.status == 0 else {
-                    failures.mutate { $0.append("assign \(i)") }
+                    failures.withLock { $0.append("assign \(i)") }
                     return
                 }
             }
         }
         try publish(200)
         commands.wait()
-        #expect(failures.value.isEmpty, "\(failures.value)")
+        let failed = failures.withLock { $0 }
+        #expect(failed.isEmpty, "\(failed)")
         try gateway.waitForStatus(timeout: 60, "all \(seq) readings stored") { $0["stored"]?.int64 == Int64(seq) }
         try waitUntil(timeout: 20, "8 assignments appended") { try assignments() == before + 8 }
 
@@ -183,50 +185,32 @@ enum AccessTrailActor {
 }
 
 /// A value behind a lock, for tests that gather results from threads.
-final class Locked<Value>: @unchecked Sendable {
-    private var stored: Value
-    private let lock = NSLock()
-    init(_ value: Value) { stored = value }
-    var value: Value { lock.withLock { stored } }
-    func mutate(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
-}
-
 /// Mutation probes on an access event's bundle: a changed byte of the leaf or
 /// salt, another event field or number, another leaf index must all fail.
 enum EventBundleMutations {
     static func probe(_ original: ProofBundle) throws -> [String] {
-        try Sodium.initialize()
-        let verifier = BundleVerifier(ed25519: { key, message, signature in
-            Ed25519PublicKey(bytes: key)?.isValidSignature(signature, for: message) ?? false
-        })
-        precondition(verifier.verify(original).allSatisfy(\.passed), "the original bundle must verify")
         guard case .event(let event) = original.entry else { return ["not an event bundle"] }
-        var survivors: [String] = []
-        func check(_ name: String, _ mutate: (inout ProofBundle) -> Void) {
-            var b = original
-            mutate(&b)
-            if verifier.verify(b).allSatisfy(\.passed) { survivors.append(name) }
-        }
-        for i in original.leaf.indices { check("leaf[\(i)]") { $0.leaf[i] ^= 0x01 } }
-        for i in original.salt!.indices { check("salt[\(i)]") { $0.salt![i] ^= 0x01 } }
-        check("salt dropped") { $0.salt = nil }
-        check("leaf_index+1") { $0.leafIndex += 1 }
-        check("number+1") { $0.entry = .event(AccessEvent(type: event.type, gateway: event.gateway, number: event.number + 1, ts: event.ts, details: event.details)) }
-        check("ts+1") { $0.entry = .event(AccessEvent(type: event.type, gateway: event.gateway, number: event.number, ts: event.ts + 1, details: event.details)) }
-        check("type") { $0.entry = .event(AccessEvent(type: "device-enrol", gateway: event.gateway, number: event.number, ts: event.ts, details: event.details)) }
-        check("gateway") { $0.entry = .event(AccessEvent(type: event.type, gateway: event.gateway + "x", number: event.number, ts: event.ts, details: event.details)) }
-        for key in event.details.keys {
-            check("detail \(key) dropped") {
+        return try BundleMutations.survivors(of: original) { check in
+            for i in original.leaf.indices { check("leaf[\(i)]") { $0.leaf[i] ^= 0x01 } }
+            for i in original.salt!.indices { check("salt[\(i)]") { $0.salt![i] ^= 0x01 } }
+            check("salt dropped") { $0.salt = nil }
+            check("leaf_index+1") { $0.leafIndex += 1 }
+            check("number+1") { $0.entry = .event(AccessEvent(type: event.type, gateway: event.gateway, number: event.number + 1, ts: event.ts, details: event.details)) }
+            check("ts+1") { $0.entry = .event(AccessEvent(type: event.type, gateway: event.gateway, number: event.number, ts: event.ts + 1, details: event.details)) }
+            check("type") { $0.entry = .event(AccessEvent(type: "device-enrol", gateway: event.gateway, number: event.number, ts: event.ts, details: event.details)) }
+            check("gateway") { $0.entry = .event(AccessEvent(type: event.type, gateway: event.gateway + "x", number: event.number, ts: event.ts, details: event.details)) }
+            for key in event.details.keys {
+                check("detail \(key) dropped") {
+                    var d = event.details
+                    d[key] = nil
+                    $0.entry = .event(AccessEvent(type: event.type, gateway: event.gateway, number: event.number, ts: event.ts, details: d))
+                }
+            }
+            check("detail added") {
                 var d = event.details
-                d[key] = nil
+                d["patient"] = .string("Patient/x")
                 $0.entry = .event(AccessEvent(type: event.type, gateway: event.gateway, number: event.number, ts: event.ts, details: d))
             }
         }
-        check("detail added") {
-            var d = event.details
-            d["patient"] = .string("Patient/x")
-            $0.entry = .event(AccessEvent(type: event.type, gateway: event.gateway, number: event.number, ts: event.ts, details: d))
-        }
-        return survivors
     }
 }
