@@ -147,3 +147,135 @@ public final class MQTTClient: @unchecked Sendable {
         }
     }
 }
+
+extension MQTTClient {
+    /// How the client connects. The password never appears in `description`.
+    public struct Configuration: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+        /// Must be non-empty when `cleanSession` is false: the broker keeps
+        /// the session (subscriptions, queued QoS 1 messages) under this id.
+        public var clientID: String
+        /// False: the broker keeps the session across disconnects and queues
+        /// QoS 1 messages for it while the client is away.
+        public var cleanSession: Bool
+        public var host = "127.0.0.1"
+        public var port: UInt16 = 1883
+        public var username: String?
+        public var password: String?
+        public var keepAliveSeconds: Int32 = 30
+        /// Seconds between reconnect attempts, growing from `min` to `max`
+        /// (`mosquitto_reconnect_delay_set` with exponential backoff).
+        public var reconnectDelay: (min: UInt32, max: UInt32) = (1, 30)
+        /// Outgoing QoS 1 messages awaiting PUBACK at once; more are queued
+        /// in the client. 0 means no limit.
+        public var maxInflight: UInt32 = 100
+        /// A PEM file of CA certificates: when set, the connection uses TLS
+        /// and verifies the broker against them.
+        public var tlsCAFile: String? = nil
+
+        public init(clientID: String, cleanSession: Bool) {
+            self.clientID = clientID
+            self.cleanSession = cleanSession
+        }
+
+        public var description: String {
+            let user = username.map { "\($0)@" } ?? ""
+            let password = password == nil ? "" : " password=<redacted>"
+            let tls = tlsCAFile.map { " tls-ca=\($0)" } ?? ""
+            return "mqtt://\(user)\(host):\(port) client-id=\(clientID) clean-session=\(cleanSession)\(password)\(tls)"
+        }
+
+        public var debugDescription: String { description }
+
+        /// `dump` and debuggers show the redacted description, not the fields.
+        public var customMirror: Mirror { Mirror(self, children: ["description": description]) }
+    }
+}
+
+/// Handlers run on libmosquitto's network thread. Set them before
+/// `start()` so no early event is missed; changing them later is safe.
+extension MQTTClient {
+    /// A message arrived; its QoS 1 PUBACK has already been sent, so a
+    /// message must be made durable here or be acceptable to lose.
+    public var onMessage: (@Sendable (MQTTMessage) -> Void)? {
+        get { context.lock.withLock { $0.state.onMessage } }
+        set { context.lock.withLock { $0.state.onMessage = newValue } }
+    }
+
+    /// CONNACK: `rc` 0 is success (subscriptions were already re-sent),
+    /// otherwise the broker's refusal (`MQTTError.connectionRefused(rc)`).
+    /// `sessionPresent`: the broker resumed a persistent session.
+    public var onConnect: (@Sendable (_ rc: Int32, _ sessionPresent: Bool) -> Void)? {
+        get { context.lock.withLock { $0.state.onConnect } }
+        set { context.lock.withLock { $0.state.onConnect = newValue } }
+    }
+
+    /// The connection ended: `rc` 0 after `stop()`, otherwise lost; the
+    /// client reconnects by itself unless stopped.
+    public var onDisconnect: (@Sendable (_ rc: Int32) -> Void)? {
+        get { context.lock.withLock { $0.state.onDisconnect } }
+        set { context.lock.withLock { $0.state.onDisconnect = newValue } }
+    }
+
+    /// The broker acknowledged (PUBACK) our QoS 1 publish `mid`; for QoS 0,
+    /// the message was written to the socket. May run before `publish` returns.
+    public var onPublish: (@Sendable (_ mid: Int32) -> Void)? {
+        get { context.lock.withLock { $0.state.onPublish } }
+        set { context.lock.withLock { $0.state.onPublish = newValue } }
+    }
+}
+
+extension MQTTClient {
+    /// Subscribes to `pattern` (MQTT wildcards `+`, `#`) with maximum QoS
+    /// `qos`. The subscription is remembered and sent again on every
+    /// reconnect; when not connected now, it is sent on connect.
+    public func subscribe(_ pattern: String, qos: Int32) throws(MQTTError) {
+        guard (0...2).contains(qos), mosquitto_sub_topic_check(pattern) == MosquittoResult.success else {
+            throw MQTTError(code: MosquittoResult.invalid, operation: "subscribe \"\(pattern)\" qos \(qos)")
+        }
+        context.lock.withLock { locked in
+            locked.state.subscriptions.removeAll { $0.pattern == pattern }
+            locked.state.subscriptions.append((pattern, qos))
+        }
+        let rc = mosquitto_subscribe(handle, nil, pattern, qos)
+        if rc != MosquittoResult.success && rc != MosquittoResult.noConnection {
+            throw MQTTError(code: rc, operation: "subscribe \"\(pattern)\"")
+        }
+    }
+
+    /// Publishes `payload` to `topic`; returns the message id that
+    /// `onPublish` reports. QoS 1 and 2 messages published while
+    /// disconnected are queued in the client (in memory, until the client
+    /// is destroyed) and sent after reconnecting; QoS 0 ones fail with
+    /// `MOSQ_ERR_NO_CONN`.
+    @discardableResult
+    public func publish(topic: String, payload: [UInt8], qos: Int32, retain: Bool = false) throws(MQTTError) -> Int32 {
+        // withUnsafeBytes rethrows untyped errors; carry the typed one out in a Result.
+        try payload.withUnsafeBytes { bytes in
+            Result { () throws(MQTTError) in try publish(topic: topic, payload: bytes, qos: qos, retain: retain) }
+        }.get()
+    }
+
+    /// Publishes from a buffer without copying it into an array first;
+    /// libmosquitto copies the bytes before returning.
+    @discardableResult
+    public func publish(topic: String, payload: UnsafeRawBufferPointer, qos: Int32, retain: Bool) throws(MQTTError) -> Int32 {
+        // MQTT's remaining-length field caps a packet at 268,435,455 bytes (3.1.1 section 2.2.3).
+        guard payload.count <= 268_435_455 else {
+            throw MQTTError(code: MosquittoResult.payloadSize, operation: "publish to \"\(topic)\" (\(payload.count) bytes)")
+        }
+        var mid: Int32 = 0
+        let rc = mosquitto_publish(handle, &mid, topic, Int32(payload.count), payload.baseAddress, qos, retain)
+        // For QoS 1 and 2, libmosquitto 2.0.11 appends the message to its
+        // outgoing list before trying to send it (lib/actions.c,
+        // mosquitto_publish_v5 -> message__queue); without a connection the
+        // send fails with MOSQ_ERR_NO_CONN, but the message stays queued and
+        // is re-sent after the next CONNACK (lib/messages_mosq.c,
+        // message__reconnect_reset and message__retry_check). It is not
+        // lost, so it is not an error; a caller retrying would duplicate it.
+        if rc == MosquittoResult.noConnection && qos > 0 { return mid }
+        guard rc == MosquittoResult.success else {
+            throw MQTTError(code: rc, operation: "publish to \"\(topic)\"")
+        }
+        return mid
+    }
+}

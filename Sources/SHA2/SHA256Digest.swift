@@ -1,3 +1,5 @@
+import Codecs
+
 /// A SHA-256 digest: 32 bytes, stored inline as four big-endian 64-bit words
 /// so that digests can be created, compared and hashed without allocating.
 ///
@@ -61,4 +63,19 @@ public struct SHA256Digest: Hashable, Sendable, Comparable {
     public static func < (lhs: SHA256Digest, rhs: SHA256Digest) -> Bool {
         (lhs.w0, lhs.w1, lhs.w2, lhs.w3) < (rhs.w0, rhs.w1, rhs.w2, rhs.w3)
     }
+}
+
+extension SHA256Digest: CustomStringConvertible {
+    /// The digest as 64 lowercase hexadecimal digits.
+    public var hex: String {
+        withUnsafeBytes { Hex.encode($0) }
+    }
+
+    /// A digest from exactly 64 hexadecimal digits (either case); `nil` otherwise.
+    public init?(hex: String) {
+        guard hex.utf8.count == 2 * Self.byteCount, let bytes = Hex.decode(hex) else { return nil }
+        self.init(bytes: bytes)
+    }
+
+    public var description: String { hex }
 }

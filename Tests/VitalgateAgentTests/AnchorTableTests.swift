@@ -79,7 +79,7 @@ import Testing
         let (table, anchor) = try anchored(db)
         try db.execute("CREATE TRIGGER refuse_events BEFORE INSERT ON anchor_events BEGIN SELECT RAISE(ABORT, 'no room for the event'); END")
 
-        // As AnchorFollow calls it: no transaction of its own.
+        // As BitcoinAnchorTarget.follow calls it: no transaction of its own.
         #expect(throws: (any Error).self) {
             try table.transition(anchor, to: .broadcast, block: nil, proof: nil, detail: "accepted", at: 2)
         }

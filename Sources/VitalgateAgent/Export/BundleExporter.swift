@@ -9,7 +9,7 @@ import JSON
 /// Builds the proof bundle of one reading against the newest final anchor
 /// that covers it. Only final anchors carry a proof, and the agent moves an
 /// anchor out of `final` (dropping its proof) as soon as it sees its block
-/// leave the active chain (AnchorFollow), so the proof is for a block of the
+/// leave the active chain (BitcoinAnchorTarget.follow), so the proof is for a block of the
 /// active chain as the agent last saw it.
 ///
 /// A reading whose payload was pruned (docs/storage.md) still has its leaf

@@ -95,3 +95,8 @@ extension IngestAcks.Decision {
         rejected += other.rejected
     }
 }
+
+struct AckKey: Hashable {
+    let device: String
+    let boot: UInt32
+}

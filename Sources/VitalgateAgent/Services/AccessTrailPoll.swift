@@ -1,0 +1,31 @@
+import SQLiteStore
+
+/// The ingest thread appends recorded access events to the log (it is the
+/// log's one writer while the agent runs; docs/audit.md, "Who appends"):
+/// at start, then at most once per `interval`, and before it stops. A
+/// failure is logged and retried; it never stops ingest.
+struct AccessTrailPoll {
+    static let interval = 1.0
+    var next = 0.0
+    var lastError = -Double.infinity
+
+    var isDue: Bool { Monotonic.seconds() >= next }
+
+    mutating func append(_ log: ReadingLog, _ service: IngestService) {
+        next = Monotonic.seconds() + Self.interval
+        guard let patients = service.patients else { return }
+        do {
+            let appended = try log.appendAccessEvents(opener: patients, gatewayID: service.config.gatewayID)
+            guard !appended.isEmpty else { return }
+            for (index, event) in appended {
+                service.logger.info("access event #\(event.number) \(event.type) appended as leaf \(index)")
+            }
+            service.onCommitted(log.treeSize)
+        } catch {
+            if Monotonic.seconds() - lastError >= 60 {
+                service.logger.error("access events could not be appended to the log (retrying): \(error)")
+                lastError = Monotonic.seconds()
+            }
+        }
+    }
+}
