@@ -44,6 +44,7 @@ public enum JSONParser {
 public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The rule of RFC 8259 (or of this parser's strict profile) that was broken.
     public enum Kind: String, Sendable, Equatable, CaseIterable {
+        // Table-like data (duplicates): each kind's message, as `JSONError.description` prints it: raw values, not logic.
         /// Bytes that are not well-formed UTF-8 (RFC 8259 section 8.1, RFC 3629):
         /// overlong forms, encoded surrogates, code points above U+10FFFF, stray continuation bytes.
         case invalidUTF8 = "invalid UTF-8"

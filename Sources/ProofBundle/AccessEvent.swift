@@ -38,6 +38,7 @@ public struct AccessEvent: Sendable, Equatable {
     /// The kinds this release records (docs/audit.md). A reader accepts any
     /// `type` of the right form, so later kinds still verify.
     public enum Kind: String, Sendable, CaseIterable {
+        // Table-like data (duplicates): each kind's `type` as the access trail stores it: raw values, not logic.
         /// `export` of a proof bundle or an OpenTimestamps proof of one leaf.
         case exportBundle = "export-bundle"
         /// `export --fhir` of a device's Observations.

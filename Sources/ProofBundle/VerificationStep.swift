@@ -4,6 +4,7 @@
 /// neither passed nor failed.
 public struct VerificationStep: Sendable, Equatable, CustomStringConvertible {
     public enum Name: String, Sendable, CaseIterable {
+        // Table-like data (duplicates): each step's name as `verify` prints it: raw values, not logic.
         case bundle = "bundle format"
         case reading = "reading encodes to leaf"
         case event = "access event encodes to leaf"

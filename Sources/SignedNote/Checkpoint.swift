@@ -68,6 +68,7 @@ public typealias CheckpointParseError = ParseError<CheckpointProblem>
 
 public enum CheckpointProblem: String, ParseProblem {
     public static let subject = "checkpoint"
+    // Table-like data (duplicates): each problem's message, as `ParseError` prints it: raw values, not logic.
     case controlCharacter = "the checkpoint contains a control character other than newline"
     case missingFinalNewline = "the checkpoint does not end with a newline"
     case tooFewLines = "a checkpoint has at least three lines: origin, tree size, root hash"

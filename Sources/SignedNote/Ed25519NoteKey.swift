@@ -44,6 +44,7 @@ public enum Ed25519NoteKey {
 /// Why a verifier key string (`<name>+<hex key ID>+<base64 key>`) was rejected.
 public struct VerifierKeyError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable, Equatable {
+        // Table-like data (duplicates): each kind's message, as the error prints it: raw values, not logic.
         case malformed = "a verifier key has three parts separated by +: name, key ID, key"
         case invalidName = "the key name is empty or contains a space"
         case invalidKeyID = "the key ID is not 8 hex digits"

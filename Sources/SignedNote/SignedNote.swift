@@ -194,6 +194,7 @@ public typealias NoteParseError = ParseError<NoteProblem>
 
 public enum NoteProblem: String, ParseProblem {
     public static let subject = "signed note"
+    // Table-like data (duplicates): each problem's message, as `ParseError` prints it: raw values, not logic.
     case notUTF8 = "the note is not valid UTF-8"
     case controlCharacter = "the note contains a control character other than newline"
     case missingFinalNewline = "the note does not end with a newline"

@@ -129,6 +129,7 @@ public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
 /// Why a message was not accepted. The raw values are stable: they are
 /// stored in the rejections table and appear in logs and exports.
 public enum RejectionReason: String, Sendable, CaseIterable {
+    // Table-like data (duplicates): each reason's stable code, stored and exported: raw values, not logic.
     /// Payload longer than `ValidationPolicy.maxPayloadBytes`.
     case payloadTooLarge = "payload_too_large"
     /// Payload is not well-formed UTF-8.

@@ -54,6 +54,7 @@ public struct ReadingPruner {
     }
 
     public enum Stop: String, Sendable, Equatable {
+        // Table-like data (duplicates): what each stop says in the pruner's report: raw values, not logic.
         case retention = "readings inside the retention"
         case delivery = "readings not yet delivered to the clinic"
         case anchor = "readings not yet covered by a final anchor"

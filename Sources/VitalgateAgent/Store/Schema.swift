@@ -253,6 +253,8 @@ public enum Schema {
         //   (8, 16, ...), no longer at levels 4 to 7; `tiles` keeps full tiles of leaf hashes
         //   whose readings were pruned (when no archive has them); `tile_spans` the reading
         //   times each pruned tile covers, to find a pruned reading's leaf.
+        // Table-like data (duplicates): readings_v7 repeats migration 1's columns on purpose;
+        // each migration is frozen SQL, so sharing the text would let one edit change both.
         """
         CREATE TABLE readings_v7(
             leaf_index INTEGER PRIMARY KEY,
