@@ -88,9 +88,7 @@ public struct BlockHeader: Sendable, Equatable {
 
     /// Parses exactly 80 bytes.
     public init(parsing bytes: [UInt8]) throws(WireError) {
-        var reader = ByteReader(bytes)
-        try self.init(reading: &reader)
-        try reader.finish("block header")
+        self = try ByteReader.whole(bytes, "block header", Self.init(reading:))
     }
 
     init(reading reader: inout ByteReader) throws(WireError) {

@@ -21,9 +21,7 @@ public struct BitcoinTransaction: Sendable {
     /// then a flag byte that must be 0x01 here. A witness section whose stacks
     /// are all empty is rejected as Core does ("Superfluous witness record").
     public init(parsing bytes: [UInt8]) throws(WireError) {
-        var reader = ByteReader(bytes)
-        try self.init(reading: &reader)
-        try reader.finish("transaction")
+        self = try ByteReader.whole(bytes, "transaction", Self.init(reading:))
     }
 
     /// Reads one transaction at the reader's offset (inside a block).

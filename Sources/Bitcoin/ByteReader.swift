@@ -60,6 +60,17 @@ struct ByteReader {
     func finish(_ structure: String) throws(WireError) {
         guard remaining == 0 else { throw .trailingBytes(count: remaining, after: structure) }
     }
+
+    /// `read` applied to the whole of `bytes`: what a structure's
+    /// `init(parsing:)` is when its `init(reading:)` also reads it inside a
+    /// larger one (a header in a block, a transaction in a block).
+    static func whole<T>(_ bytes: [UInt8], _ structure: String,
+                         _ read: (inout ByteReader) throws(WireError) -> T) throws(WireError) -> T {
+        var reader = ByteReader(bytes)
+        let value = try read(&reader)
+        try reader.finish(structure)
+        return value
+    }
 }
 
 /// Why bytes could not be read as a Bitcoin wire structure, or why a proof
