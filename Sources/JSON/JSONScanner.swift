@@ -78,9 +78,34 @@ struct JSONScanner {
         return JSONError(.unexpectedByte, at: offset)
     }
 
-    mutating func enterContainer() throws(JSONError) {
+    /// Enters the object or array whose opening byte is at `index`; true
+    /// when `close` follows at once: the container is empty and already left.
+    mutating func enterContainer(closedBy close: UInt8) throws(JSONError) -> Bool {
         depth += 1
         if depth > maxDepth { throw JSONError(.tooDeep, at: index) }
+        index += 1
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == close else { return false }
+        index += 1
+        depth -= 1
+        return true
+    }
+
+    /// After a member or element: true past a `,` (another one follows),
+    /// false past `close` (the container is left).
+    @inline(__always)
+    mutating func continuesContainer(closedBy close: UInt8) throws(JSONError) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
+        let separator = bytes[index]
+        index += 1
+        if separator == UInt8(ascii: ",") {
+            skipWhitespace()
+            return true
+        }
+        guard separator == close else { throw unexpectedByte(at: index - 1) }
+        depth -= 1
+        return false
     }
 
     /// The input bytes in `range` as a String; the caller has validated them as UTF-8.
@@ -95,20 +120,13 @@ extension JSONScanner {
     /// repeated name is rejected (RFC 7493 section 2.3) because receivers
     /// disagree on which of the two values wins.
     mutating func parseObject() throws(JSONError) -> JSONValue {
-        try enterContainer()
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object(JSONObject())
-        }
+        if try enterContainer(closedBy: UInt8(ascii: "}")) { return .object(JSONObject()) }
         var members: [(key: String, value: JSONValue)] = []
         members.reserveCapacity(8)
         // Linear search is fastest for the small objects we expect; large
         // objects switch to a hash set so parsing stays linear.
         var seen: Set<String>? = nil
-        while true {
+        repeat {
             guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
             guard bytes[index] == UInt8(ascii: "\"") else { throw unexpectedByte(at: index) }
             let keyOffset = index
@@ -126,42 +144,18 @@ extension JSONScanner {
             skipWhitespace()
             let value = try parseValue()
             members.append((key: key, value: value))
-            skipWhitespace()
-            guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
-            let separator = bytes[index]
-            index += 1
-            if separator == UInt8(ascii: ",") { skipWhitespace(); continue }
-            if separator == UInt8(ascii: "}") { break }
-            throw unexpectedByte(at: index - 1)
-        }
-        depth -= 1
+        } while try continuesContainer(closedBy: UInt8(ascii: "}"))
         return .object(JSONObject(members))
     }
 
     /// RFC 8259 section 5.
     mutating func parseArray() throws(JSONError) -> JSONValue {
-        try enterContainer()
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            return .array([])
-        }
+        if try enterContainer(closedBy: UInt8(ascii: "]")) { return .array([]) }
         var elements: [JSONValue] = []
         elements.reserveCapacity(8)
-        while true {
-            let value = try parseValue()
-            elements.append(value)
-            skipWhitespace()
-            guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
-            let separator = bytes[index]
-            index += 1
-            if separator == UInt8(ascii: ",") { skipWhitespace(); continue }
-            if separator == UInt8(ascii: "]") { break }
-            throw unexpectedByte(at: index - 1)
-        }
-        depth -= 1
+        repeat {
+            elements.append(try parseValue())
+        } while try continuesContainer(closedBy: UInt8(ascii: "]"))
         return .array(elements)
     }
 }
