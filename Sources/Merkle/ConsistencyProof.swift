@@ -36,23 +36,14 @@ public enum ConsistencyProof {
             fn >>= 1
             sn >>= 1
         }
-        var fr = seed, sr = seed
-        for c in rest {
-            guard sn != 0 else { throw .wrongProofLength(expected: expected, got: proof.count) }
-            if fn & 1 == 1 || fn == sn {
-                fr = RFC9162.hashChildren(c, fr)
-                sr = RFC9162.hashChildren(c, sr)
-                while fn & 1 == 0 && fn != 0 {
-                    fn >>= 1
-                    sn >>= 1
-                }
-            } else {
-                sr = RFC9162.hashChildren(sr, c)
-            }
-            fn >>= 1
-            sn >>= 1
+        // The new root (sr) is the old tree's last node climbing the new
+        // tree, as in an inclusion proof; the old root (fr) takes only the
+        // left siblings, the old tree having nothing to the node's right.
+        var fr = seed
+        let sr = try InclusionProof.climb(from: seed, fn: fn, sn: sn, proof: rest,
+                                          wrongLength: .wrongProofLength(expected: expected, got: proof.count)) {
+            fr = RFC9162.hashChildren($0, fr)
         }
-        guard sn == 0 else { throw .wrongProofLength(expected: expected, got: proof.count) }
         guard fr == oldRoot else { throw .oldRootMismatch(expected: oldRoot, computed: fr) }
         guard sr == newRoot else { throw .rootMismatch(expected: newRoot, computed: sr) }
     }

@@ -13,15 +13,27 @@ public enum InclusionProof {
         let expected = TreeArithmetic.inclusionProofLength(index: index, size: size)
         guard proof.count == expected else { throw .wrongProofLength(expected: expected, got: proof.count) }
 
-        // The RFC's algorithm: fn walks the leaf's position up the tree, sn
-        // the position of the tree's last leaf; where they coincide the node
-        // is on the right border and has no right sibling at that level.
-        var fn = index, sn = size - 1
-        var r = leafHash
+        return try climb(from: leafHash, fn: index, sn: size - 1, proof: proof,
+                         wrongLength: .wrongProofLength(expected: expected, got: proof.count))
+    }
+
+    /// The RFC's walk up the tree, which a consistency proof (2.1.4.2) takes
+    /// too: fn is the node's position at its level, sn that of the tree's
+    /// last node there; where they coincide the node is on the right border
+    /// and has no right sibling at that level. Returns the root `node` and
+    /// `proof` hash up to; `leftSibling` sees each proof hash joined on the
+    /// left. Throws `wrongLength` when the proof ends before the root or goes past it.
+    static func climb(
+        from node: SHA256Digest, fn: UInt64, sn: UInt64, proof: some Sequence<SHA256Digest>, wrongLength: ProofError,
+        leftSibling: (SHA256Digest) -> Void = { _ in }
+    ) throws(ProofError) -> SHA256Digest {
+        var fn = fn, sn = sn
+        var r = node
         for p in proof {
-            guard sn != 0 else { throw .wrongProofLength(expected: expected, got: proof.count) }
+            guard sn != 0 else { throw wrongLength }
             if fn & 1 == 1 || fn == sn {
                 r = RFC9162.hashChildren(p, r)
+                leftSibling(p)
                 while fn & 1 == 0 && fn != 0 {
                     fn >>= 1
                     sn >>= 1
@@ -32,7 +44,7 @@ public enum InclusionProof {
             fn >>= 1
             sn >>= 1
         }
-        guard sn == 0 else { throw .wrongProofLength(expected: expected, got: proof.count) }
+        guard sn == 0 else { throw wrongLength }
         return r
     }
 
