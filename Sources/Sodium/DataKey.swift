@@ -104,12 +104,7 @@ public final class DataKey: @unchecked Sendable {
     }
 }
 
-extension DataKey: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public var description: String { "DataKey(<redacted>)" }
-    public var debugDescription: String { "DataKey(<redacted>)" }
-    /// No children, so `dump()` and debuggers cannot show the key.
-    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
-}
+extension DataKey: Redacted {}
 
 /// Why a data key could not be made or a sealed value opened.
 public enum DataKeyError: Error, Equatable, CustomStringConvertible {

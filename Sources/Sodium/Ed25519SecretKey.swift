@@ -83,11 +83,9 @@ public final class Ed25519SecretKey: @unchecked Sendable {
     }
 }
 
-extension Ed25519SecretKey: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+extension Ed25519SecretKey: Redacted {
     public var description: String { "<redacted>" }
     public var debugDescription: String { "Ed25519SecretKey(<redacted>, publicKey: \(String(decoding: SodiumHex.encode(publicKey.bytes), as: UTF8.self)))" }
-    /// `dump()` and debuggers see no children, so the secret cannot leak through reflection.
-    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
 }
 
 extension Ed25519SecretKey {

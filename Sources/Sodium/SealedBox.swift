@@ -88,11 +88,8 @@ public final class SealedBoxKeyPair: @unchecked Sendable {
     }
 }
 
-extension SealedBoxKeyPair: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public var description: String { "SealedBoxKeyPair(<redacted>)" }
+extension SealedBoxKeyPair: Redacted {
     public var debugDescription: String { "SealedBoxKeyPair(<redacted>, publicKey: \(String(decoding: SodiumHex.encode(publicKey.bytes), as: UTF8.self)))" }
-    /// No children, so `dump()` and debuggers cannot show the secret.
-    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
 }
 
 /// Why a sealed box could not be opened.
