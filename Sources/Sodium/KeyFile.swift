@@ -143,32 +143,32 @@ public enum KeyFileError: Error, Equatable, CustomStringConvertible {
     /// libsodium could not derive the key.
     case crypto(SodiumError)
 
+    // Table-like data (duplicates): one operator-facing message a case, which tests check; no logic to share.
     public var description: String {
         switch self {
         case let .alreadyExists(path):
-            return "key file \(path) already exists; refusing to replace a signing key (move it away, or pass overwrite)"
+            "key file \(path) already exists; refusing to replace a signing key (move it away, or pass overwrite)"
         case let .permissionsTooOpen(path, mode):
-            let octal = String(mode, radix: 8)
-            return "key file \(path) has mode 0\(octal), so group or others may read or change the signing key; "
+            "key file \(path) has mode 0\(String(mode, radix: 8)), so group or others may read or change the signing key; "
                 + "run `chmod 600 \(path)` (and consider replacing the key if others could read it)"
         case let .notARegularFile(path):
-            return "key file \(path) is not a regular file"
+            "key file \(path) is not a regular file"
         case let .malformed(path, reason):
-            return "key file \(path) is malformed: \(reason); it must hold the 32-byte Ed25519 seed as 64 hex digits and a newline"
+            "key file \(path) is malformed: \(reason); it must hold the 32-byte Ed25519 seed as 64 hex digits and a newline"
         case let .malformedSealed(path, reason):
-            return "sealed key file \(path) is malformed: \(reason)"
+            "sealed key file \(path) is malformed: \(reason)"
         case let .wrongPassphrase(path):
-            return "wrong passphrase for sealed key file \(path) (or the file was altered); "
+            "wrong passphrase for sealed key file \(path) (or the file was altered); "
                 + "check the passphrase source, or restore the file from backup"
         case let .emptyPassphrase(path):
-            return "refusing to seal key file \(path) with an empty passphrase"
+            "refusing to seal key file \(path) with an empty passphrase"
         case let .keyDerivationFailed(path, memLimit):
-            return "could not derive the key for sealed key file \(path): Argon2id needs \(memLimit / 1_048_576) MiB "
+            "could not derive the key for sealed key file \(path): Argon2id needs \(memLimit / 1_048_576) MiB "
                 + "of memory and the allocation failed; free memory, or reseal the key with lower limits"
         case let .systemCall(path, call, code):
-            return "\(call) failed for key file \(path): \(String(cString: strerror(code))) (errno \(code))"
+            "\(call) failed for key file \(path): \(String(cString: strerror(code))) (errno \(code))"
         case let .crypto(error):
-            return "key file: \(error)"
+            "key file: \(error)"
         }
     }
 }

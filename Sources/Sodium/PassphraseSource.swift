@@ -80,6 +80,7 @@ public enum PassphraseError: Error, Equatable, CustomStringConvertible {
     /// A system call failed with `errno`.
     case systemCall(path: String, call: String, errno: Int32)
 
+    // Table-like data (duplicates): one operator-facing message a case, which tests check; no logic to share.
     public var description: String {
         switch self {
         case let .permissionsTooOpen(path, mode):
