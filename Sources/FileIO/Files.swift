@@ -156,6 +156,14 @@ public enum Files {
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// `path` without trailing slashes ("/" stays "/"), so a folder's
+    /// `path + "/name"` has exactly one between them.
+    public static func withoutTrailingSlashes(_ path: String) -> String {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        return p
+    }
+
     /// Creates an empty file with `mode` unless something exists at `path`.
     public static func createIfMissing(_ path: String, mode: mode_t) throws(FileError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)

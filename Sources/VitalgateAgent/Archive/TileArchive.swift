@@ -20,11 +20,7 @@ import SHA2
 public struct TileArchive: Sendable {
     public let directory: String
 
-    public init(directory: String) {
-        var d = directory
-        while d.count > 1 && d.hasSuffix("/") { d.removeLast() }
-        self.directory = d
-    }
+    public init(directory: String) { self.directory = Files.withoutTrailingSlashes(directory) }
 
     /// The file naming the log whose tiles the folder holds.
     public var identityFile: String { directory + "/vitalgate-log" }

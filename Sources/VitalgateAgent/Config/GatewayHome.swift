@@ -13,11 +13,7 @@ import SignedNote
 public struct GatewayHome: Sendable, Equatable {
     public let path: String
 
-    public init(path: String) {
-        var p = path
-        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
-        self.path = p
-    }
+    public init(path: String) { self.path = Files.withoutTrailingSlashes(path) }
 
     public var configFile: String { path + "/vitalgate.conf" }
     public var secretKeyFile: String { path + "/gateway.key" }
