@@ -4,19 +4,11 @@ import SQLiteStore
 import Vitals
 
 /// `vitalgate export --fhir`: the Observations of one device's readings, as
-/// delivery would make them, for a span of reading time.
-public struct FHIRExporter {
-    let db: Database
-    let cipher: LeafCipher
-    let patients: PatientCipher
-
-    public init(_ db: Database, cipher: LeafCipher, patients: PatientCipher) {
-        self.db = db
-        self.cipher = cipher
-        self.patients = patients
-    }
-
-    public struct Result {
+/// delivery would make them, for a span of reading time. It needs what the
+/// queue holds (the database, the sealed readings' and patients' ciphers)
+/// and changes nothing.
+extension DeliveryQueue {
+    public struct FHIRExport {
         /// One compact JSON Observation per line (NDJSON), in log order.
         public let lines: [String]
         /// Readings in the span that had no patient when received: not exported.
@@ -25,7 +17,7 @@ public struct FHIRExporter {
 
     /// Readings of `device` with `from <= ts < to` (milliseconds), each with
     /// the patient the device was assigned to when the gateway received it.
-    public func observations(device: String, from: Int64, to: Int64, gatewayID: String) throws -> Result {
+    public func exportObservations(device: String, from: Int64, to: Int64, gatewayID: String) throws -> FHIRExport {
         guard let profileJSON = try db.prepare("SELECT p.json FROM devices d JOIN profiles p ON p.name = d.profile WHERE d.id = ?")
             .rows(.text(device), map: { $0.blob(0) ?? [] }).first else {
             throw StoreError("no device `\(device)` (see `vitalgate device list`)")
@@ -52,6 +44,6 @@ public struct FHIRExporter {
             let context = ObservationContext(gatewayID: gatewayID, patient: patient, profile: profile)
             lines += VitalSignObservations.make(leaf, context).map { $0.resource.serialized() }
         }
-        return Result(lines: lines, unassigned: unassigned)
+        return FHIRExport(lines: lines, unassigned: unassigned)
     }
 }

@@ -87,8 +87,8 @@ struct Export: ParsableCommand {
         if let recipient { details["for"] = .string(recipient) }
         if fhir, let device {
             let gatewayID = try db.meta("gateway_id") ?? ""
-            let result = try FHIRExporter(db, cipher: cipher, patients: PatientCipher(gatewayKey: secret))
-                .observations(device: device, from: from ?? .min, to: to ?? .max, gatewayID: gatewayID)
+            let result = try DeliveryQueue(db, cipher: cipher, patients: PatientCipher(gatewayKey: secret))
+                .exportObservations(device: device, from: from ?? .min, to: to ?? .max, gatewayID: gatewayID)
             details["device"] = .string(device)
             details["observations"] = .integer(Int64(result.lines.count))
             if let from { details["from"] = .integer(from) }
