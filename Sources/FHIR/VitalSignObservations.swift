@@ -181,14 +181,10 @@ public enum VitalgateSystem {
 }
 
 /// An identifier (system and value), as in FHIR's `Identifier` and `Coding`.
+/// Only this module makes them, so its memberwise init stays internal.
 public struct SystemValue: Sendable, Equatable, Hashable {
     public let system: String
     public let value: String
-
-    public init(system: String, value: String) {
-        self.system = system
-        self.value = value
-    }
 
     /// `system|value`, the FHIR token search form.
     public var token: String { system + "|" + value }

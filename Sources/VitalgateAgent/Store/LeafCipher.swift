@@ -36,25 +36,15 @@ public struct LeafCipher: Sendable {
         key = secretKey.deriveDataKey(id: Self.dataKeyID)
     }
 
-    /// What a reading's row holds in the clear beside its sealed leaf.
+    /// What a reading's row holds in the clear beside its sealed leaf. Its
+    /// memberwise init (from the stored columns) is internal: only this
+    /// module reads rows; others make one from a reading.
     public struct Row: Sendable, Equatable {
         public let index: UInt64
         public let device: String
         public let boot: UInt32
         public let seq: UInt64
         public let ts: Int64
-
-        public init(index: UInt64, device: String, boot: UInt32, seq: UInt64, ts: Int64) {
-            self.index = index
-            self.device = device
-            self.boot = boot
-            self.seq = seq
-            self.ts = ts
-        }
-
-        public init(index: UInt64, _ reading: Reading) {
-            self.init(index: index, device: reading.device, boot: reading.boot, seq: reading.seq, ts: reading.ts)
-        }
     }
 
     /// Seals canonical `leaf` (docs/encoding.md) stored in `row`, in the
@@ -160,5 +150,11 @@ public struct LeafCipher: Sendable {
         guard let open = member.firstIndex(of: UInt8(ascii: "\"")),
               let close = member[(open + 1)...].firstIndex(of: UInt8(ascii: "\"")) else { return "" }
         return String(decoding: member[(open + 1)..<close], as: UTF8.self)
+    }
+}
+
+extension LeafCipher.Row {
+    public init(index: UInt64, _ reading: Reading) {
+        self.init(index: index, device: reading.device, boot: reading.boot, seq: reading.seq, ts: reading.ts)
     }
 }
