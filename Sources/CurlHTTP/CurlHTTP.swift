@@ -105,6 +105,7 @@ public struct HTTPRequest: Sendable {
     /// private CA); nil uses the system store. Peer and host name are always verified.
     public var caFile: String?
 
+    // Table-like data (duplicates): the public memberwise init (Swift makes only an internal one): one assignment a property, no logic.
     public init(url: String, headers: [String] = [], body: [UInt8], timeoutSeconds: Double = 30, caFile: String? = nil) {
         self.url = url
         self.headers = headers

@@ -26,6 +26,7 @@ public struct ConsistencyBundle: Sendable, Equatable {
     public var gatewayPublicKey: [UInt8]
     public var keyChain: [KeyChainLink]
 
+    // Table-like data (duplicates): the public memberwise init (Swift makes only an internal one): one assignment a property, no logic.
     public init(oldCheckpoint: String, newCheckpoint: String, proof: [[UInt8]], gatewayPublicKey: [UInt8], keyChain: [KeyChainLink]) {
         self.oldCheckpoint = oldCheckpoint
         self.newCheckpoint = newCheckpoint

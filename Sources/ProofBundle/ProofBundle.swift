@@ -72,6 +72,7 @@ public struct ProofBundle: Sendable {
                   checkpoint: checkpoint, gatewayPublicKey: gatewayPublicKey, anchor: anchor, keyChain: keyChain)
     }
 
+    // Table-like data (duplicates): the public memberwise init (Swift makes only an internal one): one assignment a property, no logic.
     public init(entry: Entry, salt: [UInt8]?, leaf: [UInt8], leafIndex: UInt64, treeSize: UInt64, inclusion: [[UInt8]],
                 checkpoint: String, gatewayPublicKey: [UInt8], anchor: Anchor, keyChain: [KeyChainLink] = []) {
         self.entry = entry

@@ -32,6 +32,13 @@ public enum AnchorState: String, Sendable, CaseIterable {
     }
 }
 
+/// Where a transition puts the anchor's block, if anywhere.
+public struct AnchorBlock: Sendable, Equatable {
+    public let hash: String
+    public let height: Int64
+    public let confirmations: Int64
+}
+
 public struct AnchorRecord: Sendable, Equatable {
     public let id: Int64
     public let target: String
@@ -48,13 +55,6 @@ public struct AnchorRecord: Sendable, Equatable {
     public let fee: Int64?
     public let createdAt: Int64
     public let confirmedAt: Int64?
-}
-
-/// Where a transition puts the anchor's block, if anywhere.
-public struct AnchorBlock: Sendable, Equatable {
-    public let hash: String
-    public let height: Int64
-    public let confirmations: Int64
 }
 
 public struct AnchorTable {
