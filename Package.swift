@@ -96,11 +96,11 @@ let package = Package(
         .testTarget(name: "SodiumTests", dependencies: ["Sodium", "TestSupport", "Codecs"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport", "Threads"]),
         .testTarget(name: "LedgerRPCTests", dependencies: ["LedgerRPC", "Bitcoin", "JSON", "Codecs", "TestSupport"]),
-        .testTarget(name: "VitalgateAgentTests", dependencies: ["VitalgateAgent", "TestSupport", "Threads", "ProofBundle", "Vitals", "JSON", "Codecs", "FileIO", "MQTT", "Merkle", "SHA2", "Sodium", "SQLiteStore", "LedgerRPC",
+        .testTarget(name: "VitalgateAgentTests", dependencies: ["VitalgateAgent", "TestSupport", "Threads", "Vitals", "JSON", "Codecs", "FileIO", "MQTT", "Merkle", "SHA2", "Sodium", "SQLiteStore", "LedgerRPC",
                                                                  .product(name: "Logging", package: "swift-log"),
                                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "vitalgateTests", dependencies: ["vitalgate", "VitalgateAgent",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "LeafGuessing", "ProofBundle", "JSON", "Codecs", "MQTT", "LedgerRPC", "Sodium", "SQLiteStore", "Vitals", "Bitcoin", "SHA2", "Merkle", "SignedNote", "OpenTimestamps", "Threads"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "LeafGuessing", "ProofBundle", "JSON", "Codecs", "MQTT", "Sodium", "SQLiteStore", "Vitals", "SHA2", "Merkle", "SignedNote", "Threads"]),
     ]
 )

@@ -13,15 +13,22 @@ public final class Statement {
 
     init(connection: OpaquePointer, sql: String) throws(SQLiteError) {
         var compiled: OpaquePointer?
-        var tail: UnsafePointer<CChar>?
-        let rc = sqlite3_prepare_v2(connection, sql, -1, &compiled, &tail)
+        // `tail` points into the C string, so it is read while that string
+        // lives: passing `sql` to the call directly would make a temporary one,
+        // gone when the call returns (in a release build every statement then
+        // read garbage as its tail).
+        let (rc, rest) = sql.withCString { text -> (Int32, Bool) in
+            var tail: UnsafePointer<CChar>?
+            let rc = sqlite3_prepare_v2(connection, text, -1, &compiled, &tail)
+            return (rc, tail.map { !Statement.isBlank($0) } ?? false)
+        }
         guard rc == SQLITE_OK else {
             throw SQLiteError(connection: connection, code: rc, sql: sql)
         }
         guard let compiled else {
             throw SQLiteError(extendedCode: SQLITE_MISUSE, message: "the SQL holds no statement", sql: sql)
         }
-        if let tail, !Statement.isBlank(tail) {
+        if rest {
             sqlite3_finalize(compiled)
             throw SQLiteError(extendedCode: SQLITE_MISUSE,
                               message: "prepare() compiles one statement; use execute() for several", sql: sql)

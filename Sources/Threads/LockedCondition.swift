@@ -114,7 +114,13 @@ public final class LockedBox<State> {
 
     /// Runs `body` with the state, holding the lock.
     public func withLock<R, E: Error>(_ body: (inout State) throws(E) -> R) throws(E) -> R {
-        try guarded.withLock { (locked) throws(E) -> R in try body(&locked.state) }
+        // The lock and storage directly, not through `guarded.withLock`: Swift
+        // 6.3.1's optimizer crashes (signal 6, "Cannot initialize a nonCopyable
+        // type with a guaranteed value") inlining that `~Copyable` `Locked`
+        // here in a release build.
+        pthread_mutex_lock(guarded.mutex)
+        defer { pthread_mutex_unlock(guarded.mutex) }
+        return try body(&guarded.storage.pointee)
     }
 }
 
