@@ -71,6 +71,7 @@ let package = Package(
         // `make bench`: the agent against a plain subscriber on the same load (docs/performance.md).
         .executableTarget(name: "vitalgate-bench", dependencies: [
             "LocalProcesses", "Threads", "VitalgateAgent", "Vitals", "Merkle", "SHA2", "JSON", "SQLiteStore", "MQTT", "LedgerRPC", "Sodium",
+            "FileIO", "Codecs",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -156,6 +156,15 @@ public enum Files {
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// Whether this process may execute `path` (a tool to run, if installed).
+    public static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
+
+    /// The size of the file at `path` in bytes; nil if it cannot be stat'ed (missing).
+    public static func size(_ path: String) -> Int64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
+    }
+
     /// `path` without trailing slashes ("/" stays "/"), so a folder's
     /// `path + "/name"` has exactly one between them.
     public static func withoutTrailingSlashes(_ path: String) -> String {
@@ -195,6 +204,16 @@ public enum Files {
             prefix += "/" + part
             if mkdir(prefix, mode) != 0 && errno != EEXIST { throw FileError("mkdir", prefix, errno: errno) }
         }
+    }
+
+    /// A new, empty directory `/tmp/<prefix>-XXXXXX` (mkdtemp(3): a unique
+    /// name, mode 0700); returns its path. The caller removes it.
+    public static func makeTemporaryDirectory(_ prefix: String) throws(FileError) -> String {
+        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw FileError("mkdtemp", "/tmp/\(prefix)-XXXXXX", errno: errno)
+        }
+        return String(cString: made)
     }
 
     /// Names of the entries of a directory, sorted.
@@ -239,7 +258,7 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
         case "fsync": "sync"
         case "rename": "replace"
         case "opendir": "list"
-        case "mkdir": "create"
+        case "mkdir", "mkdtemp": "create"
         default: call
         }
         return "cannot \(verb) \(path): \(reason)"

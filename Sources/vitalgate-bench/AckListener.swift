@@ -23,7 +23,7 @@ final class AckListener: Sendable {
         try client.start()
         guard client.waitUntilConnected(timeout: 10) else { throw BenchError("ack listener cannot reach the broker on port \(port)") }
         try client.subscribe("vitals/+/ack", qos: 1)
-        sleepSeconds(0.2)  // no SUBACK callback: give the subscription a moment
+        sleep(for: .milliseconds(200))  // no SUBACK callback: give the subscription a moment
     }
 
     func track(_ tracker: DeliveryTracker?) { seen.withLock { $0.tracker = tracker } }
@@ -32,7 +32,7 @@ final class AckListener: Sendable {
     var rejectedSeen: Int { seen.withLock { $0.rejected } }
 
     private func receive(_ message: MQTTMessage) {
-        let now = monotonicNanos()
+        let now = crossProcessNanos()
         let parts = message.topic.split(separator: "/")
         guard parts.count == 3, let json = try? JSONParser.parse(message.payload), let ack = try? Acknowledgement(json: json) else { return }
         let device = String(parts[1])

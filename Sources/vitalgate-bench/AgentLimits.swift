@@ -1,5 +1,6 @@
-#if canImport(Glibc)
+import FileIO
 import LocalProcesses
+#if canImport(Glibc)
 import Glibc
 #endif
 
@@ -26,21 +27,32 @@ final class AgentLimits {
         if Self.systemdScopeWorks(memoryBytes, logDirectory) {
             mechanism = .systemdScope
             cgroupPath = nil
-        } else if (Files.read("/sys/fs/cgroup/cgroup.controllers") ?? "").contains("memory"),
+        } else if ((try? Files.readText("/sys/fs/cgroup/cgroup.controllers")) ?? "").contains("memory"),
                   mkdir("/sys/fs/cgroup/" + name, 0o755) == 0 {
             cgroupPath = "/sys/fs/cgroup/" + name
             mechanism = .cgroupV2
-            try Files.write(cgroupPath! + "/memory.max", String(memoryBytes))
-            try? Files.write(cgroupPath! + "/memory.swap.max", "0")
+            try Self.setControl(cgroupPath! + "/memory.max", String(memoryBytes))
+            try? Self.setControl(cgroupPath! + "/memory.swap.max", "0")
         } else if Files.exists("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
                   mkdir("/sys/fs/cgroup/memory/" + name, 0o755) == 0 {
             cgroupPath = "/sys/fs/cgroup/memory/" + name
             mechanism = .cgroupV1
-            try Files.write(cgroupPath! + "/memory.limit_in_bytes", String(memoryBytes))
+            try Self.setControl(cgroupPath! + "/memory.limit_in_bytes", String(memoryBytes))
         } else {
             mechanism = .prlimitAS
             cgroupPath = nil
         }
+    }
+
+    /// Sets a cgroup control file: the kernel takes the value from one
+    /// write to the file as it is. FileIO's whole-file writes do not fit:
+    /// they would set the file's mode and fsync, which a control file has no
+    /// use for.
+    private static func setControl(_ path: String, _ value: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError("open", path, errno: errno) }
+        defer { close(fd) }
+        try Files.writeAll(fd, Array(value.utf8), path: path)
     }
 
     private static func systemdScopeWorks(_ bytes: Int64, _ dir: String) -> Bool {
@@ -66,8 +78,8 @@ final class AgentLimits {
     /// Times the memory cap was hit (cgroup failcnt / memory.events "max"), if known.
     var limitHits: Int? {
         guard let cgroupPath else { return nil }
-        if mechanism == .cgroupV1 { return Int((Files.read(cgroupPath + "/memory.failcnt") ?? "").filter(\.isNumber)) }
-        for line in (Files.read(cgroupPath + "/memory.events") ?? "").split(separator: "\n") where line.hasPrefix("max ") {
+        if mechanism == .cgroupV1 { return Int(((try? Files.readText(cgroupPath + "/memory.failcnt")) ?? "").filter(\.isNumber)) }
+        for line in ((try? Files.readText(cgroupPath + "/memory.events")) ?? "").split(separator: "\n") where line.hasPrefix("max ") {
             return Int(line.dropFirst(4))
         }
         return nil
@@ -77,7 +89,7 @@ final class AgentLimits {
     var cgroupPeakBytes: Int64? {
         guard let cgroupPath else { return nil }
         let file = mechanism == .cgroupV1 ? "/memory.max_usage_in_bytes" : "/memory.peak"
-        return Int64((Files.read(cgroupPath + file) ?? "").filter(\.isNumber))
+        return Int64(((try? Files.readText(cgroupPath + file)) ?? "").filter(\.isNumber))
     }
 
     /// Removes the cgroup directory (empty once the agent has exited).

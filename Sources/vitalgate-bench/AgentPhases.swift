@@ -2,20 +2,14 @@
 /// ingest at full speed, and draining a backlog after an outage.
 extension BenchRun {
     func runAgent() throws {
-        try Files.makeDirectories(directory + "/gw1")
-        let gateway = try BenchGateway(vitalgate: options.vitalgate, root: options.root, directory: directory + "/gw1",
-                                       gatewayID: "bench-gw", brokerPort: broker!.port, ledger: ledger!,
-                                       devices: Load.deviceIDs(options.devices))
-        gateways.append(gateway)
-        try gateway.startAgent()
-        let source = try chooseCommitSource(gateway)
+        let (gateway, source) = try startGateway(folder: "gw1", gatewayID: "bench-gw")
         report.add("commit_source", "committed = " + (source == nil ? "acked on vitals/<id>/ack" : "row visible in SQLite (poll 2 ms)"),
                    nil, "", note: source == nil ? "end-to-end acks" : "agent publishes no acks yet")
 
         // Idle: nothing published.
-        sleepSeconds(2)
+        sleep(for: .seconds(2))
         let idle0 = gateway.stats
-        sleepSeconds(options.idleSeconds)
+        sleep(for: .seconds(options.idleSeconds))
         if let idle0, let idle1 = gateway.stats {
             report.add("agent_idle_cpu", "agent: CPU while idle (\(Int(options.idleSeconds)) s)", (idle1.cpuSeconds - idle0.cpuSeconds) / options.idleSeconds * 100, "% of core")
         }
@@ -26,14 +20,7 @@ extension BenchRun {
         for rate in options.steadyRates {
             let visibility = source == nil && rate == options.latencyRate ? try CommitPoller(databasePath: gateway.databasePath) : nil
             let steady = try runSteady(gateway, rate: rate, seconds: options.steadySeconds, visibility: visibility)
-            let r = Int(rate)
-            report.add("steady_\(r)_written", "agent: written to storage per reading at \(r)/s (WAL + database)", steady.writtenPerReading, "B",
-                       note: "/proc/<pid>/io write_bytes")
-            report.add("steady_\(r)_cpu", "agent: CPU per reading at \(r)/s", steady.cpuMicrosPerReading, "us")
-            report.add("steady_\(r)_stored", "agent: database growth per reading at \(r)/s", steady.storedPerReading, "B")
-            report.add("steady_\(r)_p50", "agent: publish -> durable commit -> ack at \(r)/s, p50", steady.measured.p50, "ms")
-            report.add("steady_\(r)_p90", "agent: publish -> durable commit -> ack at \(r)/s, p90", steady.measured.p90, "ms")
-            report.add("steady_\(r)_p99", "agent: publish -> durable commit -> ack at \(r)/s, p99", steady.measured.p99, "ms")
+            reportSteady(steady, rate: rate)
             if rate == options.latencyRate {
                 report.add("agent_latency_p50", "agent: publish -> durable commit -> ack, p50", steady.measured.p50, "ms")
                 report.add("agent_latency_p99", "agent: publish -> durable commit -> ack, p99", steady.measured.p99, "ms")
@@ -72,9 +59,9 @@ extension BenchRun {
         let tracker = DeliveryTracker(load: backlog)
         try publisher!.publish(tracker, rate: nil)
         track(tracker)
-        let spawned = monotonicNanos()
+        let spawned = crossProcessNanos()
         try gateway.startAgent()
-        try? waitUntil(timeout: 180, interval: 0.01, "the backlog to be committed") { tracker.isComplete }
+        try? waitUntil(timeout: .seconds(180), interval: .milliseconds(10), "the backlog to be committed") { tracker.isComplete }
         track(nil)
         let done = tracker.isComplete
         report.add("agent_backlog_rate", "agent: backlog drain (start to last ack)",
@@ -106,7 +93,7 @@ extension BenchRun {
         defer { track(nil) }
         let cpu0 = gateway.stats?.cpuSeconds
         try publisher!.publish(tracker, rate: rate)
-        try? waitUntil(timeout: 120, interval: 0.005, "\(load.total) readings to be committed") { tracker.isComplete }
+        try? waitUntil(timeout: .seconds(120), interval: .milliseconds(5), "\(load.total) readings to be committed") { tracker.isComplete }
         let cpu1 = gateway.stats?.cpuSeconds
         let latencies = tracker.latenciesMillis()
         var m = Measured()
@@ -128,7 +115,7 @@ extension BenchRun {
         let tracker = DeliveryTracker(load: warm)
         acks!.track(tracker)
         try publisher!.publish(tracker, rate: nil)
-        try? waitUntil(timeout: 3, "acks from the agent") { tracker.isComplete }
+        try? waitUntil(timeout: .seconds(3), "acks from the agent") { tracker.isComplete }
         acks!.track(nil)
         if acks!.acks > 0 { return nil }
         let poller = try CommitPoller(databasePath: gateway.databasePath)

@@ -1,6 +1,8 @@
+import FileIO
 import LocalProcesses
 import JSON
 import SQLiteStore
+import VitalgateAgent
 
 /// Milliseconds per anchor: `vitalgate dev bench-anchor` when the binary
 /// has it; otherwise the agent's own anchor path, timed from its database.
@@ -8,11 +10,11 @@ extension BenchRun {
     func runAnchoring() throws {
         let help = directory + "/dev-help.log"
         _ = try? ChildProcess.run(options.vitalgate, ["dev", "--help"], logPath: help, timeout: 20)
-        if (Files.read(help) ?? "").contains("bench-anchor") {
+        if ((try? Files.readText(help)) ?? "").contains("bench-anchor") {
             let out = directory + "/bench-anchor.log"
             try ChildProcess.run(options.vitalgate, ["dev", "bench-anchor", "--ledger-url", ledger!.url, "--ledger-cookie", ledger!.cookieFile,
                                                      "--utxos", "1000", "--anchors", String(options.anchors)], logPath: out, timeout: 300)
-            let line = (Files.read(out) ?? "").split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
+            let line = ((try? Files.readText(out)) ?? "").split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
             let result = try JSONParser.parse(line)
             for member in result.object?.members ?? [] {
                 if let n = member.value.number, let v = Double(n.text) {
@@ -30,7 +32,7 @@ extension BenchRun {
     private func anchorThroughAgent() throws {
         guard let gateway = gateways.first else { return }
         let window = 20.0
-        let started = wallMillis()
+        let started = WallClock.nowMillis()
         try gateway.startAgent(extraArguments: ["--checkpoint-interval", "1", "--anchor-interval", "1", "--confirmations", "1"])
         let load = newLoad(perDevice: Int(window * 100) / options.devices)
         let publisher = self.publisher!, ledger = self.ledger!
@@ -38,11 +40,9 @@ extension BenchRun {
         miner.start()
         defer { miner.stop() }
         try publisher.publish(DeliveryTracker(load: load), rate: 100)
-        sleepSeconds(3)
+        sleep(for: .seconds(3))
         gateway.stopAgent()
-        var options = Database.Options()
-        options.readOnly = true
-        let db = try Database(path: gateway.databasePath, options: options)
+        let db = try readOnly(gateway)
         let st = try db.prepare("""
             SELECT a.created_at - c.created_at, a.confirmed_at - a.created_at FROM anchors a
             JOIN checkpoints c ON c.tree_size = a.tree_size WHERE a.created_at >= ?

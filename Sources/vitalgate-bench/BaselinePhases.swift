@@ -26,7 +26,7 @@ extension BenchRun {
         let away = try startSubscriber(name: "plain-session", clientID: "bench-plain-backlog", persistent: true, expect: 0)
         _ = try away.result(timeout: 15)
         try publisher!.publish(DeliveryTracker(load: backlog), rate: nil)
-        let spawned = monotonicNanos()
+        let spawned = crossProcessNanos()
         let drain = try startSubscriber(name: "plain-drain", clientID: "bench-plain-backlog", persistent: true, expect: backlog.total)
         let d = try drain.result(timeout: 120)
         report.add("plain_backlog_rate", "plain subscriber: backlog drain (start to last message)",

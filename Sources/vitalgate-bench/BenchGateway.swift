@@ -1,9 +1,10 @@
+import FileIO
 import LocalProcesses
 import SQLiteStore
 import VitalgateAgent
 
-/// A gateway home provisioned with the real `vitalgate` binary (provision,
-/// device add), and its agent process.
+/// A gateway home in `directory` (created if missing), provisioned with the
+/// real `vitalgate` binary (provision, device add), and its agent process.
 final class BenchGateway {
     let vitalgate: String
     let home: String
@@ -23,6 +24,7 @@ final class BenchGateway {
         self.directory = directory
         self.gatewayID = gatewayID
         home = directory + "/home"
+        try Files.makeDirectory(directory)
         var all = ["mqtt_port": String(brokerPort), "ledger_url": ledger.url, "ledger_cookie": ledger.cookieFile]
         all.merge(settings) { _, new in new }
         var args = ["provision", "--home", home, "--gateway-id", gatewayID, "--devices-dir", root + "/Devices"]
@@ -31,7 +33,7 @@ final class BenchGateway {
         // Each device gets broker credentials; the bench's broker takes anonymous
         // clients (Provisioning/mosquitto.conf), so the passwords go to 0600 files
         // in the work folder, never to a log, and are removed with it.
-        try Files.makeDirectories(directory + "/device-passwords")
+        try Files.makeDirectory(directory + "/device-passwords")
         for (n, id) in devices.enumerated() {
             // With `patients`, each device is worn by its own patient, so its readings are delivered.
             try ChildProcess.run(vitalgate, ["device", "add", id, "--profile", "smartwatch", "--home", home,
@@ -56,7 +58,7 @@ final class BenchGateway {
         agent = child
         self.limits = limits
         // This agent's own live status (docs/operations.md), not what an earlier run left behind.
-        try waitUntil(timeout: 30, interval: 0.05, "the agent's broker session") {
+        try waitUntil(timeout: .seconds(30), interval: .milliseconds(50), "the agent's broker session") {
             guard child.isRunning else { throw BenchError("the agent exited at start-up:\n\(child.logTail())") }
             guard let live = LiveStatus.read(GatewayHome(path: home)), live.pid == child.pid else { return false }
             return live.parts[.broker]?.state == "connected"
@@ -73,10 +75,19 @@ final class BenchGateway {
 
     /// Readings stored so far (read-only connection).
     func storedCount() throws -> Int64 {
-        var options = Database.Options()
-        options.readOnly = true
-        let db = try Database(path: databasePath, options: options)
-        let st = try db.prepare("SELECT COUNT(*) FROM readings")
-        return try st.step() ? st.int64(0) : 0
+        try scalar(readOnly(self), "SELECT COUNT(*) FROM readings")
     }
+}
+
+/// A read-only connection to the agent's database (WAL readers never block its writer).
+func readOnly(_ gateway: BenchGateway) throws -> Database {
+    var options = Database.Options()
+    options.readOnly = true
+    return try Database(path: gateway.databasePath, options: options)
+}
+
+/// The first column of the first row of `sql` (0 if no row).
+func scalar(_ db: Database, _ sql: String) throws -> Int64 {
+    let st = try db.prepare(sql)
+    return try st.step() ? st.int64(0) : 0
 }

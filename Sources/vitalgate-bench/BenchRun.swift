@@ -1,3 +1,5 @@
+import FileIO
+
 /// One `make bench` run: the shared broker, ledger node, publisher and ack
 /// listener, and the phases in order. Every process it starts is stopped by
 /// PID at the end, also when a phase fails.
@@ -17,7 +19,7 @@ final class BenchRun {
 
     init(options: BenchOptions) throws {
         self.options = options
-        directory = try Files.temporaryDirectory("vitalgate-bench")
+        directory = try Files.makeTemporaryDirectory("vitalgate-bench")
     }
 
     func newLoad(devices: Int? = nil, perDevice: Int) -> Load {
@@ -26,6 +28,17 @@ final class BenchRun {
     }
 
     func section(_ title: String) { print("\n" + title) }
+
+    /// A gateway of its own in `directory/<folder>`, its agent started (under
+    /// `limits` if given) and the commit source chosen; stopped by `tearDown`.
+    func startGateway(folder: String, gatewayID: String, limits: AgentLimits? = nil) throws -> (BenchGateway, CommitPoller?) {
+        let gateway = try BenchGateway(vitalgate: options.vitalgate, root: options.root, directory: directory + "/" + folder,
+                                       gatewayID: gatewayID, brokerPort: broker!.port, ledger: ledger!,
+                                       devices: Load.deviceIDs(options.devices))
+        gateways.append(gateway)
+        try gateway.startAgent(limits: limits)
+        return (gateway, try chooseCommitSource(gateway))
+    }
 
     func run() throws {
         defer { tearDown() }
@@ -41,9 +54,7 @@ final class BenchRun {
         section("Disk: durable SQLite commits")
         try runCommitBaseline()
         section("Setup: mosquitto, litecoind -regtest, publisher")
-        try Files.makeDirectories(directory + "/broker")
         broker = try BrokerProcess(root: options.root, directory: directory + "/broker")
-        try Files.makeDirectories(directory + "/ledger")
         ledger = try LedgerProcess(dataDir: directory + "/ledger")
         publisher = try LoadPublisher(port: broker!.port)
         acks = try AckListener(port: broker!.port)

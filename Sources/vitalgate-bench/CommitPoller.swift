@@ -39,14 +39,14 @@ final class CommitPoller: Sendable {
         var nextLeaf = firstLeaf
         while shared.withLock({ $0.running }) {
             poll(&nextLeaf)
-            sleepSeconds(intervalSeconds)
+            sleep(for: .seconds(intervalSeconds))
         }
     }
 
     private func poll(_ nextLeaf: inout Int64) {
         guard let st = try? db.cachedStatement("SELECT leaf_index, device, seq FROM readings WHERE leaf_index >= ? ORDER BY leaf_index") else { return }
         defer { st.reset() }
-        let now = monotonicNanos()
+        let now = crossProcessNanos()
         let target = shared.withLock { $0.tracker }
         do {
             try st.bind(.integer(nextLeaf))

@@ -1,3 +1,4 @@
+import FileIO
 import LocalProcesses
 /// The binary: size as built, and stripped (what a deployment ships).
 extension BenchRun {
@@ -12,7 +13,7 @@ extension BenchRun {
     }
 
     func runMerkle() throws {
-        try Files.makeDirectories(directory + "/merkle")
+        try Files.makeDirectory(directory + "/merkle")
         let r = try MerkleBench(leaves: options.merkleLeaves, proofs: 10_000, directory: directory + "/merkle").run()
         report.add("merkle_memory_append", "Merkle append in memory (leaf hash + parents)", r.memoryAppendPerSecond, "leaves/s")
         report.add("merkle_memory_proof_p50", "inclusion proof from memory, p50", r.memoryProofMicros.p50, "us", note: "\(r.proofLength) hashes")

@@ -1,8 +1,10 @@
+import FileIO
+
 /// The ingest thread's work measured in process (see `IngestBench`): what
 /// one reading costs the agent beyond receiving it from the broker.
 extension BenchRun {
     func runIngestPipeline() throws {
-        try Files.makeDirectories(directory + "/ingest")
+        try Files.makeDirectory(directory + "/ingest")
         let r = try IngestBench(readings: 100_000, devices: options.devices, root: options.root, directory: directory + "/ingest").run()
         report.add("ingest_validate", "validate (parse + profile check), per reading", r.validateMicros, "us")
         report.add("ingest_encode", "canonical leaf encoding, per reading", r.encodeMicros, "us")

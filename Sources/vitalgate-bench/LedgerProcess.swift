@@ -1,3 +1,4 @@
+import FileIO
 import LocalProcesses
 import LedgerRPC
 #if canImport(Glibc)
@@ -5,7 +6,8 @@ import Glibc
 #endif
 
 /// `litecoind -regtest` on free 127.0.0.1 ports, talking to no peer, with
-/// a funded wallet (101 blocks, so the first coinbase is spendable).
+/// a funded wallet (101 blocks, so the first coinbase is spendable); its data
+/// in `dataDir` (created if missing).
 final class LedgerProcess: Sendable {
     let rpcPort: UInt16
     let dataDir: String
@@ -22,6 +24,7 @@ final class LedgerProcess: Sendable {
     init(dataDir: String) throws {
         self.dataDir = dataDir
         rpcPort = try freeLoopbackPort()
+        try Files.makeDirectory(dataDir)
         var p2p = try freeLoopbackPort()
         while p2p == rpcPort { p2p = try freeLoopbackPort() }
         process = try ChildProcess(name: "litecoind", executable: Self.executable, arguments: [
@@ -38,7 +41,7 @@ final class LedgerProcess: Sendable {
         let cookie = dataDir + "/regtest/.cookie"
         rpc = BitcoinRPC(endpoint: try LedgerEndpoint(url: "http://127.0.0.1:\(rpcPort)", wallet: Self.wallet, auth: .cookieFile(cookie)))
         let process = process, rpc = rpc
-        try waitUntil(timeout: 60, interval: 0.2, "litecoind to answer RPC on 127.0.0.1:\(rpcPort)") {
+        try waitUntil(timeout: .seconds(60), interval: .milliseconds(200), "litecoind to answer RPC on 127.0.0.1:\(rpcPort)") {
             guard process.isRunning else { throw BenchError("litecoind exited at start-up: \(process.logTail())") }
             return Files.exists(cookie) && (try? rpc.blockchainInfo()) != nil
         }

@@ -1,4 +1,5 @@
 import MQTT
+import VitalgateAgent
 
 /// The one publisher of every comparison: a libmosquitto client (the
 /// project's MQTT module) publishing a `Load` with QoS 1, either as fast as
@@ -30,30 +31,26 @@ final class LoadPublisher: Sendable {
 
     /// Publishes every message of `tracker.load`; `rate` nil means as fast as
     /// the broker acknowledges. Waits up to `timeout` s for the last PUBACK
-    /// and returns when it arrived (monotonic ns).
+    /// and returns when it arrived (`crossProcessNanos`).
     @discardableResult
     func publish(_ tracker: DeliveryTracker, rate: Double?, timeout: Double = 120) throws -> UInt64 {
         let load = tracker.load
         let before = pubacks.value
-        let start = monotonicNanos()
+        let start = ContinuousClock.now
         for k in 0..<load.total {
-            if let rate {
-                let due = start + UInt64(Double(k) / rate * 1e9)
-                let now = monotonicNanos()
-                if due > now { sleepSeconds(Double(due - now) / 1e9) }
-            }
+            if let rate { sleep(until: start + .seconds(Double(k) / rate)) }
             guard pubacks.wait(atLeast: before + k - window + 1, timeout: timeout) else {
                 throw BenchError("the broker stopped acknowledging (PUBACK) after \(pubacks.value - before) of \(load.total) readings")
             }
             let (d, _) = load.message(k)
-            let payload = load.payload(k, ts: wallMillis())
-            tracker.didPublish(k, at: monotonicNanos())
+            let payload = load.payload(k, ts: WallClock.nowMillis())
+            tracker.didPublish(k, at: crossProcessNanos())
             try client.publish(topic: "vitals/" + load.devices[d], payload: payload, qos: 1)
         }
         guard pubacks.wait(atLeast: before + load.total, timeout: timeout) else {
             throw BenchError("timed out after \(timeout) s waiting for the broker's PUBACKs (\(pubacks.value - before)/\(load.total))")
         }
-        return monotonicNanos()
+        return crossProcessNanos()
     }
 
     func stop() { client.stop() }

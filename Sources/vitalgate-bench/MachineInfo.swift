@@ -2,12 +2,14 @@
 import Glibc
 #endif
 
+import FileIO
+
 /// Where the numbers come from: cores, CPU model, memory, kernel.
 enum MachineInfo {
     static func collect(into report: Report, options: BenchOptions) {
-        let cpu = (Files.read("/proc/cpuinfo") ?? "").split(separator: "\n")
+        let cpu = ((try? Files.readText("/proc/cpuinfo")) ?? "").split(separator: "\n")
             .first { $0.hasPrefix("model name") }.map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingSpaces } ?? "?"
-        let memTotal = (Files.read("/proc/meminfo") ?? "").split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
+        let memTotal = ((try? Files.readText("/proc/meminfo")) ?? "").split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
             .map { String($0.dropFirst(9)).trimmingSpaces } ?? "?"
         var name = utsname()
         uname(&name)
@@ -35,7 +37,7 @@ enum MachineInfo {
 
 /// The first three fields of /proc/loadavg (1, 5, 15 minutes).
 func loadAverage() -> String {
-    (Files.read("/proc/loadavg") ?? "").split(separator: " ").prefix(3).joined(separator: " ")
+    ((try? Files.readText("/proc/loadavg")) ?? "").split(separator: " ").prefix(3).joined(separator: " ")
 }
 
 extension StringProtocol {

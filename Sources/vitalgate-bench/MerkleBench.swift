@@ -25,12 +25,12 @@ struct MerkleBench {
         // 1. In memory: leaf hash (RFC 9162 section 2.1.1) of a ~100-byte leaf, plus completed parents.
         var nodes = InMemoryNodes()
         var leaf = Array(repeating: UInt8(0x5a), count: 100)
-        let t0 = monotonicNanos()
+        let t0 = ContinuousClock.now
         for i in 0..<leaves {
             withUnsafeBytes(of: UInt64(i).littleEndian) { for (j, b) in $0.enumerated() { leaf[j] = b } }
             nodes.append(leafData: leaf)
         }
-        result.memoryAppendPerSecond = Double(leaves) / seconds(since: t0)
+        result.memoryAppendPerSecond = Double(leaves) / ((ContinuousClock.now - t0) / .seconds(1))
         let size = UInt64(leaves)
         let root = try MerkleTree.root(size: size, nodes: nodes)
         var rng = SplitMix64(seed: 9162)
@@ -38,14 +38,14 @@ struct MerkleBench {
 
         var proofTimes: [Double] = [], verifyTimes: [Double] = []
         for index in indices {
-            let p0 = monotonicNanos()
+            let p0 = ContinuousClock.now
             let proof = try MerkleTree.inclusionProof(index: index, size: size, nodes: nodes)
-            let p1 = monotonicNanos()
+            let p1 = ContinuousClock.now
             try InclusionProof.verify(index: index, size: size, leafHash: try nodes.perfectSubtree(level: 0, index: index),
                                       proof: proof, root: root)
-            let p2 = monotonicNanos()
-            proofTimes.append(Double(p1 - p0) / 1e3)
-            verifyTimes.append(Double(p2 - p1) / 1e3)
+            let p2 = ContinuousClock.now
+            proofTimes.append((p1 - p0) / .microseconds(1))
+            verifyTimes.append((p2 - p1) / .microseconds(1))
             result.proofLength = max(result.proofLength, proof.count)
         }
         result.memoryProofMicros = percentiles(proofTimes)
@@ -58,7 +58,7 @@ struct MerkleBench {
         let db = try GatewayDatabase.open(GatewayHome(path: directory))
         let table = MerkleNodeTable(db)
         var range = CompactRange()
-        let s0 = monotonicNanos()
+        let s0 = ContinuousClock.now
         var i = 0
         while i < leaves {
             let end = min(leaves, i + 2000)
@@ -69,12 +69,12 @@ struct MerkleBench {
             }
             i = end
         }
-        result.sqliteAppendPerSecond = Double(leaves) / seconds(since: s0)
+        result.sqliteAppendPerSecond = Double(leaves) / ((ContinuousClock.now - s0) / .seconds(1))
         var sqliteTimes: [Double] = []
         for index in indices.prefix(1000) {
-            let p0 = monotonicNanos()
+            let p0 = ContinuousClock.now
             let proof = try MerkleTree.inclusionProof(index: index, size: size, nodes: table)
-            sqliteTimes.append(Double(monotonicNanos() - p0) / 1e3)
+            sqliteTimes.append((ContinuousClock.now - p0) / .microseconds(1))
             try InclusionProof.verify(index: index, size: size, leafHash: try nodes.perfectSubtree(level: 0, index: index),
                                       proof: proof, root: root)
         }
@@ -87,8 +87,6 @@ struct MerkleBench {
         return (quantile(sorted, 0.5) ?? 0, quantile(sorted, 0.99) ?? 0)
     }
 }
-
-func seconds(since start: UInt64) -> Double { Double(monotonicNanos() - start) / 1e9 }
 
 /// A small deterministic generator (SplitMix64) for proof indices.
 struct SplitMix64 {

@@ -1,16 +1,10 @@
 /// The same live and steady loads with the agent on one core and a 64 MiB cap.
 extension BenchRun {
     func runPiProfile() throws {
-        try Files.makeDirectories(directory + "/gw2")
-        let gateway = try BenchGateway(vitalgate: options.vitalgate, root: options.root, directory: directory + "/gw2",
-                                       gatewayID: "bench-pi", brokerPort: broker!.port, ledger: ledger!,
-                                       devices: Load.deviceIDs(options.devices))
-        gateways.append(gateway)
         let limits = try AgentLimits(logDirectory: directory)
         report.add("pi_mechanism", "memory cap via " + limits.mechanism.rawValue + ", CPU via taskset -c 0", nil, "",
                    note: limits.cgroupPath ?? "")
-        try gateway.startAgent(limits: limits)
-        _ = try chooseCommitSource(gateway)
+        let (gateway, _) = try startGateway(folder: "gw2", gatewayID: "bench-pi", limits: limits)
         let perDevice = Int(options.latencyRate * options.latencySeconds) / options.devices
         let steady = try measure(gateway, newLoad(perDevice: perDevice), rate: options.latencyRate, key: "pi_steady",
                                  label: "Pi profile, steady")

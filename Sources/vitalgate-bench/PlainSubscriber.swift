@@ -1,3 +1,4 @@
+import FileIO
 import Threads
 import LocalProcesses
 import ArgumentParser
@@ -11,7 +12,7 @@ import Glibc
 /// its own process, like the agent, so both are measured the same way.
 ///
 /// Writes `<out>.ready` once subscribed, and `<out>` (one line:
-/// `received first_ns last_ns`) when `expect` messages arrived or the time-out passed.
+/// `received first_ns last_ns` in `crossProcessNanos`) when `expect` messages arrived or the time-out passed.
 struct SubscribeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "subscribe", abstract: "Baseline subscriber (used by `run`).")
 
@@ -31,7 +32,7 @@ struct SubscribeCommand: ParsableCommand {
         let seen = LockedBox((received: 0, first: UInt64(0), last: UInt64(0)))
         client.onMessage = { message in
             guard !message.topic.hasSuffix("/ack") else { return }
-            let now = monotonicNanos()
+            let now = crossProcessNanos()
             seen.withLock { seen in
                 seen.received += 1
                 if seen.first == 0 { seen.first = now }
@@ -41,14 +42,14 @@ struct SubscribeCommand: ParsableCommand {
         try client.subscribe("vitals/+", qos: 1)
         try client.start()
         guard client.waitUntilConnected(timeout: 10) else { throw BenchError("subscriber cannot reach the broker") }
-        sleepSeconds(0.2)  // no SUBACK callback: give the subscription a moment
-        try Files.write(out + ".ready", "")
+        sleep(for: .milliseconds(200))  // no SUBACK callback: give the subscription a moment
+        try Files.write([], to: out + ".ready", overwrite: true)
         if expect > 0 {
-            try? waitUntil(timeout: timeout, interval: 0.001, "\(expect) messages") { seen.withLock { $0.received >= expect } }
+            try? waitUntil(timeout: .seconds(timeout), interval: .milliseconds(1), "\(expect) messages") { seen.withLock { $0.received >= expect } }
         }
         client.stop()
         let line = seen.withLock { "\($0.received) \($0.first) \($0.last)\n" }
-        try Files.write(out, line)
+        try Files.write(Array(line.utf8), to: out, overwrite: true)
     }
 }
 
@@ -68,7 +69,7 @@ final class PlainSubscriberProcess {
 
     func waitReady() throws {
         let process = process, ready = out + ".ready"
-        try waitUntil(timeout: 15, "the plain subscriber to subscribe") {
+        try waitUntil(timeout: .seconds(15), "the plain subscriber to subscribe") {
             guard process.isRunning || Files.exists(ready) else { throw BenchError("subscriber exited: \(process.logTail())") }
             return Files.exists(ready)
         }
@@ -80,7 +81,7 @@ final class PlainSubscriberProcess {
             process.stop(grace: 2)
             throw BenchError("the plain subscriber did not finish within \(timeout) s")
         }
-        let fields = (Files.read(out) ?? "").split(separator: " ").map { String($0.filter { $0 != "\n" }) }
+        let fields = ((try? Files.readText(out)) ?? "").split(separator: " ").map { String($0.filter { $0 != "\n" }) }
         guard fields.count == 3, let n = Int(fields[0]), let f = UInt64(fields[1]), let l = UInt64(fields[2]) else {
             throw BenchError("the plain subscriber wrote no result: \(process.logTail())")
         }

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 
+import FileIO
+
 /// What /proc says about a running process (proc(5)).
 struct ProcessStats {
     /// Peak resident set size in bytes: `VmHWM` of /proc/<pid>/status.
@@ -18,7 +20,7 @@ struct ProcessStats {
 
     /// Nil once the process has gone.
     init?(pid: pid_t) {
-        guard let status = Files.read("/proc/\(pid)/status"), let stat = Files.read("/proc/\(pid)/stat") else { return nil }
+        guard let status = try? Files.readText("/proc/\(pid)/status"), let stat = try? Files.readText("/proc/\(pid)/stat") else { return nil }
         func kilobytes(_ key: String) -> Int64 {
             for line in status.split(separator: "\n") where line.hasPrefix(key + ":") {
                 let digits = line.dropFirst(key.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? ""
@@ -34,11 +36,11 @@ struct ProcessStats {
         // After ")": field 3 (state) is fields[0], so utime (14) is fields[11], stime (15) fields[12].
         guard fields.count > 12, let utime = Double(fields[11]), let stime = Double(fields[12]) else { return nil }
         cpuSeconds = (utime + stime) / Double(sysconf(Int32(_SC_CLK_TCK)))
-        writeBytes = Self.writeBytes(Files.read("/proc/\(pid)/io"))
+        writeBytes = Self.writeBytes(try? Files.readText("/proc/\(pid)/io"))
     }
 
     /// `write_bytes` of this process (the bench's own closing checkpoints).
-    static var ownWriteBytes: Int64? { writeBytes(Files.read("/proc/self/io")) }
+    static var ownWriteBytes: Int64? { writeBytes(try? Files.readText("/proc/self/io")) }
 
     private static func writeBytes(_ io: String?) -> Int64? {
         for line in (io ?? "").split(separator: "\n") where line.hasPrefix("write_bytes:") {

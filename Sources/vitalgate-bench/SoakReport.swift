@@ -1,3 +1,4 @@
+import FileIO
 import LocalProcesses
 
 /// One sample of the soak: the agent and its database at one moment.
@@ -37,9 +38,10 @@ extension SoakRun {
     /// Writes soak.csv and soak.png (gnuplot), prints the plateau table and
     /// the checks; returns whether every check passed.
     func report(load: Load, acked: Int, loadSeconds: Double, verification: Verification) throws -> Bool {
-        try Files.makeDirectories(options.out)
+        try Files.makeDirectory(options.out, mode: 0o755)
         let csv = options.out + "/soak.csv"
-        try Files.write(csv, ([SoakSample.columns.joined(separator: ",")] + samples.map { $0.values.joined(separator: ",") }).joined(separator: "\n") + "\n")
+        let rows = [SoakSample.columns.joined(separator: ",")] + samples.map { $0.values.joined(separator: ",") }
+        try Files.write(Array((rows.joined(separator: "\n") + "\n").utf8), to: csv, overwrite: true)
         let png = try plot(csv: csv)
 
         guard let last = samples.last else { throw BenchError("no samples") }
@@ -91,7 +93,7 @@ extension SoakRun {
         guard let gnuplot = ["/usr/bin/gnuplot", "/usr/local/bin/gnuplot"].first(where: { Files.isExecutable($0) }) else { return nil }
         let png = options.out + "/soak.png"
         let script = directory + "/soak.gp"
-        try Files.write(script, """
+        try Files.write(Array("""
             set datafile separator ','
             set terminal png size 1100,1000
             set output '\(png)'
@@ -109,7 +111,7 @@ extension SoakRun {
             plot '\(csv)' using 1:10 with lines lw 2 title 'bytes written by the agent (cumulative)', '' using 1:4 axes x1y2 with lines title 'readings held'
             unset multiplot
 
-            """)
+            """.utf8), to: script, overwrite: true)
         try ChildProcess.run(gnuplot, [script], logPath: directory + "/gnuplot.log")
         return png
     }

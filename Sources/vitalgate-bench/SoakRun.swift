@@ -1,3 +1,6 @@
+import ArgumentParser
+import Codecs
+import FileIO
 import LocalProcesses
 import SQLiteStore
 import Threads
@@ -10,17 +13,21 @@ import Threads
 /// records the database's size, the agent's RSS, CPU and bytes written;
 /// at the end it proves a sample of readings (pruned or not) with the reading
 /// files the clinic kept, and checks that nothing was lost.
-struct SoakOptions {
-    var vitalgate: String
-    var root: String
-    var out: String
-    var minutes = 10.0
-    var rate = 1000.0
-    var devices = 100
-    var retainSeconds = 120.0
-    var budget = "256M"
-    var sampleEvery = 10.0
-    var verifySamples = 40
+struct SoakOptions: ParsableArguments {
+    @OptionGroup var checkout: Checkout
+    @Option(help: "Where to write soak.csv and soak.png.") var out = "bench-results"
+    @Option(help: "Minutes of load.") var minutes = 10.0
+    @Option(help: "Readings per second, over all devices.") var rate = 1000.0
+    @Option(help: "Devices (smartwatch profile, each its own patient).") var devices = 100
+    @Option(help: "The gateway's retention in seconds (retain_days is set to this).") var retainSeconds = 120.0
+    @Option(help: "The gateway's storage_budget.") var budget = "256M"
+    @Option(help: "Seconds between samples.") var sampleEvery = 10.0
+    @Option(help: "Readings the clinic kept to prove at the end.") var verifySamples = 40
+
+    mutating func validate() throws { out = Checkout.absolute(out) }
+
+    var vitalgate: String { checkout.vitalgate }
+    var root: String { checkout.root }
 }
 
 final class SoakRun {
@@ -37,7 +44,7 @@ final class SoakRun {
 
     init(options: SoakOptions) throws {
         self.options = options
-        directory = try Files.temporaryDirectory("vitalgate-soak")
+        directory = try Files.makeTemporaryDirectory("vitalgate-soak")
     }
 
     /// Runs the soak; returns whether every check passed.
@@ -45,9 +52,7 @@ final class SoakRun {
         defer { tearDown() }
         print("vitalgate-bench soak: work folder \(directory)")
         print("  \(options.devices) devices, \(format(options.rate)) readings/s for \(format(options.minutes)) min, retention \(format(options.retainSeconds)) s, budget \(options.budget)")
-        try Files.makeDirectories(directory + "/broker")
         broker = try BrokerProcess(root: options.root, directory: directory + "/broker")
-        try Files.makeDirectories(directory + "/ledger")
         ledger = try LedgerProcess(dataDir: directory + "/ledger")
         miner = MinerThread(ledger: ledger!, every: 1)
         miner!.start()
@@ -56,10 +61,9 @@ final class SoakRun {
         clinic = try ChildProcess(name: "soak-clinic", executable: "/usr/bin/env",
                                   arguments: ["python3", options.root + "/scripts/soak_clinic.py", "--port", String(clinicPort), "--leaves", leaves, "--every", "500"],
                                   logPath: directory + "/clinic.log")
-        try waitUntil(timeout: 20, "the soak clinic on port \(clinicPort)") { loopbackPortAccepts(clinicPort) }
+        try waitUntil(timeout: .seconds(20), "the soak clinic on port \(clinicPort)") { loopbackPortAccepts(clinicPort) }
         let archive = directory + "/archive"
-        try Files.makeDirectories(archive)
-        try Files.makeDirectories(directory + "/gw")
+        try Files.makeDirectory(archive)
         let gateway = try BenchGateway(
             vitalgate: options.vitalgate, root: options.root, directory: directory + "/gw", gatewayID: "soak-gw",
             brokerPort: broker!.port, ledger: ledger!, devices: Load.deviceIDs(options.devices),
@@ -75,7 +79,7 @@ final class SoakRun {
         let load = Load(devices: Load.deviceIDs(options.devices), perDevice: max(1, Int(options.rate * options.minutes * 60) / options.devices), seqBase: 1)
         let tracker = DeliveryTracker(load: load)
         acks!.track(tracker)
-        let start = monotonicNanos()
+        let start = ContinuousClock.now
         let publishing = WorkerThread(name: "soak-publisher")
         let done = LockedBox(false)
         let failure = LockedBox<String?>(nil)
@@ -87,25 +91,25 @@ final class SoakRun {
         print("\n" + SoakSample.header)
         var nextSample = 0.0
         while !done.withLock({ $0 }) {
-            let t = seconds(since: start)
+            let t = (ContinuousClock.now - start) / .seconds(1)
             if t >= nextSample {
                 sample(t, published: tracker.publishedCount, acked: tracker.count, phase: "load")
                 nextSample += options.sampleEvery
             }
-            sleepSeconds(0.2)
+            sleep(for: .milliseconds(200))
         }
         publishing.join()
         if let message = failure.withLock({ $0 }) { throw BenchError("publishing stopped: \(message)") }
-        let loadSeconds = seconds(since: start)
-        try? waitUntil(timeout: 120, interval: 0.1, "every reading acknowledged") { tracker.isComplete }
+        let loadSeconds = (ContinuousClock.now - start) / .seconds(1)
+        try? waitUntil(timeout: .seconds(120), interval: .milliseconds(100), "every reading acknowledged") { tracker.isComplete }
         // Let the last readings be checkpointed, anchored, delivered and a storage pass run.
         let db = try readOnly(gateway)
-        try? waitUntil(timeout: 120, interval: 1, "a final anchor of the whole log") {
+        try? waitUntil(timeout: .seconds(120), interval: .seconds(1), "a final anchor of the whole log") {
             let size = try scalar(db, "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM readings")
             return try scalar(db, "SELECT COALESCE(MAX(tree_size), 0) FROM anchors WHERE state = 'final'") >= size
         }
-        sleepSeconds(15)
-        sample(seconds(since: start), published: tracker.publishedCount, acked: tracker.count, phase: "settled")
+        sleep(for: .seconds(15))
+        sample((ContinuousClock.now - start) / .seconds(1), published: tracker.publishedCount, acked: tracker.count, phase: "settled")
         let verification = try verifySampledReadings(gateway, leaves: leaves)
         gateway.stopAgent()
         return try report(load: load, acked: tracker.count, loadSeconds: loadSeconds, verification: verification)
@@ -137,7 +141,7 @@ final class SoakRun {
     /// run: each exported from the gateway by its reading file and verified
     /// with it against the ledger node.
     func verifySampledReadings(_ gateway: BenchGateway, leaves: String) throws -> Verification {
-        let lines = (Files.read(leaves) ?? "").split(separator: "\n").map(String.init)
+        let lines = ((try? Files.readText(leaves)) ?? "").split(separator: "\n").map(String.init)
         var result = Verification()
         guard !lines.isEmpty else {
             result.failed.append("the clinic kept no reading")
@@ -146,20 +150,22 @@ final class SoakRun {
         let step = max(1, lines.count / options.verifySamples)
         print("\nProving \(min(options.verifySamples, lines.count)) of the \(lines.count) readings the clinic kept (export --reading, verify --reading --ledger-url)")
         for (n, index) in stride(from: 0, to: lines.count, by: step).prefix(options.verifySamples).enumerated() {
-            let file = directory + "/reading-\(n).b64"
-            try Files.write(file, lines[index])
             // The clinic's copy is base64 (the Observation's valueBase64Binary); the reading file is the leaf itself.
+            guard let leaf = Base64.decode(lines[index]) else {
+                result.failed.append("reading \(n): the clinic's copy is not base64")
+                continue
+            }
             let leafFile = directory + "/reading-\(n).json"
-            try ChildProcess.run("/bin/sh", ["-c", "base64 -d '\(file)' > '\(leafFile)'"], logPath: directory + "/verify.log")
+            try Files.write(leaf, to: leafFile, overwrite: true)
             let bundle = directory + "/bundle-\(n).json"
             do {
                 try ChildProcess.run("/bin/sh", ["-c", "'\(options.vitalgate)' export --home '\(gateway.home)' --reading '\(leafFile)' > '\(bundle)'"],
                                      logPath: directory + "/export-\(n).log")
                 try ChildProcess.run(options.vitalgate, ["verify", bundle, "--reading", leafFile, "--ledger-url", ledger!.url,
                                                          "--ledger-cookie", ledger!.cookieFile], logPath: directory + "/verify-\(n).log")
-                if (Files.read(bundle) ?? "").contains("\"payload\": \"pruned\"") { result.pruned += 1 } else { result.held += 1 }
+                if ((try? Files.readText(bundle)) ?? "").contains("\"payload\": \"pruned\"") { result.pruned += 1 } else { result.held += 1 }
             } catch {
-                result.failed.append("reading \(n): \(error) \((Files.read(directory + "/export-\(n).log") ?? "").suffix(300))")
+                result.failed.append("reading \(n): \(error) \(((try? Files.readText(directory + "/export-\(n).log")) ?? "").suffix(300))")
             }
         }
         return result
@@ -175,15 +181,3 @@ final class SoakRun {
         broker?.stop()
     }
 }
-
-func readOnly(_ gateway: BenchGateway) throws -> Database {
-    var options = Database.Options()
-    options.readOnly = true
-    return try Database(path: gateway.databasePath, options: options)
-}
-
-func scalar(_ db: Database, _ sql: String) throws -> Int64 {
-    let st = try db.prepare(sql)
-    return try st.step() ? st.int64(0) : 0
-}
-

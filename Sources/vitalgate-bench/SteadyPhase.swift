@@ -14,24 +14,23 @@ import SQLiteStore
 extension BenchRun {
     /// `--steady-only`: a fresh gateway, the steady phases, nothing else.
     func runSteadyOnly() throws {
-        try Files.makeDirectories(directory + "/gw-steady")
-        let gateway = try BenchGateway(vitalgate: options.vitalgate, root: options.root, directory: directory + "/gw-steady",
-                                       gatewayID: "bench-steady", brokerPort: broker!.port, ledger: ledger!,
-                                       devices: Load.deviceIDs(options.devices))
-        gateways.append(gateway)
-        try gateway.startAgent()
-        _ = try chooseCommitSource(gateway)
+        let (gateway, _) = try startGateway(folder: "gw-steady", gatewayID: "bench-steady")
         for rate in options.steadyRates {
-            let steady = try runSteady(gateway, rate: rate, seconds: options.steadySeconds)
-            let r = Int(rate)
-            report.add("steady_\(r)_written", "agent: written to storage per reading at \(r)/s (WAL + database)", steady.writtenPerReading, "B")
-            report.add("steady_\(r)_cpu", "agent: CPU per reading at \(r)/s", steady.cpuMicrosPerReading, "us")
-            report.add("steady_\(r)_stored", "agent: database growth per reading at \(r)/s", steady.storedPerReading, "B")
-            report.add("steady_\(r)_p50", "agent: publish -> durable commit -> ack at \(r)/s, p50", steady.measured.p50, "ms")
-            report.add("steady_\(r)_p90", "agent: publish -> durable commit -> ack at \(r)/s, p90", steady.measured.p90, "ms")
-            report.add("steady_\(r)_p99", "agent: publish -> durable commit -> ack at \(r)/s, p99", steady.measured.p99, "ms")
+            reportSteady(try runSteady(gateway, rate: rate, seconds: options.steadySeconds), rate: rate)
         }
         gateway.stopAgent()
+    }
+
+    /// The `steady_<rate>_*` rows: bytes written, CPU, growth and latency per reading.
+    func reportSteady(_ steady: Steady, rate: Double) {
+        let r = Int(rate)
+        report.add("steady_\(r)_written", "agent: written to storage per reading at \(r)/s (WAL + database)", steady.writtenPerReading, "B",
+                   note: "/proc/<pid>/io write_bytes")
+        report.add("steady_\(r)_cpu", "agent: CPU per reading at \(r)/s", steady.cpuMicrosPerReading, "us")
+        report.add("steady_\(r)_stored", "agent: database growth per reading at \(r)/s", steady.storedPerReading, "B")
+        report.add("steady_\(r)_p50", "agent: publish -> durable commit -> ack at \(r)/s, p50", steady.measured.p50, "ms")
+        report.add("steady_\(r)_p90", "agent: publish -> durable commit -> ack at \(r)/s, p90", steady.measured.p90, "ms")
+        report.add("steady_\(r)_p99", "agent: publish -> durable commit -> ack at \(r)/s, p99", steady.measured.p99, "ms")
     }
 
     struct Steady {
@@ -86,13 +85,7 @@ extension BenchRun {
 
     /// Pages in use in the agent's database (its growth per reading).
     func usedBytes(_ gateway: BenchGateway) throws -> Int64 {
-        var options = Database.Options()
-        options.readOnly = true
-        let db = try Database(path: gateway.databasePath, options: options)
-        func value(_ sql: String) throws -> Int64 {
-            let st = try db.prepare(sql)
-            return try st.step() ? st.int64(0) : 0
-        }
-        return (try value("PRAGMA page_count") - value("PRAGMA freelist_count")) * (try value("PRAGMA page_size"))
+        let db = try readOnly(gateway)
+        return (try scalar(db, "PRAGMA page_count") - scalar(db, "PRAGMA freelist_count")) * (try scalar(db, "PRAGMA page_size"))
     }
 }

@@ -2,35 +2,42 @@
 import Glibc
 #endif
 
-/// CLOCK_MONOTONIC in nanoseconds. The clock is system-wide, so stamps taken
-/// in the bench and in its subscriber child can be subtracted.
-func monotonicNanos() -> UInt64 {
+/// The one stamp compared across processes: CLOCK_MONOTONIC in nanoseconds.
+/// The plain subscriber child (PlainSubscriber.swift) writes its receive
+/// times in it and the bench subtracts its own publish times from them, so
+/// every process must read the same clock: clock_gettime(2) documents
+/// CLOCK_MONOTONIC as a "nonsettable system-wide clock". A
+/// `ContinuousClock.Instant` cannot serve: it has no public value that
+/// another process could read back. `DeliveryTracker`'s publish and delivery
+/// times are such stamps; every other interval, deadline and pace of the
+/// bench uses `ContinuousClock`.
+func crossProcessNanos() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
-/// Milliseconds since the Unix epoch: readings carry it as `ts`.
-func wallMillis() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-}
-
-func sleepSeconds(_ seconds: Double) {
-    guard seconds > 0 else { return }
-    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
-}
-
-/// Polls `condition` every `interval` seconds until it holds or `timeout`
-/// seconds pass; throws naming `what` on time-out.
-func waitUntil(timeout: Double, interval: Double = 0.02, _ what: String, _ condition: () throws -> Bool) throws {
-    let deadline = monotonicNanos() + UInt64(timeout * 1e9)
-    while monotonicNanos() < deadline {
-        if try condition() { return }
-        sleepSeconds(interval)
+/// Blocks this thread until `deadline` (the bench's threads are plain
+/// threads; `ContinuousClock.sleep` is async). Returns at once if it passed.
+func sleep(until deadline: ContinuousClock.Instant) {
+    while true {
+        let left = deadline - .now
+        guard left > .zero else { return }
+        let (seconds, attoseconds) = left.components
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        nanosleep(&request, nil)  // woken early (EINTR): the loop sleeps the rest
     }
-    throw BenchError("timed out after \(timeout) s waiting for \(what)")
+}
+
+func sleep(for duration: Duration) { sleep(until: .now + duration) }
+
+/// Polls `condition` every `interval` until it holds or `timeout` passes;
+/// throws naming `what` on time-out.
+func waitUntil(timeout: Duration, interval: Duration = .milliseconds(20), _ what: String, _ condition: () throws -> Bool) throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try condition() { return }
+        sleep(for: interval)
+    }
+    throw BenchError("timed out after \(timeout) waiting for \(what)")
 }
