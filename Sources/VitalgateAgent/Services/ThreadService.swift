@@ -112,12 +112,16 @@ public final class PartLoop<Shared: LoopShared>: Sendable {
         lock = LockedCondition(shared)
     }
 
-    func requestStop() {
-        lock.withLock {
-            $0.state.stopping = true
-            $0.broadcast()
+    /// Hands the part's thread work or news: changes the shared state and
+    /// wakes the thread (and whoever else waits on the lock).
+    public func wake(_ change: (inout Shared) -> Void) {
+        lock.withLock { locked in
+            change(&locked.state)
+            locked.broadcast()
         }
     }
+
+    func requestStop() { wake { $0.stopping = true } }
 
     /// Whether `stopAndJoin` has been called.
     public var stopping: Bool { lock.withLock { $0.state.stopping } }
