@@ -102,7 +102,8 @@ public struct StopFlag: LoopShared {
 }
 
 /// The thread, lock and shared state (with its stop flag) every looping
-/// part has, and the start and stop that go with them (see `LoopingPart`).
+/// part has, and the start and stop that go with them (see `LoopingPart`;
+/// ingest, which stops its MQTT client first, starts and stops its own).
 public final class PartLoop<Shared: LoopShared>: Sendable {
     public let lock: LockedCondition<Shared>
     let thread: WorkerThread
