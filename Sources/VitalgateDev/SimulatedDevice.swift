@@ -10,7 +10,7 @@ import VitalgateAgent
 /// A simulated device that keeps the device-side contract of
 /// Devices/README.md: it keeps every reading until the gateway acknowledges
 /// it on `vitals/<id>/ack`, and resends what is unacknowledged after it
-/// reconnects and whenever a reading has waited `resendAfter` seconds.
+/// reconnects and whenever a reading has waited `resendAfter`.
 public final class SimulatedDevice: Sendable {
     public let id: String
     let boot: UInt32
@@ -18,7 +18,7 @@ public final class SimulatedDevice: Sendable {
     /// What the publishing thread and libmosquitto's (acks, reconnects) share.
     private struct Shared {
         var generator: VitalsGenerator
-        var unacked: [UInt64: (payload: [UInt8], sentAt: Double)] = [:]
+        var unacked: [UInt64: (payload: [UInt8], sentAt: ContinuousClock.Instant)] = [:]
         var nextSeq: UInt64 = 1
         var resent = 0
     }
@@ -40,7 +40,7 @@ public final class SimulatedDevice: Sendable {
         client.onConnect = { [weak self] rc, _ in
             guard let self, rc == 0 else { return }
             try? self.client.subscribe("vitals/\(self.id)/ack", qos: 1)
-            self.resend(olderThan: 0)  // after a reconnect, everything unacknowledged goes again
+            self.resend(olderThan: .zero)  // after a reconnect, everything unacknowledged goes again
         }
         try client.start()
     }
@@ -56,18 +56,18 @@ public final class SimulatedDevice: Sendable {
             s.nextSeq += 1
             if let variant = invalidVariant { return Array(s.generator.invalidPayload(seq: seq, variant: variant).utf8) }
             let payload = Array(s.generator.payload(boot: boot, seq: seq, ts: WallClock.nowMillis()).utf8)
-            s.unacked[seq] = (payload, Monotonic.seconds())
+            s.unacked[seq] = (payload, .now)
             return payload
         }
         try client.publish(topic: "vitals/\(id)", payload: payload, qos: 1)
     }
 
-    /// Resends every reading unacknowledged for at least `seconds`.
-    public func resend(olderThan seconds: Double) {
-        let now = Monotonic.seconds()
+    /// Resends every reading unacknowledged for at least `age`.
+    public func resend(olderThan age: Duration) {
+        let now = ContinuousClock.now
         let due: [(UInt64, [UInt8])] = shared.withLock { s in
             var list: [(UInt64, [UInt8])] = []
-            for (seq, entry) in s.unacked where now - entry.sentAt >= seconds {
+            for (seq, entry) in s.unacked where now - entry.sentAt >= age {
                 list.append((seq, entry.payload))
                 s.unacked[seq]!.sentAt = now
             }

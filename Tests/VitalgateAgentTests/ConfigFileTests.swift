@@ -55,11 +55,11 @@ import VitalgateAgent
 
 @Suite struct BackoffTests {
     @Test func growsExponentiallyWithJitterUpToTheCap() {
-        var backoff = Backoff(base: 1, cap: 8)
+        var backoff = Backoff(base: .seconds(1), cap: .seconds(8))
         let delays = (0..<8).map { _ in backoff.nextDelay() }
-        let ceilings: [Double] = [1, 2, 4, 8, 8, 8, 8, 8]
+        let ceilings: [Duration] = [1, 2, 4, 8, 8, 8, 8, 8].map { .seconds($0) }
         for (d, c) in zip(delays, ceilings) { #expect(d >= c / 2 && d <= c, "\(d) not in [\(c / 2), \(c)]") }
         backoff.reset()
-        #expect(backoff.nextDelay() <= 1)
+        #expect(backoff.nextDelay() <= .seconds(1))
     }
 }

@@ -9,64 +9,71 @@ import VitalgateAgent
 
 /// The pure pieces of issue 15's operations work.
 @Suite struct LogThrottleTests {
+    /// Times in these tests are seconds after `t0`.
+    let t0 = ContinuousClock.now
+    func at(_ seconds: Double) -> ContinuousClock.Instant { t0 + .seconds(seconds) }
+
     @Test func firstOfEachKindInFullTheRestCountedPerWindow() {
-        var throttle = LogThrottle(window: 60, maxKinds: 3)
-        let r1 = throttle.admit("a", now: 0)
+        var throttle = LogThrottle(window: .seconds(60), maxKinds: 3)
+        let r1 = throttle.admit("a", now: at(0))
         #expect(r1)
-        let r2 = throttle.admit("a", now: 1)
+        let r2 = throttle.admit("a", now: at(1))
         #expect(!r2)
-        let r3 = throttle.admit("a", now: 2)
+        let r3 = throttle.admit("a", now: at(2))
         #expect(!r3)
-        let r4 = throttle.admit("b", now: 3)
+        let r4 = throttle.admit("b", now: at(3))
         #expect(r4)
-        let r5 = throttle.admit("c", now: 4)
+        let r5 = throttle.admit("c", now: at(4))
         #expect(r5)
-        let r6 = throttle.admit("d", now: 5)
+        let r6 = throttle.admit("d", now: at(5))
         #expect(!r6, "a fourth kind is counted with the rest")
-        let r7 = throttle.admit("e", now: 6)
+        let r7 = throttle.admit("e", now: at(6))
         #expect(!r7)
-        let r8 = throttle.admit("e", now: 7)
+        let r8 = throttle.admit("e", now: at(7))
         #expect(!r8)
-        let f1 = throttle.flush(now: 59)
+        let f1 = throttle.flush(now: at(59))
         #expect(f1 == nil, "the window is not over")
-        let summary = throttle.flush(now: 60)
+        let summary = throttle.flush(now: at(60))
         #expect(summary?.repeated.map(\.kind) == ["a"])
         #expect(summary?.repeated.first?.count == 2)
         #expect(summary?.overflow?.kinds == 2 && summary?.overflow?.count == 3)
         // Every event is accounted for: 3 in full, 2 repeats, 3 others.
-        let r9 = throttle.admit("a", now: 61)
+        let r9 = throttle.admit("a", now: at(61))
         #expect(r9, "a new window starts empty")
-        let f2 = throttle.flush(now: 62, force: true)
+        let f2 = throttle.flush(now: at(62), force: true)
         #expect(f2?.repeated.isEmpty == true)
     }
 
     @Test func aFloodOfOneKindIsOneLineAndOneSummary() {
         var throttle = LogThrottle()
         var full = 0
-        for i in 0..<10_000 where throttle.admit("dev out_of_range", now: Double(i) / 1000) { full += 1 }
+        for i in 0..<10_000 where throttle.admit("dev out_of_range", now: at(Double(i) / 1000)) { full += 1 }
         #expect(full == 1)
-        let f3 = throttle.flush(now: 100)
+        let f3 = throttle.flush(now: at(100))
         #expect(f3?.repeated.first?.count == 9_999)
     }
 }
 
 @Suite struct RepeatLimiterTests {
+    let t0 = ContinuousClock.now
+    func at(_ seconds: Double) -> ContinuousClock.Instant { t0 + .seconds(seconds) }
+
     @Test func saysAConditionOnceThenRemindsAndSaysChangesAtOnce() {
-        var limiter = RepeatLimiter(reminder: 600)
-        let r1 = limiter.line("ledger down", now: 0)
+        var limiter = RepeatLimiter(reminder: .seconds(600))
+        let r1 = limiter.line("ledger down", now: at(0))
         #expect(r1 == "ledger down")
-        let r2 = limiter.line("ledger down", now: 10)
+        let r2 = limiter.line("ledger down", now: at(10))
         #expect(r2 == nil)
-        let r3 = limiter.line("ledger down", now: 599)
+        let r3 = limiter.line("ledger down", now: at(599))
         #expect(r3 == nil)
-        let r4 = limiter.line("ledger down", now: 600)
+        let r4 = limiter.line("ledger down", now: at(600))
         #expect(r4?.hasPrefix("ledger down (still, 3 times in the last 600 s)") == true)
-        let r5 = limiter.line("wallet empty", now: 601)
+        let r5 = limiter.line("wallet empty", now: at(601))
         #expect(r5 == "wallet empty", "a change is said at once")
         #expect(limiter.isActive)
         limiter.clear()
         #expect(!limiter.isActive)
-        let r6 = limiter.line("wallet empty", now: 602)
+        let r6 = limiter.line("wallet empty", now: at(602))
         #expect(r6 == "wallet empty", "after it ended, said again")
     }
 }

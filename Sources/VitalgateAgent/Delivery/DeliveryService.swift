@@ -32,31 +32,27 @@ public final class DeliveryService: LoopingPart, Sendable {
 
     /// The checkpoint service calls this after each checkpoint: more readings may now be covered.
     public func checkpointSigned() {
-        loop.lock.withLock {
-            $0.state.signals += 1
-            $0.broadcast()
-        }
+        loop.wake { $0.signals += 1 }
     }
 
     /// Aborts a request in flight (the batch stays pending; resending it later creates nothing twice).
     public func willStop() { cancellation.cancel() }
 
     public func run() {
-        var backoff = Backoff(base: 1, cap: clinic.retryCap)
+        var backoff = Backoff(base: .seconds(1), cap: .seconds(clinic.retryCap))
         var sender: ClinicSender?
         var seen = 0
         // When to try next: now at start; after a failure, when the backoff
         // ends (new checkpoints don't cut it short); nil: at the next checkpoint.
-        var due: Double? = Monotonic.seconds()
+        var due: ContinuousClock.Instant? = .now
         var backingOff = false
         while true {
             let stop = loop.lock.withLock { locked -> Bool in
                 while !locked.state.stopping {
                     if !backingOff && locked.state.signals != seen { break }
                     guard let due else { locked.wait(); continue }
-                    let left = due - Monotonic.seconds()
-                    if left <= 0 { break }
-                    locked.wait(for: .seconds(left))
+                    if ContinuousClock.now >= due { break }
+                    locked.wait(until: due)
                 }
                 seen = locked.state.signals
                 return locked.state.stopping
@@ -77,18 +73,18 @@ public final class DeliveryService: LoopingPart, Sendable {
                 case .retryLater(let why):
                     let delay = backoff.nextDelay()
                     if why == "stopping" { continue }
-                    logger.warning("clinic delivery paused; retrying in \(Int(delay.rounded(.up))) s")
+                    logger.warning("clinic delivery paused; retrying in \(Int(delay.seconds.rounded(.up))) s")
                     board.set(.delivery, .warning, "retrying", why)
                     backingOff = true
-                    due = Monotonic.seconds() + delay
+                    due = .now + delay
                 }
             } catch {
                 sender = nil
                 let delay = backoff.nextDelay()
-                logger.error("delivery failed: \(error); retrying in \(Int(delay.rounded(.up))) s")
+                logger.error("delivery failed: \(error); retrying in \(Int(delay.seconds.rounded(.up))) s")
                 board.set(.delivery, .warning, "failing", "\(error)")
                 backingOff = true
-                due = Monotonic.seconds() + delay
+                due = .now + delay
             }
         }
     }

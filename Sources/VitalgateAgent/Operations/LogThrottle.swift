@@ -6,9 +6,9 @@
 /// `2 * maxKinds + 1` lines whatever arrives: a misconfigured 10 Hz device,
 /// or a flood of made-up device ids, cannot fill an SD card with log.
 struct LogThrottle {
-    let window: Double
+    let window: Duration
     let maxKinds: Int
-    private var windowStart: Double?
+    private var windowStart: ContinuousClock.Instant?
     /// Events of each kind admitted this window beyond the first, by kind, in arrival order.
     private var suppressed: [String: Int] = [:]
     private var order: [String] = []
@@ -16,13 +16,13 @@ struct LogThrottle {
     private var overflow = 0
     private var overflowKinds = Set<String>()
 
-    init(window: Double = 60, maxKinds: Int = 10) {
+    init(window: Duration = .seconds(60), maxKinds: Int = 10) {
         self.window = window
         self.maxKinds = maxKinds
     }
 
     /// Whether the event of `kind` is to be logged in full now. Call `flush` first.
-    mutating func admit(_ kind: String, now: Double) -> Bool {
+    mutating func admit(_ kind: String, now: ContinuousClock.Instant = .now) -> Bool {
         if windowStart == nil { windowStart = now }
         if let n = suppressed[kind] {
             suppressed[kind] = n + 1
@@ -42,7 +42,7 @@ struct LogThrottle {
     /// When the window has ended (or `force`, at shutdown): one summary per
     /// kind that had more events than the first, as (kind, count), and the
     /// overflow as (kinds, count); the next window starts empty.
-    mutating func flush(now: Double, force: Bool = false) -> (repeated: [(kind: String, count: Int)], overflow: (kinds: Int, count: Int)?)? {
+    mutating func flush(now: ContinuousClock.Instant = .now, force: Bool = false) -> (repeated: [(kind: String, count: Int)], overflow: (kinds: Int, count: Int)?)? {
         guard let start = windowStart, force || now - start >= window else { return nil }
         let repeated = order.compactMap { kind in suppressed[kind].flatMap { $0 > 0 ? (kind, $0) : nil } }
         let rest = overflow > 0 ? (overflowKinds.count, overflow) : nil
@@ -57,21 +57,23 @@ struct LogThrottle {
 
 /// Logs a condition that repeats (a ledger that stays down, a wallet that
 /// stays empty) when it first appears or changes, then only as a reminder
-/// every `reminder` seconds, saying how often it recurred meanwhile.
+/// every `reminder`, saying how often it recurred meanwhile.
 struct RepeatLimiter {
-    let reminder: Double
+    let reminder: Duration
     private var last: String?
-    private var lastLogged = -Double.infinity
+    /// When `last` was last logged (set whenever `last` is).
+    private var lastLogged = ContinuousClock.now
     private var repeats = 0
 
-    init(reminder: Double = 600) { self.reminder = reminder }
+    init(reminder: Duration = .seconds(600)) { self.reminder = reminder }
 
     /// The line to log for `message` now, or nil to stay quiet.
-    mutating func line(_ message: String, now: Double) -> String? {
+    mutating func line(_ message: String, now: ContinuousClock.Instant = .now) -> String? {
         if message == last {
             repeats += 1
-            guard now - lastLogged >= reminder else { return nil }
-            let line = "\(message) (still, \(repeats) times in the last \(Int((now - lastLogged).rounded())) s)"
+            let since = now - lastLogged
+            guard since >= reminder else { return nil }
+            let line = "\(message) (still, \(repeats) times in the last \(Int(since.seconds.rounded())) s)"
             lastLogged = now
             repeats = 0
             return line

@@ -33,8 +33,8 @@ public final class OperationsService: LoopingPart, Sendable {
     /// Set when graceful shutdown begins (the first service is told to stop).
     let shuttingDown = Atomic<Bool>(false)
 
-    static let tick = 1.0
-    static let heartbeatInterval = 5.0
+    static let tick = Duration.seconds(1)
+    static let heartbeatInterval = Duration.seconds(5)
 
     public init(config: AgentConfig, board: StatusBoard, ingest: IngestService, anchorer: AnchorService, storage: StorageService? = nil,
                 notifier: SystemdNotifier, logger: Logger, startedAt: Int64) {
@@ -48,10 +48,10 @@ public final class OperationsService: LoopingPart, Sendable {
         self.startedAt = startedAt
     }
 
-    /// Seconds ingest may go without progress, with readings waiting, before
+    /// How long ingest may go without progress, with readings waiting, before
     /// it counts as hung and the watchdog stops: above its 10 s idle wake-up,
     /// at most half of `WatchdogSec`, so systemd acts within one interval more.
-    var stallLimit: Double { max(15, min(30, (notifier.watchdogInterval ?? 60) / 2)) }
+    var stallLimit: Duration { max(.seconds(15), min(.seconds(30), (notifier.watchdogInterval ?? .seconds(60)) / 2)) }
 
     /// The agent begins to stop: systemd hears it at once (the parts stop
     /// one after the other, this thread last).
@@ -67,7 +67,7 @@ public final class OperationsService: LoopingPart, Sendable {
         tick(&state, db, agent: PartState(.ok, "running", "pid \(getpid()), version \(VitalgateVersion.current)", since: startedAt))
         while true {
             let stop = loop.lock.withLock { locked -> Bool in
-                if !locked.state.stopping { locked.wait(for: .seconds(tickInterval)) }
+                if !locked.state.stopping { locked.wait(for: tickInterval) }
                 return locked.state.stopping
             }
             if stop { break }
@@ -80,19 +80,20 @@ public final class OperationsService: LoopingPart, Sendable {
     }
 
     /// Ticks come faster when the watchdog interval is short (tests): a ping every quarter of it.
-    var tickInterval: Double { min(Self.tick, (notifier.watchdogInterval ?? 4) / 4) }
+    var tickInterval: Duration { min(Self.tick, (notifier.watchdogInterval ?? .seconds(4)) / 4) }
 
     struct TickState {
         var ready = false
-        var lastWatchdog = -Double.infinity
-        var lastHeartbeat = -Double.infinity
-        var lastChecks = -Double.infinity
-        var lastMetrics = -Double.infinity
+        /// When each was last done; nil: not yet (due at once).
+        var lastWatchdog: ContinuousClock.Instant?
+        var lastHeartbeat: ContinuousClock.Instant?
+        var lastChecks: ContinuousClock.Instant?
+        var lastMetrics: ContinuousClock.Instant?
         var lastStatusLine = ""
         var seenChanges = -1
         /// What `agent_state` holds, to write only changes.
         var recorded: [AgentPart: PartState] = [:]
-        var recordedAt: [AgentPart: Double] = [:]
+        var recordedAt: [AgentPart: ContinuousClock.Instant] = [:]
         var recordedTip: Int64 = -1
         var storage: StorageCheck?
         var clock: ClockCheck?
@@ -100,23 +101,28 @@ public final class OperationsService: LoopingPart, Sendable {
         var metricsFailed = RepeatLimiter()
     }
 
+    /// Whether `every` has passed since `last` (or it was never done).
+    static func due(_ last: ContinuousClock.Instant?, every: Duration, now: ContinuousClock.Instant) -> Bool {
+        last.map { now - $0 >= every } ?? true
+    }
+
     /// - Parameter agent: the `agent` row to record with this tick's states (at the start and the clean stop).
     private func tick(_ s: inout TickState, _ db: Database?, final: Bool = false, agent: PartState? = nil) {
-        let mono = Monotonic.seconds()
+        let mono = ContinuousClock.now
         let now = WallClock.nowMillis()
 
         // Ingest: progress or idle is healthy; anything else past the limit is a hang.
-        let idle = ingest.secondsWithoutProgress(now: mono)
+        let idle = ingest.timeWithoutProgress(now: mono)
         let healthy = final || idle < stallLimit
         if !healthy && s.healthy {
-            logger.error("ingest: no progress for \(Int(idle)) s with work waiting; systemd's watchdog is no longer fed")
+            logger.error("ingest: no progress for \(Int(idle.seconds)) s with work waiting; systemd's watchdog is no longer fed")
         } else if healthy && !s.healthy {
             logger.notice("ingest: progressing again; feeding systemd's watchdog again")
         }
         // A pause already says why ingest waits; a thread stuck without a word is "stalled".
         let ingestState = board.state(.ingest)
         if !healthy && ingestState?.state == "running" {
-            board.set(.ingest, .critical, "stalled", "no progress for \(Int(idle)) s with work waiting; the watchdog is not fed")
+            board.set(.ingest, .critical, "stalled", "no progress for \(Int(idle.seconds)) s with work waiting; the watchdog is not fed")
         } else if healthy && ingestState?.state == "stalled" {
             board.set(.ingest, .ok, "running", "progressing again")
         }
@@ -126,14 +132,14 @@ public final class OperationsService: LoopingPart, Sendable {
             s.ready = true
             notifier.notify("READY=1")
         }
-        if healthy, !final, let interval = notifier.watchdogInterval, mono - s.lastWatchdog >= interval / 4 {
+        if healthy, !final, let interval = notifier.watchdogInterval, Self.due(s.lastWatchdog, every: interval / 4, now: mono) {
             notifier.notify("WATCHDOG=1")
             s.lastWatchdog = mono
         }
 
         // The clock and storage checks on their own timer: a busy board rewrites the
         // live file often, which must not put them off.
-        if final || mono - s.lastChecks >= Self.heartbeatInterval {
+        if final || Self.due(s.lastChecks, every: Self.heartbeatInterval, now: mono) {
             s.lastChecks = mono
             let clock = ClockCheck.read()
             s.clock = clock
@@ -149,7 +155,7 @@ public final class OperationsService: LoopingPart, Sendable {
 
         let changes = board.changeCount
         let parts = board.snapshot()
-        let beat = final || mono - s.lastHeartbeat >= Self.heartbeatInterval
+        let beat = final || Self.due(s.lastHeartbeat, every: Self.heartbeatInterval, now: mono)
         if beat || changes != s.seenChanges || agent != nil {
             s.seenChanges = changes
             s.lastHeartbeat = mono
@@ -167,7 +173,7 @@ public final class OperationsService: LoopingPart, Sendable {
             record(parts, tip: tip, &s, db, mono: mono, agent: agent)
         }
 
-        if let dir = config.metricsTextfileDir, final || mono - s.lastMetrics >= config.metricsInterval, let db, let storage = s.storage {
+        if let dir = config.metricsTextfileDir, final || Self.due(s.lastMetrics, every: .seconds(config.metricsInterval), now: mono), let db, let storage = s.storage {
             s.lastMetrics = mono
             writeMetrics(dir: dir, db, parts: parts, storage: storage, clock: s.clock, up: !final, healthy: healthy, now: now, &s)
         }
@@ -177,12 +183,12 @@ public final class OperationsService: LoopingPart, Sendable {
     /// (a changed detail only every ten minutes), and the ledger tip when it moved.
     /// All in one transaction: one fsync however many parts changed in the
     /// tick (a start changes them all), so ingest's commits hardly wait for it.
-    private func record(_ parts: [AgentPart: PartState], tip: Int64, _ s: inout TickState, _ db: Database?, mono: Double,
+    private func record(_ parts: [AgentPart: PartState], tip: Int64, _ s: inout TickState, _ db: Database?, mono: ContinuousClock.Instant,
                         agent: PartState? = nil) {
         guard let db else { return }
         let changed = parts.filter { part, state in
             guard let old = s.recorded[part], old.sameSituation(state), old.since == state.since else { return true }
-            return old.detail != state.detail && mono - (s.recordedAt[part] ?? 0) >= 600
+            return old.detail != state.detail && Self.due(s.recordedAt[part], every: .seconds(600), now: mono)
         }
         let tipChanged = tip >= 0 && tip != s.recordedTip
         guard !changed.isEmpty || tipChanged || agent != nil else { return }
@@ -215,7 +221,7 @@ public final class OperationsService: LoopingPart, Sendable {
             try Files.replaceUnsynced(Array(MetricsFile.render(live, facts).utf8), at: dir + "/" + MetricsFile.fileName, mode: 0o644)
             s.metricsFailed.clear()
         } catch {
-            if let line = s.metricsFailed.line("cannot write metrics to \(dir): \(error)", now: Monotonic.seconds()) {
+            if let line = s.metricsFailed.line("cannot write metrics to \(dir): \(error)") {
                 logger.warning("\(line)")
             }
         }

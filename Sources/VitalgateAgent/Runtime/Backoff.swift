@@ -2,21 +2,21 @@
 /// from [c/2, c] with c = min(cap, base * 2^n), so gateways that lost the same
 /// ledger node don't all retry in the same second.
 public struct Backoff: Sendable {
-    public let base: Double
-    public let cap: Double
+    public let base: Duration
+    public let cap: Duration
     public private(set) var attempt = 0
 
-    public init(base: Double = 1, cap: Double = 60) {
-        precondition(base > 0 && cap >= base, "backoff needs 0 < base <= cap")
+    public init(base: Duration = .seconds(1), cap: Duration = .seconds(60)) {
+        precondition(base > .zero && cap >= base, "backoff needs 0 < base <= cap")
         self.base = base
         self.cap = cap
     }
 
-    /// The delay before the next try, in seconds; grows with each call.
-    public mutating func nextDelay() -> Double {
-        let ceiling = min(cap, base * Double(1 << min(attempt, 20)))
+    /// The delay before the next try; grows with each call.
+    public mutating func nextDelay() -> Duration {
+        let ceiling = min(cap, base * (1 << min(attempt, 20)))
         attempt += 1
-        return Double.random(in: (ceiling / 2)...ceiling)
+        return ceiling * Double.random(in: 0.5...1)
     }
 
     /// Call after a success.

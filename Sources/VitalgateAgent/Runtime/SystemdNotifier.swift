@@ -10,14 +10,14 @@ public final class SystemdNotifier: Sendable {
     private let fd: Int32
     /// The socket address: a path, or an abstract name (`@` in the variable, a NUL byte here).
     private let address: [UInt8]
-    /// `WatchdogSec=` as systemd passed it (`WATCHDOG_USEC`), in seconds; nil without a watchdog.
-    public let watchdogInterval: Double?
+    /// `WatchdogSec=` as systemd passed it (`WATCHDOG_USEC`); nil without a watchdog.
+    public let watchdogInterval: Duration?
 
     /// Reads `NOTIFY_SOCKET`, `WATCHDOG_USEC` and `WATCHDOG_PID` from `environment`.
     public init(environment: [String: String]) {
         let pidMatches = environment["WATCHDOG_PID"].flatMap { Int32($0) }.map { $0 == getpid() } ?? true
         if pidMatches, let usec = environment["WATCHDOG_USEC"].flatMap(UInt64.init), usec > 0 {
-            watchdogInterval = Double(usec) / 1e6
+            watchdogInterval = .microseconds(usec)
         } else {
             watchdogInterval = nil
         }

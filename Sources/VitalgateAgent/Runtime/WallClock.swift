@@ -3,7 +3,9 @@ import Glibc
 #endif
 
 /// Wall-clock time: what readings' `ts`, the database and people use.
-/// Intervals and deadlines use `Monotonic` (ContinuousClock) instead.
+/// Points in time for intervals and deadlines are `ContinuousClock.Instant`s
+/// instead (immune to wall-clock steps: NTP, an operator's `date -s`), and
+/// intervals are `Duration`s.
 public enum WallClock {
     /// Milliseconds since the Unix epoch (CLOCK_REALTIME): reading timestamps are compared with it.
     public static func nowMillis() -> Int64 {
@@ -46,20 +48,9 @@ public enum WallClock {
     }
 }
 
-/// Seconds on `ContinuousClock` as a `Double`, for the agent's loops, whose
-/// intervals, back-offs and waits (`ConditionLock.wait(seconds:)`) are
-/// configured in seconds. The one monotonic clock: immune to wall-clock
-/// steps (NTP, an operator's `date -s`).
-public enum Monotonic {
-    private static let origin = ContinuousClock.now
-
-    public static func seconds() -> Double {
-        (ContinuousClock.now - origin).seconds
-    }
-}
-
 extension Duration {
-    /// The duration in seconds, to the attosecond's float precision.
+    /// The duration in seconds, to the attosecond's float precision: for
+    /// what reports seconds (metrics, log lines).
     public var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }

@@ -5,14 +5,16 @@ import SQLiteStore
 /// at start, then at most once per `interval`, and before it stops. A
 /// failure is logged and retried; it never stops ingest.
 struct AccessTrailPoll {
-    static let interval = 1.0
-    var next = 0.0
-    var lastError = -Double.infinity
+    static let interval = Duration.seconds(1)
+    /// When the next append is due; nil: at once.
+    var next: ContinuousClock.Instant?
+    /// When a failure was last logged; nil: none yet.
+    var lastError: ContinuousClock.Instant?
 
-    var isDue: Bool { Monotonic.seconds() >= next }
+    var isDue: Bool { next.map { ContinuousClock.now >= $0 } ?? true }
 
     mutating func append(_ log: ReadingLog, _ service: IngestService) {
-        next = Monotonic.seconds() + Self.interval
+        next = .now + Self.interval
         guard let patients = service.patients else { return }
         do {
             let appended = try log.appendAccessEvents(opener: patients, gatewayID: service.config.gatewayID)
@@ -22,9 +24,9 @@ struct AccessTrailPoll {
             }
             service.onCommitted(log.treeSize)
         } catch {
-            if Monotonic.seconds() - lastError >= 60 {
+            if lastError.map({ $0.duration(to: .now) >= .seconds(60) }) ?? true {
                 service.logger.error("access events could not be appended to the log (retrying): \(error)")
-                lastError = Monotonic.seconds()
+                lastError = .now
             }
         }
     }

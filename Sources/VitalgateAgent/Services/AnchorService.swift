@@ -24,8 +24,11 @@ public final class AnchorService: LoopingPart, Sendable {
     /// Nothing is anchored until it is clear (docs/audit.md).
     let forkGuard: ForkGuard?
 
+    /// The pause before trying the next endpoint after one failed, and the loop's shortest.
+    static let switchPause = Duration.milliseconds(50)
+
     /// How often anchors in flight are checked (bounded by the anchor interval).
-    var pollInterval: Double { min(config.anchorInterval, 5) }
+    var pollInterval: Duration { min(.seconds(config.anchorInterval), .seconds(5)) }
 
     public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger, board: StatusBoard, forkGuard: ForkGuard? = nil) {
         self.forkGuard = forkGuard
@@ -48,10 +51,11 @@ public final class AnchorService: LoopingPart, Sendable {
         // endpoint has failed in a row and is reset only by a success, so with
         // every node down the agent goes round the list once per delay (capped
         // at 10 s, docs/anchoring.md), not once per endpoint.
-        var backoff = Backoff(base: 1, cap: 10)
+        var backoff = Backoff(base: .seconds(1), cap: .seconds(10))
+        let interval = Duration.seconds(config.anchorInterval)
         var db: Database?
-        var nextAnchor = Monotonic.seconds() + min(config.anchorInterval, config.checkpointInterval)
-        var wait = 0.0
+        var nextAnchor = ContinuousClock.now + min(interval, .seconds(config.checkpointInterval))
+        var wait = Duration.zero
         /// Endpoints that failed in a row since the last success, and how.
         var failures: [(url: String, error: String)] = []
         var ledgerLog = RepeatLimiter()
@@ -61,11 +65,11 @@ public final class AnchorService: LoopingPart, Sendable {
         let targets = makeTargets()
         while true {
             let stop = loop.lock.withLock { locked -> Bool in
-                if !locked.state.stopping && wait > 0 { locked.wait(for: .seconds(wait)) }
+                if !locked.state.stopping && wait > .zero { locked.wait(for: wait) }
                 return locked.state.stopping
             }
             if stop { return }
-            let now = Monotonic.seconds()
+            let now = ContinuousClock.now
             do {
                 if db == nil { db = try GatewayDatabase.open(config.home) }
                 for target in targets { try target.follow(db: db!, requiredDepth: config.confirmations) }
@@ -73,13 +77,13 @@ public final class AnchorService: LoopingPart, Sendable {
                 failures = []
                 if now >= nextAnchor, try guardAllowsAnchoring(db!, refusalLog: &refusalLog) {
                     for target in targets { try anchorNewest(target, db!) }
-                    nextAnchor = Monotonic.seconds() + config.anchorInterval
+                    nextAnchor = .now + interval
                     if anchoringLog.isActive { logger.notice("anchoring: working again") }
                     anchoringLog.clear()
                     board.set(.anchoring, .ok, "ok", "anchoring the newest checkpoint every \(WallClock.duration(Int64(config.anchorInterval)))")
                 }
                 backoff.reset()
-                wait = min(pollInterval, max(0.05, nextAnchor - Monotonic.seconds()))
+                wait = untilNext(nextAnchor)
             } catch let error as LedgerError {
                 for target in targets {
                     let failure = target.noteFailure(error)
@@ -88,7 +92,7 @@ public final class AnchorService: LoopingPart, Sendable {
                     // Another endpoint is tried at once, until each has failed in a row.
                     if failure.switched && failures.count < failure.endpointCount {
                         if failures.count == 1 && !ledgerLog.isActive { logger.notice("ledger \(url) failed (\(error)); switching to \(target.reachability)") }
-                        wait = 0.05
+                        wait = Self.switchPause
                         continue
                     }
                     wait = backoff.nextDelay()
@@ -99,7 +103,7 @@ public final class AnchorService: LoopingPart, Sendable {
                         what = "\(url): \(error)"
                     }
                     failures = []
-                    if let line = ledgerLog.line(what, now: now) { logger.warning("ledger: \(line); next try in \(Int(wait.rounded(.up))) s") }
+                    if let line = ledgerLog.line(what, now: now) { logger.warning("ledger: \(line); next try in \(Int(wait.seconds.rounded(.up))) s") }
                     board.set(.ledger, .warning, failure.endpointDown ? "unreachable" : "error", what)
                 }
             } catch let funds as AnchorFundsError {
@@ -108,17 +112,23 @@ public final class AnchorService: LoopingPart, Sendable {
                 reportReachable(targets, afterFailures: failures, &ledgerLog)
                 failures = []
                 backoff.reset()
-                nextAnchor = Monotonic.seconds() + min(config.anchorInterval, 60)
-                wait = min(pollInterval, max(0.05, nextAnchor - Monotonic.seconds()))
+                nextAnchor = .now + min(interval, .seconds(60))
+                wait = untilNext(nextAnchor)
                 if let line = anchoringLog.line("anchoring blocked: \(funds)", now: now) { logger.error("\(line)") }
                 board.set(.anchoring, .warning, "blocked", funds.plainWords)
             } catch {
                 wait = backoff.nextDelay()
-                if let line = anchoringLog.line("anchoring: \(error)", now: now) { logger.error("\(line); next try in \(Int(wait.rounded(.up))) s") }
+                if let line = anchoringLog.line("anchoring: \(error)", now: now) { logger.error("\(line); next try in \(Int(wait.seconds.rounded(.up))) s") }
                 board.set(.anchoring, .warning, "error", "\(error)")
                 db = nil
             }
         }
+    }
+
+    /// The pause before the loop's next round: until `nextAnchor`, at least
+    /// `switchPause` and at most `pollInterval` (anchors in flight are followed meanwhile).
+    private func untilNext(_ nextAnchor: ContinuousClock.Instant) -> Duration {
+        min(pollInterval, max(Self.switchPause, ContinuousClock.now.duration(to: nextAnchor)))
     }
 
     /// Every target answered: says so (in the log only after an outage).
@@ -137,7 +147,7 @@ public final class AnchorService: LoopingPart, Sendable {
     func guardAllowsAnchoring(_ db: Database, refusalLog: inout RepeatLimiter) throws -> Bool {
         guard let forkGuard, !forkGuard.isClear else { return true }
         if let refusal = forkGuard.refusal {
-            if let line = refusalLog.line("not anchoring: \(refusal)", now: Monotonic.seconds()) { logger.error("\(line)") }
+            if let line = refusalLog.line("not anchoring: \(refusal)") { logger.error("\(line)") }
             board.set(.anchoring, .critical, "refused", refusal)
             return false
         }

@@ -39,8 +39,8 @@ extension BitcoinAnchorTarget {
     /// (asked at most every 10 minutes), else the floor; within [floor, cap].
     func feeRate(_ rpc: BitcoinRPC) throws -> FeeRate {
         if let configured = fees.configured { return configured.clamped(floor: fees.floor, cap: fees.cap) }
-        let now = Monotonic.seconds()
-        if cachedEstimate == nil || now - cachedEstimate!.at > 600 {
+        let now = ContinuousClock.now
+        if cachedEstimate == nil || now - cachedEstimate!.at > .seconds(600) {
             cachedEstimate = (try rpc.estimatedFeeRate(blocks: 6).map { FeeRate(coinsPerKvB: $0) }, now)
         }
         return (cachedEstimate?.rate ?? fees.floor).clamped(floor: fees.floor, cap: fees.cap)

@@ -24,7 +24,7 @@ final class BitcoinAnchorTarget: AnchorTarget {
     private var prepared = Set<Int>()
     /// The tip each endpoint had at the last reorg scan.
     var scannedTip: [Int: String] = [:]
-    var cachedEstimate: (rate: FeeRate?, at: Double)?
+    var cachedEstimate: (rate: FeeRate?, at: ContinuousClock.Instant)?
     /// The tip when a node last refused an anchor by policy: no new anchor
     /// until the next block, so a refusal is not repeated once per interval.
     var refusedAtTip: String?

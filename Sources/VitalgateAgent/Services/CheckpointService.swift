@@ -23,7 +23,7 @@ public final class CheckpointService: LoopingPart, Sendable {
         /// The log size after ingest's last commit.
         var committedSize: UInt64 = 0
     }
-    static let minimumSpacing = 1.0
+    static let minimumSpacing = Duration.seconds(1)
 
     public init(config: AgentConfig, identity: GatewayIdentity, logger: Logger, forkGuard: ForkGuard? = nil,
                 onSigned: @escaping @Sendable () -> Void) {
@@ -36,29 +36,28 @@ public final class CheckpointService: LoopingPart, Sendable {
 
     /// The ingest service reports each new log size here.
     public func logGrew(to size: UInt64) {
-        loop.lock.withLock {
-            $0.state.committedSize = size
-            $0.broadcast()
-        }
+        loop.wake { $0.committedSize = size }
     }
 
     public func run() {
-        var backoff = Backoff(base: 1, cap: 30)
+        let interval = Duration.seconds(config.checkpointInterval)
+        var backoff = Backoff(base: .seconds(1), cap: .seconds(30))
         var db: Database?
         var lastSigned: UInt64 = 0
-        var due = Monotonic.seconds() + config.checkpointInterval
-        var lastSignedAt = -Double.infinity
+        var due = ContinuousClock.now + interval
+        /// When the next early checkpoint may be signed; nil: at once.
+        var spacedUntil: ContinuousClock.Instant?
         while true {
             let stop = loop.lock.withLock { locked -> Bool in
                 while !locked.state.stopping {
-                    let now = Monotonic.seconds()
+                    let now = ContinuousClock.now
                     if now >= due { break }
                     var wake = due
                     if locked.state.committedSize >= lastSigned + UInt64(config.checkpointEvery) {
-                        if now >= lastSignedAt + Self.minimumSpacing { break }
-                        wake = min(wake, lastSignedAt + Self.minimumSpacing)
+                        guard let spacedUntil, now < spacedUntil else { break }
+                        wake = min(wake, spacedUntil)
                     }
-                    locked.wait(for: .seconds(wake - now))
+                    locked.wait(until: wake)
                 }
                 return locked.state.stopping
             }
@@ -69,14 +68,14 @@ public final class CheckpointService: LoopingPart, Sendable {
                     db = opened
                 }
                 lastSigned = try signIfGrown(db!, after: lastSigned)
-                lastSignedAt = Monotonic.seconds()
+                spacedUntil = .now + Self.minimumSpacing
                 backoff.reset()
-                due = Monotonic.seconds() + config.checkpointInterval
+                due = .now + interval
             } catch {
                 db = nil
                 let delay = backoff.nextDelay()
-                logger.error("checkpoint failed: \(error); retrying in \(Int(delay)) s")
-                due = Monotonic.seconds() + delay
+                logger.error("checkpoint failed: \(error); retrying in \(Int(delay.seconds)) s")
+                due = .now + delay
             }
             if stop { return }
         }

@@ -41,14 +41,13 @@ final class IngestAcks: LoopingPart, Sendable {
     /// Called on the ingest thread, after the commit that made `decided` durable.
     func send(_ decided: [AckKey: Decision], via client: MQTTClient, flush: Bool) {
         guard !decided.isEmpty || flush else { return }
-        let now = Monotonic.seconds()
-        loop.lock.withLock { locked in
-            locked.state.client = client
-            if flush { locked.state.flushRequested = true }
+        let now = ContinuousClock.now
+        loop.wake { shared in
+            shared.client = client
+            if flush { shared.flushRequested = true }
             for (key, d) in decided {
-                locked.state.pending[key, default: AckPacing.Pending(since: now)].decision.merge(d)
+                shared.pending[key, default: AckPacing.Pending(since: now)].decision.merge(d)
             }
-            locked.broadcast()
         }
     }
 
@@ -62,13 +61,13 @@ final class IngestAcks: LoopingPart, Sendable {
                         let all = locked.state.pending.mapValues(\.decision)
                         locked.state.pending = [:]
                         locked.state.flushRequested = false
-                        pacing.sent(all.keys, at: Monotonic.seconds())
+                        pacing.sent(all.keys, at: .now)
                         return (all, locked.state.client, locked.state.stopping)
                     }
-                    let now = Monotonic.seconds()
+                    let now = ContinuousClock.now
                     let (due, wake) = pacing.take(from: &locked.state.pending, now: now)
                     if !due.isEmpty { return (due, locked.state.client, false) }
-                    if let wake { locked.wait(for: .seconds(max(0.001, wake - now))) } else { locked.wait() }
+                    if let wake { locked.wait(for: max(.milliseconds(1), wake - now)) } else { locked.wait() }
                 }
             }
             if let client { publish(due, via: client) }

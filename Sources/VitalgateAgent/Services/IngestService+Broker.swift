@@ -11,23 +11,23 @@ struct BrokerWatch {
     /// The last attempt was refused (CONNACK ≠ 0); its disconnect adds nothing.
     var refused = false
     /// When the connection went down, or the agent started without one.
-    var downSince = Monotonic.seconds()
+    var downSince = ContinuousClock.now
     var downSinceMillis = WallClock.nowMillis()
     /// Why it is down, in words; nil until an attempt failed.
     var reason: String?
     /// When the outage was last logged, and how many reminders followed.
-    var lastLogged = Monotonic.seconds()
+    var lastLogged = ContinuousClock.now
     var reminders = 0
     var stopping = false
 
     mutating func wentDown(_ reason: String) {
         if connected || everConnected == false && self.reason == nil {
-            downSince = Monotonic.seconds()
+            downSince = .now
             downSinceMillis = WallClock.nowMillis()
             reminders = 0
         }
         connected = false
-        lastLogged = Monotonic.seconds()
+        lastLogged = .now
         self.reason = reason
     }
 }
@@ -35,15 +35,15 @@ struct BrokerWatch {
 extension IngestService {
     var brokerAddress: String { "\(config.mqttHost):\(config.mqttPort)" }
 
-    /// Seconds without any answer after which the broker counts as unreachable.
-    static let brokerGrace = 10.0
+    /// How long without any answer before the broker counts as unreachable.
+    static let brokerGrace = Duration.seconds(10)
     /// An outage is logged again after a minute, then every ten.
-    static let brokerReminders: (first: Double, then: Double) = (60, 600)
+    static let brokerReminders: (first: Duration, then: Duration) = (.seconds(60), .seconds(600))
 
     /// CONNACK 0: connected, or connected again.
     func brokerConnected() {
-        let outage = brokerWatch.withLock { w -> Double? in
-            let outage = w.everConnected || w.reason != nil ? Monotonic.seconds() - w.downSince : nil
+        let outage = brokerWatch.withLock { w -> Duration? in
+            let outage = w.everConnected || w.reason != nil ? w.downSince.duration(to: .now) : nil
             w.connected = true
             w.everConnected = true
             w.refused = false
@@ -51,7 +51,7 @@ extension IngestService {
             return outage
         }
         if let outage {
-            logger.notice("broker \(brokerAddress): connected again after \(WallClock.duration(Int64(outage))) without a connection")
+            logger.notice("broker \(brokerAddress): connected again after \(WallClock.duration(Int64(outage.seconds))) without a connection")
         } else {
             logger.info("broker \(brokerAddress): connected as \(config.mqttUsername.map { "user \($0)" } ?? "client id \(config.mqttClientID)")")
         }
@@ -95,8 +95,8 @@ extension IngestService {
     /// answered becomes `unreachable` after `brokerGrace`; an outage is
     /// logged again after a minute and then every ten.
     func checkBroker() {
-        let now = Monotonic.seconds()
-        enum Say { case unreachable, reminder(String, Double, Int64) }
+        let now = ContinuousClock.now
+        enum Say { case unreachable, reminder(String, Duration, Int64) }
         let say = brokerWatch.withLock { w -> Say? in
             guard !w.connected, !w.stopping else { return nil }
             if !w.everConnected && w.reason == nil && now - w.downSince >= Self.brokerGrace {
@@ -111,10 +111,10 @@ extension IngestService {
         }
         switch say {
         case .unreachable:
-            logger.warning("broker \(brokerAddress): no connection after \(Int(Self.brokerGrace)) s; still trying")
+            logger.warning("broker \(brokerAddress): no connection after \(Int(Self.brokerGrace.seconds)) s; still trying")
             board.set(.broker, .critical, "unreachable", "no connection to \(brokerAddress) yet; retrying")
         case .reminder(let reason, let down, let since):
-            logger.warning("broker \(brokerAddress): still no connection after \(WallClock.duration(Int64(down))) (since \(WallClock.iso8601(millis: since))): \(reason)")
+            logger.warning("broker \(brokerAddress): still no connection after \(WallClock.duration(Int64(down.seconds))) (since \(WallClock.iso8601(millis: since))): \(reason)")
         case nil:
             break
         }

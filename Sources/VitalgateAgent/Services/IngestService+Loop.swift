@@ -7,7 +7,7 @@ import Vitals
 extension IngestService {
     /// The ingest thread's body.
     func run() {
-        var backoff = Backoff(base: 0.5, cap: 30)
+        var backoff = Backoff(base: .milliseconds(500), cap: .seconds(30))
         var own = ThreadState()
         while true {
             do {
@@ -20,14 +20,14 @@ extension IngestService {
                 let full = (error as? SQLiteError)?.isFull == true || "\(error)".contains("No space left")
                 if full { noteProgress(waitingForRoom: true) }
                 let why = Self.pauseReason(error, full: full)
-                if let line = own.pauseLog.line("ingest paused, nothing is acknowledged: \(why)", now: Monotonic.seconds()) {
-                    logger.error("\(line); retrying in \(Int(delay * 1000)) ms")
+                if let line = own.pauseLog.line("ingest paused, nothing is acknowledged: \(why)") {
+                    logger.error("\(line); retrying in \(Int(delay.seconds * 1000)) ms")
                 }
                 own.paused = true
                 board.set(.ingest, .critical, "paused", why)
                 checkBroker()
-                let stop = lock.withLock { locked -> Bool in
-                    if !locked.state.stopping { locked.wait(for: .seconds(delay)) }
+                let stop = loop.lock.withLock { locked -> Bool in
+                    if !locked.state.stopping { locked.wait(for: delay) }
                     return locked.state.stopping && locked.state.inbox.isEmpty
                 }
                 if stop { return }
@@ -44,10 +44,10 @@ extension IngestService {
         // Pruned readings were stored too (docs/storage.md): the metric is a counter.
         let stored = try db.scalar("SELECT COUNT(*) FROM readings") + (Int64(try db.meta(ReadingPruner.prunedCountKey) ?? "0") ?? 0)
         progress.withLock { $0.storedReadings = stored }
-        if lock.withLock({ $0.state.client == nil }) {
+        if loop.lock.withLock({ $0.state.client == nil }) {
             let client = try makeClient()
             // Started under the lock, so `stopAndJoin` finds it or none is started.
-            let started = try lock.withLock { locked throws -> Bool in
+            let started = try loop.lock.withLock { locked throws -> Bool in
                 guard !locked.state.noMoreClients else { return false }
                 try client.start()
                 locked.state.client = client
@@ -57,15 +57,15 @@ extension IngestService {
         }
         if !own.paused { board.set(.ingest, .ok, "running", "log size \(log.treeSize)") }
         var previousBatch = 0
-        var previousStart = Monotonic.seconds()
+        var previousStart = ContinuousClock.now
         var trail = AccessTrailPoll()
         trail.append(log, self)
         while true {
-            let (batch, done, drained) = lock.withLock { locked -> ([InboxItem], Bool, Bool) in
+            let (batch, done, drained) = loop.lock.withLock { locked -> ([InboxItem], Bool, Bool) in
                 // Sleep until a message or a stop; at most 10 s, for the device refresh and the
                 // watchdog, or a second while access events are appended (docs/audit.md).
                 if locked.state.inbox.isEmpty && !locked.state.stopping {
-                    locked.wait(for: .seconds(patients == nil ? 10 : AccessTrailPoll.interval))
+                    locked.wait(for: patients == nil ? .seconds(10) : AccessTrailPoll.interval)
                 }
                 if !own.heldForStorage { collect(locked, previousBatch: previousBatch, previousStart: previousStart) }
                 let take = min(locked.state.inbox.count, Self.maxBatch)
@@ -75,7 +75,7 @@ extension IngestService {
                 return (batch, locked.state.stopping && locked.state.inbox.count == take, locked.state.inbox.count == take)
             }
             let now = WallClock.nowMillis()
-            previousStart = Monotonic.seconds()
+            previousStart = .now
             if batch.isEmpty {
                 noteProgress()
                 if own.paused {
@@ -103,18 +103,18 @@ extension IngestService {
                     }
                 }
                 let outcomes = try log.commit(items, receivedAt: now)
-                let committed = Monotonic.seconds()
+                let committed = ContinuousClock.now
                 let newlyStored = Int64(outcomes.reduce(0) { if case .stored = $1 { $0 + 1 } else { $0 } })
                 progress.withLock {
                     $0.lastProgress = committed
                     $0.waitingForRoom = false
-                    $0.commitLatency.observe(committed - previousStart)
+                    $0.commitLatency.observe((committed - previousStart).seconds)
                     $0.storedReadings = ($0.storedReadings ?? 0) + newlyStored
                 }
-                lock.withLock { locked in
+                loop.lock.withLock { locked in
                     locked.state.inbox.removeFirst(batch.count)
                     // What is left arrived after this batch was taken.
-                    if !locked.state.inbox.isEmpty { locked.state.oldestArrival = Monotonic.seconds() }
+                    if !locked.state.inbox.isEmpty { locked.state.oldestArrival = .now }
                     locked.broadcast()  // wakes a network thread waiting for room
                 }
                 previousBatch = batch.count
@@ -149,25 +149,25 @@ extension IngestService {
     /// paused for a `groupSlice`. Under steady load (docs/storage.md,
     /// "Writes"): until the oldest message has waited `commit_window` or
     /// `maxBatch` are in, sleeping through the window (one wake-up a commit).
-    private func collect(_ locked: borrowing LockedCondition<Shared>.Locked, previousBatch: Int, previousStart: Double) {
+    private func collect(_ locked: borrowing LockedCondition<Shared>.Locked, previousBatch: Int, previousStart: ContinuousClock.Instant) {
         guard !locked.state.inbox.isEmpty else { return }
         locked.state.wakeAt = Self.maxBatch
         defer { locked.state.wakeAt = 1 }
         if previousBatch >= Self.maxBatch / 2 || locked.state.inbox.count >= Self.groupingThreshold {
             var seen = locked.state.inbox.count
             while locked.state.inbox.count < Self.maxBatch && !locked.state.stopping {
-                let left = previousStart + Self.groupWindow - Monotonic.seconds()
-                if left <= 0 { return }
-                locked.wait(for: .seconds(min(left, Self.groupSlice)))
+                let left = ContinuousClock.now.duration(to: previousStart + Self.groupWindow)
+                if left <= .zero { return }
+                locked.wait(for: min(left, Self.groupSlice))
                 if locked.state.inbox.count == seen { return }
                 seen = locked.state.inbox.count
             }
             return
         }
         while locked.state.inbox.count < Self.maxBatch && !locked.state.stopping {
-            let left = locked.state.oldestArrival + config.storage.commitWindow - Monotonic.seconds()
-            if left <= 0 { return }
-            locked.wait(for: .seconds(left))
+            let deadline = locked.state.oldestArrival + .seconds(config.storage.commitWindow)
+            if ContinuousClock.now >= deadline { return }
+            locked.wait(until: deadline)
         }
     }
 
@@ -189,13 +189,13 @@ extension IngestService {
         let figures = "\(StorageCheck.bytes(reached.used)) of \(StorageCheck.bytes(reached.budget)) used"
         let reason = "storage budget reached (\(figures))\(why)"
         // The figures change each second: the repeat limiter sees the message without them.
-        if let line = own.pauseLog.line("ingest paused, nothing is acknowledged: storage budget reached\(why)", now: Monotonic.seconds()) {
+        if let line = own.pauseLog.line("ingest paused, nothing is acknowledged: storage budget reached\(why)") {
             logger.error("\(line) (\(figures)); resuming once delivered, anchored readings can be pruned")
         }
         own.heldForStorage = true
         board.set(.ingest, .critical, "paused", reason + "; devices keep their readings and resend them")
         storage?.wake()
-        lock.withLock { locked in
+        loop.lock.withLock { locked in
             if !locked.state.stopping { locked.wait(for: .seconds(1)) }
         }
     }
@@ -220,7 +220,7 @@ extension IngestService {
                 continue
             }
         }
-        guard let client = lock.withLock({ $0.state.client }) else { return }
+        guard let client = loop.lock.withLock({ $0.state.client }) else { return }
         acks.send(decided, via: client, flush: flush)
     }
 
@@ -228,7 +228,7 @@ extension IngestService {
     /// first of each (device, reason) in a minute in full, the rest in one
     /// summary line when the minute ends (`LogThrottle`).
     private func report(_ outcomes: [IngestOutcome], _ rejectionLog: inout LogThrottle) {
-        let now = Monotonic.seconds()
+        let now = ContinuousClock.now
         for case .rejected(let r) in outcomes where r.reason != .duplicate {
             if rejectionLog.admit("\(r.device ?? "?") \(r.reason.rawValue)", now: now) {
                 logger.notice("rejected message from \(r.device ?? "?"): \(r.reason.rawValue): \(r.detail)")
@@ -237,8 +237,8 @@ extension IngestService {
     }
 
     private func summariseRejections(_ rejectionLog: inout LogThrottle, force: Bool) {
-        guard let summary = rejectionLog.flush(now: Monotonic.seconds(), force: force) else { return }
-        let window = Int(rejectionLog.window)
+        guard let summary = rejectionLog.flush(force: force) else { return }
+        let window = Int(rejectionLog.window.seconds)
         for (kind, count) in summary.repeated {
             let (device, reason) = kind.firstIndex(of: " ").map { (kind[..<$0], kind[kind.index(after: $0)...]) } ?? (Substring(kind), "")
             logger.notice("rejected \(count) more messages from \(device) (\(reason)) in the last \(window) s")

@@ -29,10 +29,9 @@ public final class IngestService: ThreadedPart, Sendable {
     /// Opens recorded access events, which this thread appends to the log
     /// (docs/audit.md); nil: none are appended (benchmarks).
     let patients: PatientCipher?
-    /// What libmosquitto's network thread, the ingest thread and the service
-    /// task (`stopAndJoin`) share.
-    let lock = LockedCondition(Shared())
-    let thread = WorkerThread(name: "vg-ingest")
+    /// The ingest thread, and what libmosquitto's network thread, the ingest
+    /// thread and the service task (`stopAndJoin`) share.
+    let loop = PartLoop(name: "vg-ingest", Shared())
     /// Publishes acknowledgements after each commit, off the ingest thread.
     let acks: IngestAcks
     /// Checks payloads against device profiles (policy from the configuration).
@@ -58,8 +57,8 @@ public final class IngestService: ThreadedPart, Sendable {
     /// written and an fsync whatever it holds, so 20 readings a commit wrote
     /// ten times what 200 do (docs/storage.md, "Writes").
     static let groupingThreshold = 100
-    static let groupWindow = 0.05
-    static let groupSlice = 0.005
+    static let groupWindow = Duration.milliseconds(50)
+    static let groupSlice = Duration.milliseconds(5)
     static let subscription = "vitals/+"
 
     /// - Parameter onCommitted: called on the ingest thread with the log size after each commit.
@@ -83,7 +82,7 @@ public final class IngestService: ThreadedPart, Sendable {
 
     public func start(ended: @escaping @Sendable () -> Void) {
         acks.start()
-        thread.start { [self] in
+        loop.thread.start { [self] in
             run()
             ended()
         }
@@ -93,16 +92,13 @@ public final class IngestService: ThreadedPart, Sendable {
         // Stop taking messages first, then let the thread commit what it holds.
         // After `noMoreClients` the ingest thread makes no client, so the one
         // taken here is the only one there is.
-        let client = lock.withLock { locked in
+        let client = loop.lock.withLock { locked in
             locked.state.noMoreClients = true
             return locked.state.client
         }
         client?.stop()
-        lock.withLock { locked in
-            locked.state.stopping = true
-            locked.broadcast()
-        }
-        thread.join()
+        loop.requestStop()
+        loop.thread.join()
         acks.stopAndJoin()
     }
 
@@ -134,11 +130,11 @@ public final class IngestService: ThreadedPart, Sendable {
     /// Called on libmosquitto's thread: validate, hand over.
     func receive(_ message: MQTTMessage) {
         // A reference copy, so validation runs without the lock.
-        let statuses = lock.withLock { $0.state.deviceSnapshot }
+        let statuses = loop.lock.withLock { $0.state.deviceSnapshot }
         let item = prepare(message, statuses)
-        lock.withLock { locked in
+        loop.lock.withLock { locked in
             while locked.state.inbox.count >= Self.maxInbox && !locked.state.stopping { locked.wait(for: .seconds(1)) }
-            if locked.state.inbox.isEmpty { locked.state.oldestArrival = Monotonic.seconds() }
+            if locked.state.inbox.isEmpty { locked.state.oldestArrival = .now }
             locked.state.inbox.append(item)
             if locked.state.inbox.count >= locked.state.wakeAt { locked.broadcast() }
         }
@@ -157,14 +153,14 @@ public final class IngestService: ThreadedPart, Sendable {
 
     /// Makes `statuses` the network thread's view of enrolment (from its next message on).
     func publishDevices(_ statuses: [String: DeviceStatus]) {
-        lock.withLock { $0.state.deviceSnapshot = statuses }
+        loop.lock.withLock { $0.state.deviceSnapshot = statuses }
     }
 }
 
 extension IngestService {
     /// What libmosquitto's network thread, the ingest thread and the service
-    /// task share, under `lock`.
-    struct Shared: Sendable {
+    /// task share, under `loop.lock`.
+    struct Shared: LoopShared {
         var inbox = MessageQueue<InboxItem>()
         /// Device enrolment as the ingest thread last loaded it, for the network thread.
         var deviceSnapshot: [String: DeviceStatus] = [:]
@@ -172,9 +168,9 @@ extension IngestService {
         /// The inbox size at which `receive` wakes the ingest thread: 1, or
         /// `maxBatch` while it groups a commit (so it is not woken per message).
         var wakeAt = 1
-        /// When the oldest message waiting arrived (monotonic s), or no later:
-        /// a commit under steady load waits at most `commit_window` from it.
-        var oldestArrival = 0.0
+        /// When the oldest message waiting arrived, or no later: a commit
+        /// under steady load waits at most `commit_window` from it.
+        var oldestArrival = ContinuousClock.now
         /// Made and started by the ingest thread; stopped by `stopAndJoin`.
         var client: MQTTClient?
         /// Set by `stopAndJoin`: no client is started from then on.
@@ -203,8 +199,8 @@ enum InboxItem: Sendable {
 
 /// What the watchdog asks of ingest: is it getting on with its work?
 struct IngestProgress {
-    /// Monotonic time of the last commit, or of the last look at an empty inbox.
-    var lastProgress = Monotonic.seconds()
+    /// When the last commit was, or the last look at an empty inbox.
+    var lastProgress = ContinuousClock.now
     /// Paused because the disk is full: waiting for room is the right thing
     /// to do, and a restart would not make any (status says it, critically).
     var waitingForRoom = false
@@ -216,16 +212,16 @@ struct IngestProgress {
 extension IngestService {
     /// The ingest thread made progress (a commit, or nothing to do).
     func noteProgress(waitingForRoom: Bool = false) {
-        let now = Monotonic.seconds()
+        let now = ContinuousClock.now
         progress.withLock {
             $0.lastProgress = now
             $0.waitingForRoom = waitingForRoom
         }
     }
 
-    /// Seconds since ingest last made progress, unless it is waiting for room on a full disk (then 0).
-    public func secondsWithoutProgress(now: Double = Monotonic.seconds()) -> Double {
-        progress.withLock { $0.waitingForRoom ? 0 : max(0, now - $0.lastProgress) }
+    /// The time since ingest last made progress, unless it is waiting for room on a full disk (then zero).
+    public func timeWithoutProgress(now: ContinuousClock.Instant = .now) -> Duration {
+        progress.withLock { $0.waitingForRoom ? .zero : max(.zero, now - $0.lastProgress) }
     }
 
     public var commitLatency: Histogram.Snapshot { progress.withLock { $0.commitLatency.snapshot } }

@@ -40,11 +40,11 @@ public final class StorageService: LoopingPart, Sendable {
 
     /// `meta` key of the budget last applied, in bytes (for `status`).
     static let budgetKey = "storage_budget_bytes"
-    static let interval = 10.0
+    static let interval = Duration.seconds(10)
     /// The WAL is checkpointed once it holds this much (SQLite's default is 1,000 pages).
     static let walCheckpointBytes: Int64 = 4 << 20
     /// How often the WAL's size is looked at.
-    static let walCheckInterval = 1.0
+    static let walCheckInterval = Duration.seconds(1)
     /// Pruning for room starts above this share of the budget and goes down to
     /// `lowWater`: below the 90% at which `status` and the alert warn
     /// (docs/operations.md), so a gateway that can prune never warns.
@@ -60,22 +60,19 @@ public final class StorageService: LoopingPart, Sendable {
 
     /// Asks for a pass now (ingest found the budget reached).
     public func wake() {
-        loop.lock.withLock {
-            $0.state.woken = true
-            $0.broadcast()
-        }
+        loop.wake { $0.woken = true }
     }
 
     public func run() {
-        var backoff = Backoff(base: 1, cap: 60)
+        var backoff = Backoff(base: .seconds(1), cap: .seconds(60))
         var db: Database?
-        var nextPass = Monotonic.seconds() + 1
+        var nextPass = ContinuousClock.now + .seconds(1)
         while true {
             let (stop, passDue) = loop.lock.withLock { locked -> (Bool, Bool) in
-                let wait = min(nextPass - Monotonic.seconds(), Self.walCheckInterval)
-                if !locked.state.stopping && !locked.state.woken && wait > 0 { locked.wait(for: .seconds(wait)) }
+                let wait = min(ContinuousClock.now.duration(to: nextPass), Self.walCheckInterval)
+                if !locked.state.stopping && !locked.state.woken && wait > .zero { locked.wait(for: wait) }
                 defer { locked.state.woken = false }
-                return (locked.state.stopping, locked.state.woken || Monotonic.seconds() >= nextPass)
+                return (locked.state.stopping, locked.state.woken || ContinuousClock.now >= nextPass)
             }
             if stop {
                 if let db { try? checkpointWAL(db, force: true) }
@@ -92,12 +89,12 @@ public final class StorageService: LoopingPart, Sendable {
                 // The operations service shows what the pass found (status part `storage`).
                 try pass(db!)
                 backoff.reset()
-                nextPass = Monotonic.seconds() + Self.interval
+                nextPass = .now + Self.interval
             } catch {
                 db = nil
                 let wait = backoff.nextDelay()
-                nextPass = Monotonic.seconds() + wait
-                logger.error("storage pass failed: \(error); retrying in \(Int(wait)) s")
+                nextPass = .now + wait
+                logger.error("storage pass failed: \(error); retrying in \(Int(wait.seconds)) s")
             }
         }
     }

@@ -102,7 +102,8 @@ public struct StopFlag: LoopShared {
 }
 
 /// The thread, lock and shared state (with its stop flag) every looping
-/// part has, and the start and stop that go with them (see `LoopingPart`).
+/// part has, and the start and stop that go with them (see `LoopingPart`;
+/// ingest, which stops its MQTT client first, starts and stops its own).
 public final class PartLoop<Shared: LoopShared>: Sendable {
     public let lock: LockedCondition<Shared>
     let thread: WorkerThread
@@ -112,12 +113,16 @@ public final class PartLoop<Shared: LoopShared>: Sendable {
         lock = LockedCondition(shared)
     }
 
-    func requestStop() {
-        lock.withLock {
-            $0.state.stopping = true
-            $0.broadcast()
+    /// Hands the part's thread work or news: changes the shared state and
+    /// wakes the thread (and whoever else waits on the lock).
+    public func wake(_ change: (inout Shared) -> Void) {
+        lock.withLock { locked in
+            change(&locked.state)
+            locked.broadcast()
         }
     }
+
+    func requestStop() { wake { $0.stopping = true } }
 
     /// Whether `stopAndJoin` has been called.
     public var stopping: Bool { lock.withLock { $0.state.stopping } }

@@ -53,25 +53,26 @@ struct Simulate: ParsableCommand {
         defer { devices.forEach { $0.stop() } }
         Console.out("simulating \(devices.count) devices at \(rate) Hz, boot \(bootCounter): \(enrolled.map(\.0).joined(separator: ", "))")
         var sent = 0
-        var lastResend = Monotonic.seconds()
-        let period = 1 / rate
-        var next = Monotonic.seconds()
+        let resendAfter = Duration.seconds(self.resendAfter)
+        var lastResend = ContinuousClock.now
+        let period = Duration.seconds(1 / rate)
+        var next = ContinuousClock.now
         while count == 0 || sent < count * devices.count {
             for d in devices {
                 sent += 1
                 let invalid = invalidEvery > 0 && sent % invalidEvery == 0
                 try d.publishNext(invalidVariant: invalid ? sent / invalidEvery : nil)
             }
-            if Monotonic.seconds() - lastResend >= 0.5 {
+            if lastResend.duration(to: .now) >= .milliseconds(500) {
                 devices.forEach { $0.resend(olderThan: resendAfter) }
-                lastResend = Monotonic.seconds()
+                lastResend = .now
             }
             next += period
-            let wait = next - Monotonic.seconds()
-            if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
+            let wait = ContinuousClock.now.duration(to: next)
+            if wait > .zero { usleep(UInt32(wait.seconds * 1_000_000)) }
         }
-        let deadline = Monotonic.seconds() + ackTimeout
-        while devices.contains(where: { $0.pending > 0 }) && Monotonic.seconds() < deadline {
+        let deadline = ContinuousClock.now + .seconds(ackTimeout)
+        while devices.contains(where: { $0.pending > 0 }) && ContinuousClock.now < deadline {
             usleep(200_000)
             devices.forEach { $0.resend(olderThan: resendAfter) }
         }
