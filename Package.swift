@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
         .target(name: "Sodium", dependencies: ["CSodium", "FileIO"]),
         .target(name: "MQTT", dependencies: ["CMosquitto", "Threads"]),
-        .target(name: "LedgerRPC", dependencies: ["JSON", "Bitcoin", "Codecs", "FileIO"]),
+        .target(name: "LedgerRPC", dependencies: ["JSON", "Bitcoin", "Codecs", "FileIO", "Threads"]),
         .target(name: "CurlHTTP", dependencies: ["CCurl"]),
 
         // MARK: The agent and the command line.
@@ -62,7 +62,7 @@ let package = Package(
             "VitalgateAgent", "LedgerRPC", "Bitcoin", "MQTT", "Threads", "Vitals", "JSON",
         ]),
         .executableTarget(name: "vitalgate", dependencies: [
-            "VitalgateAgent", "VitalgateDev", "ProofBundle", "Vitals", "JSON", "Codecs", "FileIO", "Sodium", "SQLiteStore", "MQTT", "LedgerRPC", "FHIR",
+            "VitalgateAgent", "VitalgateDev", "ProofBundle", "Vitals", "JSON", "Codecs", "FileIO", "Sodium", "SQLiteStore", "MQTT", "LedgerRPC", "FHIR", "Threads",
             "OpenTimestamps", "Bitcoin", "SignedNote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,10 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Bitcoin
 import Codecs
 import JSON
 import Synchronization
-import Bitcoin
+import Threads
 
 /// A JSON-RPC client for Bitcoin Core-family nodes (tested against Litecoin
 /// Core 0.21.2). Each call opens its own connection, so the client holds no
@@ -221,8 +222,7 @@ extension BitcoinRPC {
     private func waitForWallet(_ name: String) throws(LedgerError) {
         for _ in 0..<100 {
             if (try call("listwallets").array?.compactMap(\.string) ?? []).contains(name) { return }
-            var pause = timespec(tv_sec: 0, tv_nsec: 100_000_000)
-            nanosleep(&pause, nil)
+            ThreadSleep.for(.milliseconds(100))
         }
         throw LedgerError.badResponse("wallet \(name) did not finish loading within 10 s")
     }

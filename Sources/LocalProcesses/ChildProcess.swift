@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Glibc
 import Threads
 
 /// A failure to start or run a local process, with what a person would check.
@@ -97,10 +96,9 @@ public final class ChildProcess: Sendable {
     /// Waits up to `timeout` seconds for the process to exit by itself; its status, or nil if still running.
     @discardableResult
     public func waitForExit(timeout: Double) -> Int32? {
-        var left = timeout
-        while isRunning && left > 0 {
-            usleep(10_000)
-            left -= 0.01
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        while isRunning && ContinuousClock.now < deadline {
+            ThreadSleep.for(.milliseconds(10))
         }
         return terminationStatus
     }
@@ -167,11 +165,10 @@ extension ChildProcess {
     @discardableResult
     public func freeze(timeout: Double = 10) -> Bool {
         send(SIGSTOP)
-        var left = timeout
-        while left > 0 {
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        while ContinuousClock.now < deadline {
             if let states = threadStates(), !states.isEmpty, states.allSatisfy({ $0 == UInt8(ascii: "T") }) { return true }
-            usleep(5_000)
-            left -= 0.005
+            ThreadSleep.for(.milliseconds(5))
         }
         return false
     }

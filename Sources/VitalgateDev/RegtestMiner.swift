@@ -1,15 +1,16 @@
-import LedgerRPC
 #if canImport(Glibc)
 import Glibc
 #endif
+import LedgerRPC
+import Threads
 
 /// A block producer for a regtest node, so that anchors confirm in demos and
 /// tests (`make run`, the install test). Refuses any other chain.
 public enum RegtestMiner {
     /// Mines `initial` blocks at once (101 matures the wallet's first coinbase),
-    /// then one every `every` seconds until the process ends. A failed block is
+    /// then one every `every` until the process ends. A failed block is
     /// reported through `log` and the next is tried: the node may restart.
-    public static func run(rpc: BitcoinRPC, wallet: String, every: Double, initial: Int, log: (String) -> Void) throws -> Never {
+    public static func run(rpc: BitcoinRPC, wallet: String, every: Duration, initial: Int, log: (String) -> Void) throws -> Never {
         let info = try rpc.blockchainInfo()
         guard info.chain == "regtest" else { throw RegtestOnly(action: "mine", chain: info.chain) }
         try rpc.ensureWallet(wallet)
@@ -19,7 +20,7 @@ public enum RegtestMiner {
             log("mined \(initial) blocks")
         }
         while true {
-            usleep(UInt32(every * 1_000_000))
+            ThreadSleep.for(every)
             do { _ = try rpc.generateToAddress(1, address) } catch { log("mine: \(error)") }
         }
     }

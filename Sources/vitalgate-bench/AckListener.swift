@@ -1,6 +1,6 @@
-import Threads
 import JSON
 import MQTT
+import Threads
 import Vitals
 
 /// Subscribes to the agent's end-to-end acknowledgements,
@@ -23,7 +23,7 @@ final class AckListener: Sendable {
         try client.start()
         guard client.waitUntilConnected(timeout: 10) else { throw BenchError("ack listener cannot reach the broker on port \(port)") }
         try client.subscribe("vitals/+/ack", qos: 1)
-        sleep(for: .milliseconds(200))  // no SUBACK callback: give the subscription a moment
+        ThreadSleep.for(.milliseconds(200))  // no SUBACK callback: give the subscription a moment
     }
 
     func track(_ tracker: DeliveryTracker?) { seen.withLock { $0.tracker = tracker } }

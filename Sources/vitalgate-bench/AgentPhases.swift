@@ -1,3 +1,5 @@
+import Threads
+
 /// The agent under the same loads: idle CPU, latency at a fixed rate, live
 /// ingest at full speed, and draining a backlog after an outage.
 extension BenchRun {
@@ -7,9 +9,9 @@ extension BenchRun {
                    nil, "", note: source == nil ? "end-to-end acks" : "agent publishes no acks yet")
 
         // Idle: nothing published.
-        sleep(for: .seconds(2))
+        ThreadSleep.for(.seconds(2))
         let idle0 = gateway.stats
-        sleep(for: .seconds(options.idleSeconds))
+        ThreadSleep.for(.seconds(options.idleSeconds))
         if let idle0, let idle1 = gateway.stats {
             report.add("agent_idle_cpu", "agent: CPU while idle (\(Int(options.idleSeconds)) s)", (idle1.cpuSeconds - idle0.cpuSeconds) / options.idleSeconds * 100, "% of core")
         }

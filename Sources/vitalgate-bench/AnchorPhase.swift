@@ -1,7 +1,8 @@
 import FileIO
-import LocalProcesses
 import JSON
+import LocalProcesses
 import SQLiteStore
+import Threads
 import VitalgateAgent
 
 /// Milliseconds per anchor: `vitalgate dev bench-anchor` when the binary
@@ -40,7 +41,7 @@ extension BenchRun {
         miner.start()
         defer { miner.stop() }
         try publisher.publish(DeliveryTracker(load: load), rate: 100)
-        sleep(for: .seconds(3))
+        ThreadSleep.for(.seconds(3))
         gateway.stopAgent()
         let db = try readOnly(gateway)
         let st = try db.prepare("""

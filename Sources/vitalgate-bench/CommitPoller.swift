@@ -39,7 +39,7 @@ final class CommitPoller: Sendable {
         var nextLeaf = firstLeaf
         while shared.withLock({ $0.running }) {
             poll(&nextLeaf)
-            sleep(for: .seconds(intervalSeconds))
+            ThreadSleep.for(.seconds(intervalSeconds))
         }
     }
 

@@ -1,4 +1,5 @@
 import MQTT
+import Threads
 import VitalgateAgent
 
 /// The one publisher of every comparison: a libmosquitto client (the
@@ -38,7 +39,7 @@ final class LoadPublisher: Sendable {
         let before = pubacks.value
         let start = ContinuousClock.now
         for k in 0..<load.total {
-            if let rate { sleep(until: start + .seconds(Double(k) / rate)) }
+            if let rate { ThreadSleep.until(start + .seconds(Double(k) / rate)) }
             guard pubacks.wait(atLeast: before + k - window + 1, timeout: timeout) else {
                 throw BenchError("the broker stopped acknowledging (PUBACK) after \(pubacks.value - before) of \(load.total) readings")
             }

@@ -15,7 +15,7 @@ final class MinerThread: Sendable {
     func start() {
         thread.start { [self] in
             while running.withLock({ $0 }) {
-                sleep(for: .seconds(every))
+                ThreadSleep.for(.seconds(every))
                 try? ledger.mine()
             }
         }

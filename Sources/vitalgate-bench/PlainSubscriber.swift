@@ -1,11 +1,11 @@
-import FileIO
-import Threads
-import LocalProcesses
-import ArgumentParser
-import MQTT
 #if canImport(Glibc)
 import Glibc
 #endif
+import ArgumentParser
+import FileIO
+import LocalProcesses
+import MQTT
+import Threads
 
 /// The baseline: a minimal libmosquitto subscriber (the project's MQTT
 /// module) that only counts what arrives on `vitals/+` with QoS 1. Runs as
@@ -42,7 +42,7 @@ struct SubscribeCommand: ParsableCommand {
         try client.subscribe("vitals/+", qos: 1)
         try client.start()
         guard client.waitUntilConnected(timeout: 10) else { throw BenchError("subscriber cannot reach the broker") }
-        sleep(for: .milliseconds(200))  // no SUBACK callback: give the subscription a moment
+        ThreadSleep.for(.milliseconds(200))  // no SUBACK callback: give the subscription a moment
         try Files.write([], to: out + ".ready", overwrite: true)
         if expect > 0 {
             try? waitUntil(timeout: .seconds(timeout), interval: .milliseconds(1), "\(expect) messages") { seen.withLock { $0.received >= expect } }

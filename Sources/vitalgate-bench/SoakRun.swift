@@ -96,7 +96,7 @@ final class SoakRun {
                 sample(t, published: tracker.publishedCount, acked: tracker.count, phase: "load")
                 nextSample += options.sampleEvery
             }
-            sleep(for: .milliseconds(200))
+            ThreadSleep.for(.milliseconds(200))
         }
         publishing.join()
         if let message = failure.withLock({ $0 }) { throw BenchError("publishing stopped: \(message)") }
@@ -108,7 +108,7 @@ final class SoakRun {
             let size = try scalar(db, "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM readings")
             return try scalar(db, "SELECT COALESCE(MAX(tree_size), 0) FROM anchors WHERE state = 'final'") >= size
         }
-        sleep(for: .seconds(15))
+        ThreadSleep.for(.seconds(15))
         sample((ContinuousClock.now - start) / .seconds(1), published: tracker.publishedCount, acked: tracker.count, phase: "settled")
         let verification = try verifySampledReadings(gateway, leaves: leaves)
         gateway.stopAgent()

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Threads
 
 /// The one stamp compared across processes: CLOCK_MONOTONIC in nanoseconds.
 /// The plain subscriber child (PlainSubscriber.swift) writes its receive
@@ -17,27 +18,13 @@ func crossProcessNanos() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
-/// Blocks this thread until `deadline` (the bench's threads are plain
-/// threads; `ContinuousClock.sleep` is async). Returns at once if it passed.
-func sleep(until deadline: ContinuousClock.Instant) {
-    while true {
-        let left = deadline - .now
-        guard left > .zero else { return }
-        let (seconds, attoseconds) = left.components
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-        nanosleep(&request, nil)  // woken early (EINTR): the loop sleeps the rest
-    }
-}
-
-func sleep(for duration: Duration) { sleep(until: .now + duration) }
-
 /// Polls `condition` every `interval` until it holds or `timeout` passes;
 /// throws naming `what` on time-out.
 func waitUntil(timeout: Duration, interval: Duration = .milliseconds(20), _ what: String, _ condition: () throws -> Bool) throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try condition() { return }
-        sleep(for: interval)
+        ThreadSleep.for(interval)
     }
     throw BenchError("timed out after \(timeout) waiting for \(what)")
 }

@@ -25,7 +25,7 @@ struct DevMine: ParsableCommand {
     func run() throws {
         let wallet = ledger.wallet ?? "vitalgate"
         let rpc = BitcoinRPC(endpoint: try LedgerEndpoint(url: ledger.url!, wallet: wallet, auth: ledger.auth!))
-        try RegtestMiner.run(rpc: rpc, wallet: wallet, every: every, initial: initial) { Console.err($0) }
+        try RegtestMiner.run(rpc: rpc, wallet: wallet, every: .seconds(every), initial: initial) { Console.err($0) }
     }
 }
 

@@ -1,12 +1,13 @@
-import FileIO
-import ArgumentParser
-import MQTT
-import Vitals
-import VitalgateAgent
-import VitalgateDev
 #if canImport(Glibc)
 import Glibc
 #endif
+import ArgumentParser
+import FileIO
+import MQTT
+import Threads
+import VitalgateAgent
+import VitalgateDev
+import Vitals
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,12 +69,11 @@ struct Simulate: ParsableCommand {
                 lastResend = .now
             }
             next += period
-            let wait = ContinuousClock.now.duration(to: next)
-            if wait > .zero { usleep(UInt32(wait.seconds * 1_000_000)) }
+            ThreadSleep.until(next)
         }
         let deadline = ContinuousClock.now + .seconds(ackTimeout)
         while devices.contains(where: { $0.pending > 0 }) && ContinuousClock.now < deadline {
-            usleep(200_000)
+            ThreadSleep.for(.milliseconds(200))
             devices.forEach { $0.resend(olderThan: resendAfter) }
         }
         let pending = devices.reduce(0) { $0 + $1.pending }

@@ -1,9 +1,10 @@
-import ArgumentParser
-import SQLiteStore
-import VitalgateAgent
 #if canImport(Glibc)
 import Glibc
 #endif
+import ArgumentParser
+import SQLiteStore
+import Threads
+import VitalgateAgent
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,7 +36,7 @@ struct Status: ParsableCommand {
                 while true {
                     let r = try makeReport(db, gatewayHome)
                     Console.out(json ? r.json.serialized(pretty: false) : r.line)
-                    usleep(UInt32(max(0.1, watch) * 1_000_000))
+                    ThreadSleep.for(.seconds(max(0.1, watch)))
                 }
             }
         } catch {
