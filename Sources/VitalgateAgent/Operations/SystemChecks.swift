@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FileIO
 
 /// The gateway clock, as the kernel sees it. A Raspberry Pi has no
 /// real-time clock: until NTP has set the time it may be days or years
@@ -96,8 +97,7 @@ public struct StorageCheck: Sendable {
     public static func read(_ home: GatewayHome, budgetBytes: Int64?, service: StorageService.Facts? = nil) -> StorageCheck {
         var used: Int64 = 0
         for path in [home.database, home.database + "-wal", home.database + "-shm"] {
-            var info = stat()
-            if stat(path, &info) == 0 { used += Int64(info.st_size) }
+            used += Files.size(path) ?? 0
         }
         var fs = statvfs()
         let ok = statvfs(home.path, &fs) == 0

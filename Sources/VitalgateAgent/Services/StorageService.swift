@@ -102,7 +102,7 @@ public final class StorageService: LoopingPart, Sendable {
     /// Copies the WAL into the database once it holds `walCheckpointBytes`
     /// (PASSIVE: writers go on meanwhile; SQLite then starts the WAL over).
     func checkpointWAL(_ db: Database, force: Bool = false) throws {
-        guard force || Files.size(config.home.database + "-wal") >= Self.walCheckpointBytes else { return }
+        guard force || (Files.size(config.home.database + "-wal") ?? 0) >= Self.walCheckpointBytes else { return }
         try db.execute("PRAGMA wal_checkpoint(PASSIVE)")
     }
 

@@ -191,11 +191,3 @@ public enum StorageUse {
         return (pages - free) * (try db.scalar("PRAGMA page_size"))
     }
 }
-
-extension Files {
-    /// The size of `path` in bytes; 0 if it does not exist.
-    public static func size(_ path: String) -> Int64 {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
-    }
-}
