@@ -28,6 +28,7 @@ public struct ObservedAnchor: Sendable, Equatable {
     public let txid: String
     public let payload: AnchorPayload
 
+    // Table-like data (duplicates): the public memberwise init (Swift makes only an internal one): one assignment a property, no logic.
     public init(height: Int64, blockHash: String, position: Int, txid: String, payload: AnchorPayload) {
         self.height = height
         self.blockHash = blockHash

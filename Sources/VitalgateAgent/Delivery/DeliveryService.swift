@@ -22,6 +22,7 @@ public final class DeliveryService: LoopingPart, Sendable {
         var signals = 0
     }
 
+    // Table-like data (duplicates): a class's memberwise init (Swift writes none for classes): one assignment a property, no logic.
     public init(config: AgentConfig, clinic: ClinicSettings, identity: GatewayIdentity, logger: Logger, board: StatusBoard) {
         self.config = config
         self.board = board
