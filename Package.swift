@@ -41,7 +41,7 @@ let package = Package(
         // The one file layer: whole-file reads, writes with fsync, the atomic replace.
         .target(name: "FileIO", dependencies: ["Codecs"]),
         .target(name: "Threads"),
-        .target(name: "LocalProcesses", dependencies: ["Threads"]),
+        .target(name: "LocalProcesses", dependencies: ["FileIO", "Threads"]),
         .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
         .target(name: "Sodium", dependencies: ["CSodium", "FileIO"]),
         .target(name: "MQTT", dependencies: ["CMosquitto", "Threads"]),

@@ -159,6 +159,14 @@ public enum Files {
     /// Whether this process may execute `path` (a tool to run, if installed).
     public static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
 
+    /// The path of the running program (/proc/self/exe); nil where /proc is not mounted.
+    public static func executablePath() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The size of the file at `path` in bytes; nil if it cannot be stat'ed (missing).
     public static func size(_ path: String) -> Int64? {
         var info = stat()

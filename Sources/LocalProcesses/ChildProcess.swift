@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FileIO
 import Threads
 
 /// A failure to start or run a local process, with what a person would check.
@@ -27,7 +28,7 @@ public final class ChildProcess: Sendable {
     /// Starts `executable` with `arguments`; `environment` is added to this process's.
     public init(name: String, executable: String, arguments: [String], logPath: String,
                 environment: [String: String]? = nil) throws {
-        guard access(executable, X_OK) == 0 else {
+        guard Files.isExecutable(executable) else {
             throw ProcessError("\(executable) is not installed or not executable (run `make deps`)")
         }
         self.name = name
@@ -120,24 +121,10 @@ public final class ChildProcess: Sendable {
 
     /// The process's output so far.
     public func output() -> String {
-        String(decoding: Self.readFile(logPath) ?? [], as: UTF8.self)
+        (try? Files.readText(logPath)) ?? ""
     }
 
     /// The whole file at `path` (its log, a /proc entry), or nil if it cannot be opened.
-    static func readFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            bytes += chunk[0..<n]
-        }
-        return bytes
-    }
-
     /// The end of the output, for error messages.
     public func logTail(_ characters: Int = 2000) -> String { String(output().suffix(characters)) }
 
@@ -178,13 +165,11 @@ extension ChildProcess {
 
     /// The state letter of each thread, or nil if /proc cannot be read.
     private func threadStates() -> [UInt8]? {
-        guard let dir = opendir("/proc/\(pid)/task") else { return nil }
-        defer { closedir(dir) }
+        guard let threads = try? Files.list("/proc/\(pid)/task") else { return nil }
         var states: [UInt8] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        for name in threads {
             guard let first = name.utf8.first, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else { continue }
-            guard let stat = Self.readFile("/proc/\(pid)/task/\(name)/stat"),
+            guard let stat = try? Files.read("/proc/\(pid)/task/\(name)/stat"),
                   let close = stat.lastIndex(of: UInt8(ascii: ")")), close + 2 < stat.count else { continue }
             states.append(stat[close + 2])  // "pid (comm) S ..."
         }

@@ -135,10 +135,10 @@ public final class MQTTClient: @unchecked Sendable {
     /// True between a successful CONNACK and the next disconnect.
     public var isConnected: Bool { context.lock.withLock { $0.state.connected } }
 
-    /// Blocks the calling thread until connected or `timeout` seconds pass
-    /// (for tools and tests; not for the network thread). Returns `isConnected`.
-    public func waitUntilConnected(timeout: Double) -> Bool {
-        let deadline = ContinuousClock.now + .seconds(timeout)
+    /// Blocks the calling thread until connected or `timeout` passes (for
+    /// tools and tests; not for the network thread). Returns `isConnected`.
+    public func waitUntilConnected(timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
         return context.lock.withLock { locked in
             while !locked.state.connected {
                 if !locked.wait(until: deadline) { return locked.state.connected }

@@ -106,6 +106,14 @@ public final class Database: @unchecked Sendable {
         return statement
     }
 
+    /// A single integer from a query (counts, maxima, pragmas); 0 for no row or NULL.
+    public func scalar(_ sql: String, _ values: SQLiteValue...) throws(SQLiteError) -> Int64 {
+        let st = try cachedStatement(sql)
+        defer { st.reset() }
+        try st.bind(values)
+        return try st.step() ? st.int64(0) : 0
+    }
+
     /// The rowid of the most recent successful INSERT on this connection.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 

@@ -21,7 +21,7 @@ final class AckListener: Sendable {
         client = try MQTTClient(config)
         client.onMessage = { [weak self] message in self?.receive(message) }
         try client.start()
-        guard client.waitUntilConnected(timeout: 10) else { throw BenchError("ack listener cannot reach the broker on port \(port)") }
+        guard client.waitUntilConnected(timeout: .seconds(10)) else { throw BenchError("ack listener cannot reach the broker on port \(port)") }
         try client.subscribe("vitals/+/ack", qos: 1)
         ThreadSleep.for(.milliseconds(200))  // no SUBACK callback: give the subscription a moment
     }

@@ -75,7 +75,7 @@ final class BenchGateway {
 
     /// Readings stored so far (read-only connection).
     func storedCount() throws -> Int64 {
-        try scalar(readOnly(self), "SELECT COUNT(*) FROM readings")
+        try readOnly(self).scalar("SELECT COUNT(*) FROM readings")
     }
 }
 
@@ -84,10 +84,4 @@ func readOnly(_ gateway: BenchGateway) throws -> Database {
     var options = Database.Options()
     options.readOnly = true
     return try Database(path: gateway.databasePath, options: options)
-}
-
-/// The first column of the first row of `sql` (0 if no row).
-func scalar(_ db: Database, _ sql: String) throws -> Int64 {
-    let st = try db.prepare(sql)
-    return try st.step() ? st.int64(0) : 0
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,11 +22,7 @@ struct BenchOptions: ParsableArguments {
     var vitalgate: String { checkout.vitalgate }
     var root: String { checkout.root }
     /// This binary (/proc/self/exe): the plain subscriber child is `bench subscribe`.
-    var bench: String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        return n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
-    }
+    var bench: String { Files.executablePath() ?? CommandLine.arguments[0] }
 
     var devices: Int { 100 }
     var latencyRate: Double { 1000 }

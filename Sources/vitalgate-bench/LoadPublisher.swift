@@ -27,7 +27,7 @@ final class LoadPublisher: Sendable {
         client = try MQTTClient(config)
         client.onPublish = { [pubacks] _ in pubacks.increment() }
         try client.start()
-        guard client.waitUntilConnected(timeout: 10) else { throw BenchError("publisher cannot reach the broker on port \(port)") }
+        guard client.waitUntilConnected(timeout: .seconds(10)) else { throw BenchError("publisher cannot reach the broker on port \(port)") }
     }
 
     /// Publishes every message of `tracker.load`; `rate` nil means as fast as

@@ -41,7 +41,7 @@ struct SubscribeCommand: ParsableCommand {
         }
         try client.subscribe("vitals/+", qos: 1)
         try client.start()
-        guard client.waitUntilConnected(timeout: 10) else { throw BenchError("subscriber cannot reach the broker") }
+        guard client.waitUntilConnected(timeout: .seconds(10)) else { throw BenchError("subscriber cannot reach the broker") }
         ThreadSleep.for(.milliseconds(200))  // no SUBACK callback: give the subscription a moment
         try Files.write([], to: out + ".ready", overwrite: true)
         if expect > 0 {

@@ -4,6 +4,7 @@ import FileIO
 import LocalProcesses
 import SQLiteStore
 import Threads
+import VitalgateAgent
 
 /// `make soak` (docs/storage.md, "The lifetime soak"): weeks of a ward
 /// compressed into minutes. 100 devices publish at a steady rate for a fixed
@@ -105,8 +106,8 @@ final class SoakRun {
         // Let the last readings be checkpointed, anchored, delivered and a storage pass run.
         let db = try readOnly(gateway)
         try? waitUntil(timeout: .seconds(120), interval: .seconds(1), "a final anchor of the whole log") {
-            let size = try scalar(db, "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM readings")
-            return try scalar(db, "SELECT COALESCE(MAX(tree_size), 0) FROM anchors WHERE state = 'final'") >= size
+            let size = try db.scalar("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM readings")
+            return try db.scalar("SELECT COALESCE(MAX(tree_size), 0) FROM anchors WHERE state = 'final'") >= size
         }
         ThreadSleep.for(.seconds(15))
         sample((ContinuousClock.now - start) / .seconds(1), published: tracker.publishedCount, acked: tracker.count, phase: "settled")
@@ -117,16 +118,15 @@ final class SoakRun {
 
     func sample(_ t: Double, published: Int, acked: Int, phase: String) {
         guard let gateway, let stats = gateway.stats, let db = try? readOnly(gateway) else { return }
+        // What `vitalgate status` reports of storage, read the same way.
+        let facts = try? StorageFacts(db: db)
         let s = SoakSample(
             seconds: t, phase: phase, published: published, acked: acked,
-            held: (try? scalar(db, "SELECT COUNT(*) FROM readings")) ?? -1,
-            pruned: (try? scalar(db, "SELECT COALESCE(CAST(value AS INTEGER), 0) FROM meta WHERE key = 'readings_pruned'")) ?? 0,
-            fileBytes: ((try? scalar(db, "PRAGMA page_count")) ?? 0) * ((try? scalar(db, "PRAGMA page_size")) ?? 0),
-            usedBytes: (((try? scalar(db, "PRAGMA page_count")) ?? 0) - ((try? scalar(db, "PRAGMA freelist_count")) ?? 0)) * ((try? scalar(db, "PRAGMA page_size")) ?? 0),
+            held: facts?.held ?? -1, pruned: facts?.pruned ?? 0,
+            fileBytes: facts?.fileBytes ?? 0, usedBytes: facts?.usedBytes ?? 0,
             walBytes: Files.size(gateway.databasePath + "-wal") ?? 0,
             rssBytes: stats.rss, writtenBytes: stats.writeBytes ?? 0, cpuSeconds: stats.cpuSeconds,
-            tilesArchived: (try? scalar(db, "SELECT COALESCE(CAST(value AS INTEGER), 0) FROM meta WHERE key = 'archived_tiles_0'")) ?? 0,
-            tilesKept: (try? scalar(db, "SELECT COUNT(*) FROM tiles")) ?? 0)
+            tilesArchived: facts?.archivedTiles[0] ?? 0, tilesKept: facts?.tilesKept ?? 0)
         samples.append(s)
         print(s.row)
     }

@@ -1,4 +1,5 @@
 import SQLiteStore
+import VitalgateAgent
 
 /// Issue 14: what the agent writes to storage, and its CPU, per reading at a
 /// steady rate, with the latency that costs (docs/performance.md, "Writes").
@@ -85,7 +86,6 @@ extension BenchRun {
 
     /// Pages in use in the agent's database (its growth per reading).
     func usedBytes(_ gateway: BenchGateway) throws -> Int64 {
-        let db = try readOnly(gateway)
-        return (try scalar(db, "PRAGMA page_count") - scalar(db, "PRAGMA freelist_count")) * (try scalar(db, "PRAGMA page_size"))
+        try StorageUse.usedBytes(readOnly(gateway))
     }
 }

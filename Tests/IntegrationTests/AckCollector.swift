@@ -18,7 +18,7 @@ final class AckCollector: @unchecked Sendable {
         client = try MQTTClient(config)
         client.onMessage = { [weak self] message in self?.receive(message) }
         try client.start()
-        guard client.waitUntilConnected(timeout: 10) else { throw HarnessError("ack collector could not connect") }
+        guard client.waitUntilConnected(timeout: .seconds(10)) else { throw HarnessError("ack collector could not connect") }
         try client.subscribe("vitals/+/ack", qos: 1)
         // The subscription is in place once a message published to a matching topic comes back.
         let probe = "vitals/probe-\(UUID().uuidString.prefix(8))/ack"

@@ -23,7 +23,7 @@ final class Publisher: @unchecked Sendable {
             self.lock.unlock()
         }
         try client.start()
-        guard client.waitUntilConnected(timeout: 10) else { throw HarnessError("publisher could not connect to 127.0.0.1:\(port)") }
+        guard client.waitUntilConnected(timeout: .seconds(10)) else { throw HarnessError("publisher could not connect to 127.0.0.1:\(port)") }
     }
 
     /// Publishes all, at most `window` unacknowledged at a time, then waits for the last PUBACK.

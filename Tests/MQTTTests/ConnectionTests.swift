@@ -15,15 +15,15 @@ import TestSupport
         try subscriber.start()
         let publisher = try makeClient(uniqueID("pub"), port: broker.port)
         try publisher.start()
-        #expect(publisher.waitUntilConnected(timeout: 5))
+        #expect(publisher.waitUntilConnected(timeout: .seconds(5)))
         try awaitSubscription(publisher: publisher, inbox: inbox, name: "before")
 
         try broker.restart()
         try waitUntil(timeout: 5, "the subscriber to notice the disconnect") {
             inbox.snapshot.disconnects.contains { $0 != 0 }
         }
-        #expect(subscriber.waitUntilConnected(timeout: 10))
-        #expect(publisher.waitUntilConnected(timeout: 10))
+        #expect(subscriber.waitUntilConnected(timeout: .seconds(10)))
+        #expect(publisher.waitUntilConnected(timeout: .seconds(10)))
         try awaitSubscription(publisher: publisher, inbox: inbox, name: "after")
         #expect(inbox.snapshot.connacks.filter { $0.rc == 0 }.count >= 2)
     }
@@ -37,7 +37,7 @@ import TestSupport
         inbox.attach(to: client)
         try client.start()
         try client.start()  // idempotent while running
-        #expect(!client.waitUntilConnected(timeout: 1.5))
+        #expect(!client.waitUntilConnected(timeout: .seconds(1.5)))
         #expect(!client.isConnected)
         // QoS 1 publishes are queued in the client meanwhile, not refused.
         let mid = try client.publish(topic: "vitals/x", payload: [1], qos: 1)
@@ -59,11 +59,11 @@ import TestSupport
         try client.subscribe("queued/#", qos: 1)  // sent on connect, before the queued publish
         try client.start()
         let mid = try client.publish(topic: "queued/reading", payload: [0x42, 0x00, 0x43], qos: 1)
-        #expect(!client.waitUntilConnected(timeout: 0.5))
+        #expect(!client.waitUntilConnected(timeout: .seconds(0.5)))
         #expect(throws: MQTTError.self) { try client.publish(topic: "queued/qos0", payload: [1], qos: 0) }
 
         try broker.restart()
-        #expect(client.waitUntilConnected(timeout: 10))
+        #expect(client.waitUntilConnected(timeout: .seconds(10)))
         try waitUntil(timeout: 5, "the queued message") { !inbox.snapshot.messages.isEmpty }
         usleep(200_000)
         #expect(inbox.snapshot.messages.map(\.payload) == [[0x42, 0x00, 0x43]])
@@ -84,7 +84,7 @@ import TestSupport
             $0.password = "s3cret-pw"
         }
         try good.start()
-        #expect(good.waitUntilConnected(timeout: 5))
+        #expect(good.waitUntilConnected(timeout: .seconds(5)))
 
         let inbox = Inbox()
         let bad = try makeClient(uniqueID("bad"), port: broker.port) {

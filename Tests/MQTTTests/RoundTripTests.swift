@@ -16,8 +16,8 @@ import TestSupport
         try subscriber.start()
         let publisher = try makeClient(uniqueID("pub"), port: broker.port)
         try publisher.start()
-        #expect(subscriber.waitUntilConnected(timeout: 5))
-        #expect(publisher.waitUntilConnected(timeout: 5))
+        #expect(subscriber.waitUntilConnected(timeout: .seconds(5)))
+        #expect(publisher.waitUntilConnected(timeout: .seconds(5)))
         try awaitSubscription(publisher: publisher, inbox: inbox, name: "burst")
 
         let count = 2000
@@ -55,7 +55,7 @@ import TestSupport
         let publisher = try makeClient(uniqueID("pub"), port: broker.port)
         inbox.attach(to: publisher)
         try publisher.start()
-        #expect(publisher.waitUntilConnected(timeout: 5))
+        #expect(publisher.waitUntilConnected(timeout: .seconds(5)))
         var mids: [Int32] = []
         for index in 0..<500 {
             try [UInt8](repeating: UInt8(index % 256), count: 64).withUnsafeBytes {
@@ -74,7 +74,7 @@ import TestSupport
         let acks = Inbox()
         acks.attach(to: publisher)
         try publisher.start()
-        #expect(publisher.waitUntilConnected(timeout: 5))
+        #expect(publisher.waitUntilConnected(timeout: .seconds(5)))
         let mid = try publisher.publish(topic: "status/gw", payload: [1, 2, 3], qos: 1, retain: true)
         try waitUntil(timeout: 5, "PUBACK") { acks.snapshot.acknowledged.contains(mid) }
 

@@ -11,7 +11,7 @@ import TestSupport
         let publisher = try makeClient(uniqueID("pub"), port: port)
         inbox.attach(to: publisher)
         try publisher.start()
-        #expect(publisher.waitUntilConnected(timeout: 5))
+        #expect(publisher.waitUntilConnected(timeout: .seconds(5)))
         for index in 0..<count {
             try publisher.publish(topic: "ward/bed-\(index)", payload: burstPayload(index), qos: 1)
         }
@@ -29,7 +29,7 @@ import TestSupport
         try client.start()
         let prober = try makeClient(uniqueID("prober"), port: port)
         try prober.start()
-        #expect(prober.waitUntilConnected(timeout: 5))
+        #expect(prober.waitUntilConnected(timeout: .seconds(5)))
         try awaitSubscription(publisher: prober, inbox: inbox, name: id)
         client.stop()
         #expect(inbox.snapshot.disconnects == [0])  // 0: we asked to disconnect
@@ -82,7 +82,7 @@ import TestSupport
         let client = try makeClient(id, port: broker.port, cleanSession: false)
         inbox.attach(to: client)
         try client.start()
-        #expect(client.waitUntilConnected(timeout: 5))
+        #expect(client.waitUntilConnected(timeout: .seconds(5)))
         usleep(500_000)  // anything still queued would arrive by now
         client.stop()
         #expect(inbox.snapshot.connacks.first?.sessionPresent == false)
@@ -101,7 +101,7 @@ import TestSupport
         inbox.attach(to: client)
         try client.subscribe("ward/#", qos: 1)
         try client.start()
-        #expect(client.waitUntilConnected(timeout: 5))
+        #expect(client.waitUntilConnected(timeout: .seconds(5)))
         usleep(300_000)
         #expect(inbox.payloadMessages.isEmpty)
         #expect(inbox.snapshot.connacks.first?.sessionPresent == false)

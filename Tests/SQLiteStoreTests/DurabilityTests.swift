@@ -7,14 +7,14 @@ import SQLiteStore
     @Test func walSynchronousFullAndForeignKeysAreInEffect() throws {
         let temp = try TemporaryDatabase()
         let db = try temp.open()
-        #expect(try db.scalar("PRAGMA journal_mode") == .text("wal"))
-        #expect(try db.scalar("PRAGMA synchronous") == .integer(2))  // 2 = FULL (pragma docs)
-        #expect(try db.scalar("PRAGMA foreign_keys") == .integer(1))
+        #expect(try db.firstValue("PRAGMA journal_mode") == .text("wal"))
+        #expect(try db.firstValue("PRAGMA synchronous") == .integer(2))  // 2 = FULL (pragma docs)
+        #expect(try db.firstValue("PRAGMA foreign_keys") == .integer(1))
         try db.execute("CREATE TABLE t(x)")  // the -wal file appears with the first write
         #expect(FileManager.default.fileExists(atPath: temp.path + "-wal"))
 
         let relaxed = try temp.open { $0.synchronousFull = false }
-        #expect(try relaxed.scalar("PRAGMA synchronous") == .integer(1))  // 1 = NORMAL
+        #expect(try relaxed.firstValue("PRAGMA synchronous") == .integer(1))  // 1 = NORMAL
     }
 
     /// WAL readers see the last commit while a writer holds an open
@@ -56,7 +56,7 @@ import SQLiteStore
         let temp = try TemporaryDatabase()
         let db = try temp.open()
         try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)")
-        let pages = try db.scalar("PRAGMA page_count")
+        let pages = try db.firstValue("PRAGMA page_count")
         guard case .integer(let used) = pages else { Issue.record("page_count: \(pages)"); return }
         try db.execute("PRAGMA max_page_count = \(used + 8)")
 
@@ -71,7 +71,7 @@ import SQLiteStore
         #expect(fullError?.code == 13)  // SQLITE_FULL, sqlite3.h
         #expect(stored > 0)
         #expect(try db.count("t") == stored)
-        #expect(try db.scalar("PRAGMA integrity_check") == .text("ok"))
+        #expect(try db.firstValue("PRAGMA integrity_check") == .text("ok"))
 
         // A batch transaction hitting the limit leaves no partial batch.
         try db.execute("DELETE FROM t WHERE id = (SELECT max(id) FROM t)")
@@ -82,13 +82,13 @@ import SQLiteStore
         } throws: { ($0 as? SQLiteError)?.isFull == true }
         #expect(!db.isInTransaction)
         #expect(try db.count("t") == stored - 1)
-        #expect(try db.scalar("PRAGMA integrity_check") == .text("ok"))
+        #expect(try db.firstValue("PRAGMA integrity_check") == .text("ok"))
 
         try db.execute("PRAGMA max_page_count = \(used + 1000)")
         try db.transaction {
             for _ in 0..<100 { try db.cachedStatement("INSERT INTO t(v) VALUES (?)").run(.blob(payload)) }
         }
         #expect(try db.count("t") == stored - 1 + 100)
-        #expect(try db.scalar("PRAGMA integrity_check") == .text("ok"))
+        #expect(try db.firstValue("PRAGMA integrity_check") == .text("ok"))
     }
 }

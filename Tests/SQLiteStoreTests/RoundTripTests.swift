@@ -19,7 +19,7 @@ import SQLiteStore
         try db.prepare("INSERT INTO t(v) VALUES (?)").run(value)
         #expect(db.changes == 1)
         let id = db.lastInsertRowID
-        #expect(try db.scalar("SELECT v FROM t WHERE id = ?", .integer(id)) == value)
+        #expect(try db.firstValue("SELECT v FROM t WHERE id = ?", .integer(id)) == value)
     }
 
     @Test func typedAccessorsAndUpdateDelete() throws {
@@ -40,7 +40,7 @@ import SQLiteStore
 
         try db.prepare("UPDATE r SET value = value + 1 WHERE device LIKE ?").run("pulse-%")
         #expect(db.changes == 2)
-        #expect(try db.scalar("SELECT sum(value) FROM r") == .real(135.5))
+        #expect(try db.firstValue("SELECT sum(value) FROM r") == .real(135.5))
         try db.prepare("DELETE FROM r WHERE id = ?").run(1)
         #expect(db.changes == 1)
         #expect(try db.count("r") == 1)

@@ -24,7 +24,7 @@ final class TemporaryDatabase {
 
 extension Database {
     /// The single value a query returns (test convenience).
-    func scalar(_ sql: String, _ values: SQLiteValue...) throws -> SQLiteValue {
+    func firstValue(_ sql: String, _ values: SQLiteValue...) throws -> SQLiteValue {
         let statement = try prepare(sql)
         try statement.bind(values)
         defer { statement.reset() }
@@ -33,7 +33,7 @@ extension Database {
     }
 
     func count(_ table: String) throws -> Int64 {
-        guard case .integer(let n) = try scalar("SELECT count(*) FROM \(table)") else { return -1 }
+        guard case .integer(let n) = try firstValue("SELECT count(*) FROM \(table)") else { return -1 }
         return n
     }
 }

@@ -12,15 +12,6 @@ import Testing
 @Suite struct MerkleNodeTableTests {
     /// Runs `body` with a database in a scratch directory, removed afterwards;
     /// migrated to the newest schema unless `migrated` is false.
-    private func withDatabase(migrated: Bool = true, _ body: (Database) throws -> Void) throws {
-        let dir = NSTemporaryDirectory() + "/merkle-table-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let db = try Database(path: dir + "/db.sqlite")
-        if migrated { try Schema.migrate(db) }
-        try body(db)
-    }
-
     /// `leaves` leaves appended through the table (as key rotations are), and the same in memory.
     private func fill(_ db: Database, _ leaves: Int) throws -> (MerkleNodeTable, InMemoryNodes) {
         let table = MerkleNodeTable(db)
@@ -50,7 +41,7 @@ import Testing
     }
 
     @Test func everyPerfectSubtreeRootAndInclusionProofMatchesTheFullTree() throws {
-        try withDatabase { db in
+        try withScratchDatabase("merkle-table") { db, _ in
             let (table, memory) = try fill(db, 300)
             #expect(try table.treeSize() == 300)
             try expectAgreement(table, memory, size: 300)
@@ -64,7 +55,7 @@ import Testing
     }
 
     @Test func onlyLeafHashesAndEveryEighthLevelAreStored() throws {
-        try withDatabase { db in
+        try withScratchDatabase("merkle-table") { db, _ in
             _ = try fill(db, 600)
             #expect(try db.scalar("SELECT COUNT(*) FROM merkle_nodes WHERE level = 0") == 600)
             // 600 leaves: two complete subtrees of level 8 (one per full tile of 256), nothing else.
@@ -76,7 +67,7 @@ import Testing
     /// As the agent stores them: readings carry their leaf hash in their row,
     /// other leaves (every 37th here, like key rotations) in merkle_nodes.
     @Test func leafHashesFromReadingsAndOtherLeavesAgreeWithTheFullTree() throws {
-        try withDatabase { db in
+        try withScratchDatabase("merkle-table") { db, _ in
             let table = MerkleNodeTable(db)
             var memory = InMemoryNodes()
             var range = CompactRange()
@@ -102,7 +93,7 @@ import Testing
 
     /// Migration 6 moves the leaf hashes of readings into their rows and keeps other leaves' hashes.
     @Test func migrationSixMovesReadingLeafHashesIntoTheirRows() throws {
-        try withDatabase(migrated: false) { db in
+        try withScratchDatabase("merkle-table", migrated: false) { db, _ in
             for (version, sql) in Schema.migrations.prefix(5).enumerated() {
                 try db.execute(sql)
                 try db.setUserVersion(Int32(version + 1))
@@ -131,7 +122,7 @@ import Testing
     }
 
     @Test func aMissingLeafHashIsReportedNotComputedAround() throws {
-        try withDatabase { db in
+        try withScratchDatabase("merkle-table") { db, _ in
             let (table, memory) = try fill(db, 40)
             try db.execute("DELETE FROM merkle_nodes WHERE level = 0 AND idx = 5")
             #expect(throws: StoreError.self) { try table.perfectSubtree(level: 2, index: 1) }

@@ -12,16 +12,8 @@ import Vitals
 /// found in the log by its run, and `ReadingLog` telling resends from
 /// conflicts across a restart (runs saved, then the readings after replayed).
 @Suite struct ReadingRunsTests {
-    private func withDatabase(_ body: (Database, TemporaryDirectory) throws -> Void) throws {
-        let dir = try TemporaryDirectory("reading-runs")
-        defer { dir.remove() }
-        let db = try Database(path: dir.file("db.sqlite"))
-        try Schema.migrate(db)
-        try body(db, dir)
-    }
-
     @Test func runsAgreeWithTheSetOfDecidedSeqsAndFindEveryStoredReading() throws {
-        try withDatabase { db, _ in
+        try withScratchDatabase("reading-runs") { db, _ in
             var runs = ReadingRuns()
             var decided: [String: Set<UInt64>] = [:]
             var stored: [String: [UInt64: UInt64]] = [:]  // key -> seq -> leaf
@@ -98,7 +90,7 @@ import Vitals
     }
 
     @Test func theLogTellsResendsFromConflictsAcrossARestart() throws {
-        try withDatabase { db, _ in
+        try withScratchDatabase("reading-runs") { db, _ in
             try Sodium.initialize()
             let cipher = LeafCipher(gatewayKey: try Ed25519SecretKey.generate())
             func reading(_ seq: UInt64, hr: Int = 72) -> ReadingLog.Item {

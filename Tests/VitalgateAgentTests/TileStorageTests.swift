@@ -12,14 +12,6 @@ import TestSupport
 /// that is missing or altered makes the proof fail with its reason.
 @Suite struct TileStorageTests {
     /// A migrated database in a scratch folder, and that folder (for an archive).
-    private func withDatabase(_ body: (Database, TemporaryDirectory) throws -> Void) throws {
-        let dir = try TemporaryDirectory("tile-storage")
-        defer { dir.remove() }
-        let db = try Database(path: dir.file("db.sqlite"))
-        try Schema.migrate(db)
-        try body(db, dir)
-    }
-
     /// `count` leaves as the agent stores them: readings with their hash in
     /// their row, every 37th leaf another kind (in merkle_nodes), and the same in memory.
     private func fill(_ db: Database, _ count: Int) throws -> InMemoryNodes {
@@ -60,7 +52,7 @@ import TestSupport
 
     /// Tiles 0 and 1 kept in `tiles` (pruning without an archive), their readings gone.
     @Test func keptTilesReplaceTheirReadings() throws {
-        try withDatabase { db, _ in
+        try withScratchDatabase("tile-storage") { db, _ in
             let memory = try fill(db, 600)
             let table = MerkleNodeTable(db)
             for tile in UInt64(0)..<2 {
@@ -78,7 +70,7 @@ import TestSupport
     }
 
     @Test func archivedTilesAreCheckedAndAMissingOrAlteredOneIsReported() throws {
-        try withDatabase { db, dir in
+        try withScratchDatabase("tile-storage") { db, dir in
             let memory = try fill(db, 600)
             let archive = TileArchive(directory: dir.file("archive"))
             try FileManager.default.createDirectory(atPath: archive.directory, withIntermediateDirectories: true)
@@ -132,7 +124,7 @@ import TestSupport
     }
 
     @Test func anArchiveFolderIsClaimedOnceAndAnotherLogsIsRefused() throws {
-        try withDatabase { _, dir in
+        try withScratchDatabase("tile-storage") { _, dir in
             let folder = dir.file("share")
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let archive = TileArchive(directory: folder)

@@ -91,14 +91,6 @@ extension Database {
             .run(.text(key), .text(value))
     }
 
-    /// A single integer from a query without arguments (counts, maxima); 0 for NULL.
-    func scalar(_ sql: String, _ values: SQLiteValue...) throws -> Int64 {
-        let st = try cachedStatement(sql)
-        defer { st.reset() }
-        try st.bind(values)
-        return try st.step() ? st.int64(0) : 0
-    }
-
     /// Whether table `name` exists: a reader (status, export) may open a
     /// database an earlier release wrote, before the agent migrates it.
     func tableExists(_ name: String) throws -> Bool {

@@ -14,7 +14,7 @@ enum DeviceProfileFolder {
     static let installed = "/usr/share/vitalgate/devices"
 
     /// The folders looked in, in order.
-    static func candidates(executable: String? = executablePath()) -> [String] {
+    static func candidates(executable: String? = Files.executablePath()) -> [String] {
         var folders: [String] = []
         if let executable, let bin = parent(executable), let prefix = parent(bin) {
             folders.append(prefix + "/share/vitalgate/devices")
@@ -42,14 +42,6 @@ enum DeviceProfileFolder {
             }
         }
         throw CLIError("no device profiles found (looked in \(looked.joined(separator: ", "))); pass --devices-dir")
-    }
-
-    /// This program's path (/proc/self/exe).
-    static func executablePath() -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { return nil }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func parent(_ path: String) -> String? {
